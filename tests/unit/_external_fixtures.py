@@ -1,0 +1,28 @@
+"""Where the shared real payloads live (``MV_EXTERNAL_FIXTURES`` overrides) and the synthetic ones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(
+    os.environ.get("MV_EXTERNAL_FIXTURES", REPO_ROOT / ".." / "shared" / "fixtures" / "external")
+).resolve()
+SYNTHETIC = REPO_ROOT / "tests" / "fixtures" / "synthetic"
+
+
+def fixture(*parts: str) -> Path:
+    """Path to a real external fixture; fails loudly if it is missing."""
+    path = FIXTURES.joinpath(*parts)
+    if not path.is_file():
+        raise FileNotFoundError(f"missing external fixture {path} (set MV_EXTERNAL_FIXTURES?)")
+    return path
+
+
+def fixture_files(folder: str, pattern: str = "*") -> list[Path]:
+    """Every real fixture file in ``folder`` matching ``pattern`` (sorted; never empty)."""
+    files = sorted(p for p in (FIXTURES / folder).glob(pattern) if p.is_file())
+    if not files:
+        raise FileNotFoundError(f"no fixtures {pattern} in {FIXTURES / folder}")
+    return files
