@@ -1,0 +1,77 @@
+"""Settings, read from the environment with the ``MV_`` prefix (or a ``.env`` file).
+
+Build them once in ``main()`` with :func:`load_settings` and pass them down; nothing reads the
+environment at import time. There are no default secrets: the YouTube key and the Supabase
+service key are ``None`` until configured, and what needs them refuses to start without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workers.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MV_", env_file=".env", extra="ignore",
+                                      env_nested_delimiter="__")
+
+    # Database. Empty means: the embedded local cluster.
+    database_url: str | None = None
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    # Worker runtime (the import table is the job queue).
+    worker_concurrency: int = Field(4, ge=1, le=256)
+    poll_interval: float = Field(2.0, gt=0, description="seconds between polls when NOTIFY is silent")
+    lease_seconds: float = Field(60.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+    backoff_base: float = Field(2.0, gt=0, description="seconds; doubled per attempt, with jitter")
+    backoff_max: float = Field(900.0, gt=0)
+    shutdown_grace: float = Field(20.0, ge=0)
+    claim_batch: int = Field(50, ge=1, le=500)
+
+    # YouTube Data API v3.
+    youtube_api_key: SecretStr | None = None
+    youtube_base_url: str = "https://www.googleapis.com/youtube/v3"
+    http_timeout: float = Field(10.0, gt=0)
+
+    # Chart feeds: chart id -> URL or local path (a ``{date}`` placeholder takes the chart date).
+    chart_locations: dict[str, str] = Field(default_factory=dict)
+
+    # Broadcast CSV imports.
+    broadcast_max_error_ratio: float = Field(0.5, ge=0, le=1)
+    broadcast_day_first: bool = False
+
+    # Storage of raw payloads, broadcast uploads and exports.
+    storage_backend: Literal["local", "supabase"] = "local"
+    storage_local_dir: Path = PROJECT_ROOT / ".local" / "storage"
+    supabase_url: str | None = None
+    supabase_service_key: SecretStr | None = None
+
+    # The nightly scheduler.
+    sync_cron: str = "0 3 * * *"
+    sync_timezone: str = "UTC"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _empty_is_none(cls, v: str | None) -> str | None:
+        return v or None
+
+    def require_youtube_key(self) -> str:
+        if self.youtube_api_key is None or not self.youtube_api_key.get_secret_value():
+            raise ConfigError("MV_YOUTUBE_API_KEY is not set")
+        return self.youtube_api_key.get_secret_value()
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,194 @@
+"""The embedded PostgreSQL 15 cluster used for development, tests and the default run.
+
+It lives in a git-ignored folder of the project (``.local/pg`` unless ``MV_LOCAL_PGDATA``
+says otherwise), listens on loopback only, on a port that does not clash with a server on
+5432, and runs as an unprivileged user: PostgreSQL refuses to run as root, so when we are
+root the server runs as the ``postgres`` system user.
+
+Starting twice is harmless, and a stale ``postmaster.pid`` left by a crash is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PORT = 54329
+
+
+def find_bindir() -> Path:
+    """PostgreSQL 15 binaries: the Debian path, ``pg_config --bindir``, or ``PATH``."""
+    candidates = [Path("/usr/lib/postgresql/15/bin")]
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            candidates.append(Path(out.stdout.strip()))
+    if shutil.which("initdb"):
+        candidates.append(Path(shutil.which("initdb")).parent)
+    for c in candidates:
+        if (c / "initdb").exists() and (c / "pg_ctl").exists():
+            return c
+    raise ConfigError("PostgreSQL 15 binaries not found (tried /usr/lib/postgresql/15/bin, pg_config, PATH)")
+
+
+@dataclass(frozen=True)
+class LocalCluster:
+    """A private cluster in ``datadir`` listening on ``127.0.0.1:port``."""
+
+    root: Path
+    port: int
+    bindir: Path
+
+    @classmethod
+    def default(cls) -> LocalCluster:
+        root = Path(os.environ.get("MV_LOCAL_PGDATA", PROJECT_ROOT / ".local" / "pg"))
+        port = int(os.environ.get("MV_LOCAL_PGPORT", DEFAULT_PORT))
+        return cls(root=root.resolve(), port=port, bindir=find_bindir())
+
+    # -- paths ---------------------------------------------------------------------------------
+    @property
+    def datadir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def rundir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def logfile(self) -> Path:
+        return self.root / "postgres.log"
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    # -- running as a non-root user ------------------------------------------------------------
+    @property
+    def _run_as(self) -> str | None:
+        """The system user the server runs as when we are root (``MV_LOCAL_PGUSER``, else postgres)."""
+        if os.geteuid() != 0:
+            return None
+        name = os.environ.get("MV_LOCAL_PGUSER", "postgres")
+        try:
+            pwd.getpwnam(name)
+        except KeyError as exc:
+            raise ConfigError(f"running as root needs a system user {name!r} to own the server") from exc
+        return name
+
+    def _run(self, args: list[str], *, check: bool = True, **kw) -> subprocess.CompletedProcess:
+        user = self._run_as
+        extra = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
+        return subprocess.run(args, check=check, capture_output=True, text=True, cwd="/", **extra, **kw)
+
+    def _prepare_dirs(self) -> None:
+        for d in (self.root, self.rundir):
+            d.mkdir(parents=True, exist_ok=True)
+        user = self._run_as
+        if user:
+            pw = pwd.getpwnam(user)
+            for d in (self.root, self.rundir):
+                os.chown(d, pw.pw_uid, pw.pw_gid)
+            if self.datadir.exists():
+                os.chown(self.datadir, pw.pw_uid, pw.pw_gid)
+            probe = self._run(["test", "-w", str(self.root)], check=False)
+            if probe.returncode != 0:
+                raise ConfigError(
+                    f"user {user!r} cannot reach {self.root}; set MV_LOCAL_PGDATA to a folder it can "
+                    "reach (for example under /var/tmp)")
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def initialized(self) -> bool:
+        return (self.datadir / "PG_VERSION").exists()
+
+    def init(self) -> None:
+        if self.initialized():
+            return
+        self._prepare_dirs()
+        self._run([str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres",
+                   "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        conf = self.datadir / "postgresql.conf"
+        with conf.open("a") as fh:
+            fh.write(
+                "\n# music-videos embedded cluster\n"
+                "listen_addresses = '127.0.0.1'\n"
+                f"port = {self.port}\n"
+                f"unix_socket_directories = '{self.rundir}'\n"
+                "max_connections = 200\n"
+                "wal_level = logical\n"
+                "shared_buffers = 256MB\n"
+                "log_min_messages = warning\n"
+                "log_min_error_statement = panic\n"
+                "timezone = 'UTC'\n"
+            )
+
+    def _pid_alive(self) -> bool:
+        pidfile = self.datadir / "postmaster.pid"
+        if not pidfile.exists():
+            return False
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        except (ValueError, IndexError, OSError):
+            comm = ""
+        if comm in ("postgres", "postmaster"):
+            return True
+        # A crash left the pid file behind (or the pid now belongs to something else).
+        pidfile.unlink(missing_ok=True)
+        return False
+
+    def running(self) -> bool:
+        return self._pid_alive() and self.ready()
+
+    def ready(self) -> bool:
+        out = subprocess.run([str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port),
+                              "-U", "postgres", "-q"], check=False)
+        return out.returncode == 0
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the cluster (initialising it first). Harmless when it already runs."""
+        self.init()
+        if self._pid_alive():
+            self._wait_ready(timeout)
+            return
+        self._prepare_dirs()
+        res = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile),
+                         "-w", "-t", str(int(timeout)), "start"], check=False)
+        if res.returncode != 0:
+            tail = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
+            raise ConfigError(f"could not start PostgreSQL: {res.stdout}{res.stderr}\n{tail}")
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            if time.monotonic() > deadline:
+                raise ConfigError(f"PostgreSQL on port {self.port} did not become ready")
+            time.sleep(0.1)
+
+    def stop(self, mode: str = "fast") -> None:
+        if not self._pid_alive():
+            return
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", mode, "-w", "stop"],
+                  check=False)
+
+    def kill9(self) -> None:
+        """Crash the server (fault tests): SIGKILL the postmaster, leaving its pid file behind."""
+        pid = int((self.datadir / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, 9)
+
+    def status(self) -> dict:
+        return {
+            "datadir": str(self.datadir),
+            "port": self.port,
+            "initialized": self.initialized(),
+            "running": self.running(),
+            "url": self.url(),
+            "run_as": self._run_as or pwd.getpwuid(os.geteuid()).pw_name,
+        }
