@@ -66,7 +66,7 @@ select throws_ok(
 );
 update public.music_video_themes set description = 'hacked';
 select set_config('request.headers', '{}', true);
-select count(*) from (select public.music_video_catalogs()) as call;
+select public.music_video_catalogs() is not null as called;
 select is(
   current_setting('response.headers')::jsonb -> 0 ->> 'ETag', (select etag from etags where label = 'first'),
   'an update a non-admin tries changes nothing, so the ETag stays'
@@ -76,14 +76,14 @@ select is(
 select set_config('request.jwt.claims', '{"sub": "15000000-0000-0000-0000-000000000002", '
   '"role": "authenticated", "app_metadata": {"role": "admin"}}', true);
 update public.music_video_themes set description = 'Retold' where name = 'Dreamscape';
-select count(*) from (select public.music_video_catalogs()) as call;
+select public.music_video_catalogs() is not null as called;
 insert into etags select 'after_update', current_setting('response.headers')::jsonb -> 0 ->> 'ETag';
 select isnt(
   (select etag from etags where label = 'after_update'), (select etag from etags where label = 'first'),
   'an admin update changes the ETag'
 );
 insert into public.music_video_chart_sources (id, label, provider) values ('uk_top_40', 'UK Top 40', 'occ');
-select count(*) from (select public.music_video_catalogs()) as call;
+select public.music_video_catalogs() is not null as called;
 insert into etags select 'after_insert', current_setting('response.headers')::jsonb -> 0 ->> 'ETag';
 select isnt(
   (select etag from etags where label = 'after_insert'), (select etag from etags where label = 'after_update'),

@@ -1,0 +1,268 @@
+-- GET /music-videos?release_id (spec 2.3): the Music Videos tab's one call. A page of cards
+-- (theme, style, budget band, KPI targets, latest views and chart position, last sync), the
+-- per-status counts for the header badges (acceptance criterion 1) and the release's draft for
+-- the wizard's "resume draft" CTA (spec 1.2), with the ?status= filter, a title/slug search
+-- and keyset pagination.
+
+-- The list's order (newest first, id breaking ties) as an index, so a page is a range scan of
+-- one release's rows that stops after the page, whatever the page.
+create index music_videos_release_created_idx
+on public.music_videos (release_id, created_at desc, id desc);
+
+-- The latest live (not soft-deleted) metric row per video and platform is one probe into this
+-- index; the history RPC pages through it too. Soft-deleted rows are not in it.
+create index music_video_metrics_live_idx
+on public.music_video_metrics (music_video_id, platform, collected_at desc)
+where deleted_at is null;
+
+-- Opaque keyset cursors: base64 of a small JSON object. Decoding a cursor this API did not
+-- issue raises 22023 with the field error in detail.
+create or replace function private.encode_cursor(p_key jsonb)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select translate(encode(convert_to(p_key::text, 'UTF8'), 'base64'), E'+/=\n', '-_')
+$$;
+
+create or replace function private.decode_cursor(p_cursor text, p_param text)
+returns jsonb
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v_b64 text;
+  v_key jsonb;
+begin
+  if p_cursor is null or p_cursor = '' then
+    return null;
+  end if;
+  v_b64 := translate(p_cursor, '-_', '+/');
+  v_b64 := v_b64 || repeat('=', (4 - length(v_b64) % 4) % 4);
+  v_key := convert_from(decode(v_b64, 'base64'), 'UTF8')::jsonb;
+  if jsonb_typeof(v_key) <> 'object' then
+    raise exception 'not an object';
+  end if;
+  return v_key;
+exception
+  when others then
+    raise exception using
+      errcode = '22023',
+      message = 'Invalid page cursor',
+      detail = jsonb_build_object(p_param, 'is not a cursor this endpoint returned')::text,
+      hint = 'Pass the next_cursor of the previous page unchanged, or omit it for the first page.';
+end
+$$;
+
+revoke all on function private.encode_cursor(jsonb) from public;
+revoke all on function private.decode_cursor(text, text) from public;
+grant execute on function private.encode_cursor(jsonb) to authenticated, service_role;
+grant execute on function private.decode_cursor(text, text) to authenticated, service_role;
+
+-- security invoker: RLS on every table read here decides what the caller sees; the explicit
+-- check only turns "not yours" into the same PT404 as "does not exist". The service role
+-- (workers, exports) may list any release.
+create or replace function public.list_music_videos(
+  p_release_id uuid,
+  p_status text[] default null,
+  p_search text default null,
+  p_cursor text default null,
+  p_limit integer default 50
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_statuses public.video_status_enum[];
+  v_unknown text[];
+  v_pattern text;
+  v_key jsonb;
+  v_after_created timestamptz;
+  v_after_id uuid;
+begin
+  if p_release_id is null
+     or not ((select auth.role()) = 'service_role' or private.can_access_release(p_release_id)) then
+    raise exception using errcode = 'PT404', message = 'Release not found';
+  end if;
+
+  if p_limit is null or p_limit < 1 or p_limit > 200 then
+    raise exception using
+      errcode = '22023',
+      message = 'Invalid page size',
+      detail = jsonb_build_object('p_limit', 'must be between 1 and 200')::text;
+  end if;
+
+  -- ?status= as the UI keeps it: one or several labels; empty means all.
+  if cardinality(p_status) > 0 then
+    select array_agg(s) filter (where s not in (select unnest(enum_range(null::public.video_status_enum))::text))
+    into v_unknown
+    from unnest(p_status) as s;
+    if v_unknown is not null then
+      raise exception using
+        errcode = '22023',
+        message = 'Unknown status filter',
+        detail = jsonb_build_object('p_status', 'unknown status: ' || array_to_string(v_unknown, ', '))::text,
+        hint = 'Use draft, planned, in_production, post_production, released or archived.';
+    end if;
+    v_statuses := p_status::public.video_status_enum[];
+  end if;
+
+  if nullif(btrim(p_search), '') is not null then
+    v_pattern := '%' || replace(replace(replace(btrim(p_search), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  end if;
+
+  v_key := private.decode_cursor(p_cursor, 'p_cursor');
+  if v_key is not null then
+    begin
+      v_after_created := (v_key ->> 'c')::timestamptz;
+      v_after_id := (v_key ->> 'i')::uuid;
+    exception
+      when others then
+        v_after_created := null;
+    end;
+    if v_after_created is null or v_after_id is null then
+      raise exception using
+        errcode = '22023',
+        message = 'Invalid page cursor',
+        detail = jsonb_build_object('p_cursor', 'is not a cursor this endpoint returned')::text,
+        hint = 'Pass the next_cursor of the previous page unchanged, or omit it for the first page.';
+    end if;
+  end if;
+
+  return (
+    with page as (
+      select v.*
+      from public.music_videos as v
+      where v.release_id = p_release_id
+        and (v_statuses is null or v.status = any(v_statuses))
+        and (v_pattern is null or v.title ilike v_pattern or v.slug ilike v_pattern)
+        and (v_after_created is null or (v.created_at, v.id) < (v_after_created, v_after_id))
+      order by v.created_at desc, v.id desc
+      limit p_limit + 1
+    ),
+    numbered as (
+      select page.*, row_number() over (order by page.created_at desc, page.id desc) as n
+      from page
+    ),
+    cards as (
+      select
+        nb.n,
+        nb.created_at,
+        nb.id,
+        jsonb_build_object(
+          'id', nb.id,
+          'release_id', nb.release_id,
+          'title', nb.title,
+          'slug', nb.slug,
+          'status', nb.status,
+          'quality_tier', nb.quality_tier,
+          'budget_estimate', nb.budget_estimate,
+          'budget_band', case when b.id is not null then jsonb_build_object(
+            'id', b.id, 'name', b.name, 'min_cost', b.min_cost, 'max_cost', b.max_cost,
+            'currency_code', b.currency_code) end,
+          'theme', case when t.id is not null then jsonb_build_object('id', t.id, 'name', t.name) end,
+          'art_style', case when s.id is not null then jsonb_build_object('id', s.id, 'name', s.name) end,
+          'target_release_date', nb.target_release_date,
+          'shoot_start_date', nb.shoot_start_date,
+          'shoot_end_date', nb.shoot_end_date,
+          'kpi_view_target', nb.kpi_view_target,
+          'kpi_chart_target', nb.kpi_chart_target,
+          'kpi_chart_target_label', cs.label,
+          'primary_platform', nb.primary_platform,
+          'sync_strategy', nb.sync_strategy,
+          'promo_only', nb.promo_only,
+          'submitted_at', nb.submitted_at,
+          'created_at', nb.created_at,
+          'updated_at', nb.updated_at,
+          'metrics', jsonb_build_object(
+            'views_total', lm.views_total,
+            'views_by_platform', coalesce(lm.views_by_platform, '{}'::jsonb),
+            'chart_position', lm.chart_position,
+            'chart_source', lm.chart_source,
+            'chart_collected_at', lm.chart_collected_at,
+            'last_collected_at', lm.last_collected_at
+          ),
+          'last_sync', case when ls.id is not null then jsonb_build_object(
+            'id', ls.id, 'source', ls.source, 'status', ls.status, 'created_at', ls.created_at,
+            'completed_at', ls.completed_at, 'error_message', ls.error_message) end
+        ) as card
+      from numbered as nb
+      left join public.music_video_themes as t on nb.video_theme_id = t.id
+      left join public.music_video_art_styles as s on nb.art_style_id = s.id
+      left join public.music_video_budgets as b on nb.budget_band_id = b.id
+      left join public.music_video_chart_sources as cs on nb.kpi_chart_target = cs.id
+      -- Latest live row per platform: one index probe per platform label.
+      left join lateral (
+        select
+          sum(m.views_total) as views_total,
+          jsonb_object_agg(m.platform, m.views_total) filter (where m.views_total is not null)
+            as views_by_platform,
+          (array_agg(m.chart_position order by m.collected_at desc)
+            filter (where m.chart_position is not null))[1] as chart_position,
+          (array_agg(m.source order by m.collected_at desc)
+            filter (where m.chart_position is not null))[1] as chart_source,
+          max(m.collected_at) filter (where m.chart_position is not null) as chart_collected_at,
+          max(m.collected_at) as last_collected_at
+        from unnest(enum_range(null::public.platform_enum)) as p (platform)
+        cross join lateral (
+          select mm.platform, mm.views_total, mm.chart_position, mm.source, mm.collected_at
+          from public.music_video_metrics as mm
+          where mm.music_video_id = nb.id
+            and mm.platform = p.platform
+            and mm.deleted_at is null
+          order by mm.collected_at desc
+          limit 1
+        ) as m
+      ) as lm on true
+      left join lateral (
+        select i.id, i.source, i.status, i.created_at, i.completed_at, i.error_message
+        from public.music_video_metric_imports as i
+        where i.music_video_id = nb.id
+        order by i.created_at desc
+        limit 1
+      ) as ls on true
+      where nb.n <= p_limit
+    )
+    select jsonb_build_object(
+      'release_id', p_release_id,
+      'items', coalesce((select jsonb_agg(c.card order by c.n) from cards as c), '[]'::jsonb),
+      'next_cursor', (
+        select private.encode_cursor(jsonb_build_object('c', c.created_at, 'i', c.id))
+        from cards as c
+        where c.n = p_limit
+          and exists (select 1 from numbered as nb2 where nb2.n = p_limit + 1)
+      ),
+      'counts', (
+        select jsonb_object_agg(st.status, coalesce(cnt.n, 0)) || jsonb_build_object('total', coalesce(sum(cnt.n), 0))
+        from unnest(enum_range(null::public.video_status_enum)) as st (status)
+        left join (
+          select v.status, count(*) as n
+          from public.music_videos as v
+          where v.release_id = p_release_id
+          group by v.status
+        ) as cnt on st.status = cnt.status
+      ),
+      'resume_draft', (
+        select jsonb_build_object(
+          'id', d.id, 'title', d.title, 'slug', d.slug, 'wizard_step', d.wizard_step,
+          'wizard_state', d.wizard_state, 'updated_at', d.updated_at)
+        from public.music_videos as d
+        where d.release_id = p_release_id
+          and d.status = 'draft'
+          and d.submitted_at is null
+        order by d.updated_at desc, d.id desc
+        limit 1
+      )
+    )
+  );
+end
+$$;
+
+revoke all on function public.list_music_videos(uuid, text[], text, text, integer) from public, anon;
+grant execute on function public.list_music_videos(uuid, text[], text, text, integer)
+to authenticated, service_role;

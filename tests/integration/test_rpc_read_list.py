@@ -1,0 +1,189 @@
+"""list_music_videos(): the Music Videos tab's cards, counts and resume-draft, as PostgREST calls it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from workers.db import call_rpc, jwt_claims, postgrest_request
+
+SERVICE = jwt_claims(role="service_role")
+ANON = jwt_claims(role="anon")
+
+
+def pg_array(values):
+    """An array argument as PostgREST passes it from a query string (?p_status={a,b})."""
+    return "{" + ",".join(values) + "}"
+
+
+def rpc(conn, claims, **params):
+    params = {k: pg_array(v) if isinstance(v, list) else v for k, v in params.items()}
+    with postgrest_request(conn, claims, method="GET") as c:
+        return call_rpc(c, "list_music_videos", params).body
+
+
+def catalog_id(conn, table, name):
+    return conn.execute(f"select id from public.{table} where name = %s", (name,)).fetchone()["id"]
+
+
+def test_cards_carry_names_budget_kpis_latest_metrics_and_last_sync(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    theme = catalog_id(conn, "music_video_themes", "Neon Nights")
+    style = catalog_id(conn, "music_video_art_styles", "Pastel Pop")
+    band = catalog_id(conn, "music_video_budgets", "Standard")
+    vid = factory.video(rel, "Midnight Drive", slug="midnight-drive", status="planned",
+                        video_theme_id=theme, art_style_id=style, budget_band_id=band,
+                        budget_estimate=60000, kpi_view_target=1_000_000, kpi_chart_target="billboard_hot_100")
+    now = datetime.now(UTC)
+    ins = ("insert into public.music_video_metrics (music_video_id, platform, views_total, chart_position,"
+           " source, collected_at, deleted_at) values (%s, %s, %s, %s, %s, %s, %s)")
+    conn.execute(ins, (vid, "youtube", 1000, None, "youtube", now - timedelta(days=2), None))
+    conn.execute(ins, (vid, "youtube", 1500, None, "youtube", now - timedelta(days=1), None))
+    # the newest YouTube row was rolled back (soft-deleted): it must not show
+    conn.execute(ins, (vid, "youtube", 999_999, None, "youtube", now, now))
+    conn.execute(ins, (vid, "mtv", 300, None, "broadcast", now - timedelta(days=3), None))
+    conn.execute(ins, (vid, "other", None, 12, "billboard_hot_100", now - timedelta(days=5), None))
+    conn.execute(ins, (vid, "other", None, 4, "billboard_hot_100", now - timedelta(days=12), now))
+    conn.execute("insert into public.music_video_metric_imports (music_video_id, source, status, created_at)"
+                 " values (%s, 'youtube', 'succeeded', now() - interval '1 hour'),"
+                 " (%s, 'charts', 'failed', now())", (vid, vid))
+
+    body = rpc(conn, owner.claims(), p_release_id=rel)
+    [card] = body["items"]
+    assert card["id"] == str(vid)
+    assert card["title"] == "Midnight Drive" and card["slug"] == "midnight-drive"
+    assert card["theme"]["name"] == "Neon Nights"
+    assert card["art_style"]["name"] == "Pastel Pop"
+    assert card["budget_band"]["name"] == "Standard" and card["budget_band"]["max_cost"] == 100000
+    assert card["budget_estimate"] == 60000
+    assert card["kpi_view_target"] == 1_000_000
+    assert card["kpi_chart_target"] == "billboard_hot_100"
+    assert card["kpi_chart_target_label"] == "Billboard Hot 100"
+    assert card["metrics"]["views_by_platform"] == {"youtube": 1500, "mtv": 300}
+    assert card["metrics"]["views_total"] == 1800
+    assert card["metrics"]["chart_position"] == 12
+    assert card["metrics"]["chart_source"] == "billboard_hot_100"
+    assert card["last_sync"]["source"] == "charts" and card["last_sync"]["status"] == "failed"
+    assert body["next_cursor"] is None
+
+
+def test_counts_and_resume_draft(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    other_rel = factory.release(owner, title="Another")
+    for status, n in {"planned": 3, "in_production": 2, "released": 1, "archived": 1}.items():
+        for i in range(n):
+            factory.video(rel, f"{status} {i}", status=status)
+    factory.video(rel, "Old draft", status="draft", updated_at=datetime.now(UTC) - timedelta(days=3))
+    fresh = factory.video(rel, "Fresh draft", status="draft", wizard_step="budget",
+                          wizard_state=json.dumps({"title": "Fresh draft"}))
+    factory.video(other_rel, "Elsewhere", status="planned")
+
+    body = rpc(conn, owner.claims(), p_release_id=rel, p_status=["released"])
+    assert body["counts"] == {"draft": 2, "planned": 3, "in_production": 2, "post_production": 0,
+                              "released": 1, "archived": 1, "total": 9}
+    assert [c["title"] for c in body["items"]] == ["released 0"]
+    assert body["resume_draft"]["id"] == str(fresh)
+    assert body["resume_draft"]["wizard_step"] == "budget"
+    assert body["resume_draft"]["wizard_state"] == {"title": "Fresh draft"}
+
+    empty = factory.release(owner, title="Empty")
+    body = rpc(conn, owner.claims(), p_release_id=empty)
+    assert body["items"] == [] and body["resume_draft"] is None and body["counts"]["total"] == 0
+
+
+def test_keyset_pages_cover_every_row_once_even_with_ties(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    tie = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    ids = []
+    for i in range(12):  # twelve videos share one created_at: the id breaks the tie
+        ids.append(factory.video(rel, f"Tied {i}", created_at=tie))
+    for i in range(11):
+        ids.append(factory.video(rel, f"Spread {i}", created_at=tie + timedelta(minutes=i - 5)))
+    expected = [str(r["id"]) for r in conn.execute(
+        "select id from public.music_videos where release_id = %s order by created_at desc, id desc",
+        (rel,)).fetchall()]
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        body = rpc(conn, owner.claims(), p_release_id=rel, p_limit=5, p_cursor=cursor)
+        seen += [c["id"] for c in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+        assert len(body["items"]) == 5
+    assert seen == expected
+    assert len(set(seen)) == 23 and pages == 5
+
+    # an exact multiple of the page size ends without an empty extra page
+    body = rpc(conn, owner.claims(), p_release_id=rel, p_limit=23)
+    assert len(body["items"]) == 23 and body["next_cursor"] is None
+
+
+def test_status_filter_and_search_on_title_and_slug(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    factory.video(rel, "Summer Anthem", slug="summer-anthem", status="planned")
+    factory.video(rel, "Winter Tale", slug="anthem-b-side", status="released")
+    factory.video(rel, "Summer Reprise", slug="reprise", status="draft")
+    factory.video(rel, "100% Real", slug="real", status="planned")
+
+    def titles(**kw):
+        return sorted(c["title"] for c in rpc(conn, owner.claims(), p_release_id=rel, **kw)["items"])
+
+    assert titles(p_search="ANTHEM") == ["Summer Anthem", "Winter Tale"]  # title or slug, any case
+    assert titles(p_search="summer", p_status=["planned", "released"]) == ["Summer Anthem"]
+    assert titles(p_status=["planned"]) == ["100% Real", "Summer Anthem"]
+    assert titles(p_status=[]) == titles()
+    assert titles(p_search="%") == ["100% Real"]  # wildcards are literal
+    assert titles(p_search="  ") == titles()
+
+    # counts stay release-wide whatever the filter
+    assert rpc(conn, owner.claims(), p_release_id=rel, p_search="zzz")["counts"]["total"] == 4
+
+
+def test_bad_arguments_get_22023_with_field_errors(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    cases = [
+        ({"p_status": ["planned", "bogus"]}, "Unknown status filter", {"p_status": "unknown status: bogus"}),
+        ({"p_cursor": "not-a-cursor"}, "Invalid page cursor",
+         {"p_cursor": "is not a cursor this endpoint returned"}),
+        ({"p_limit": 0}, "Invalid page size", {"p_limit": "must be between 1 and 200"}),
+        ({"p_limit": 201}, "Invalid page size", {"p_limit": "must be between 1 and 200"}),
+    ]
+    for params, message, detail in cases:
+        with pytest.raises(psycopg.Error) as exc:
+            rpc(conn, owner.claims(), p_release_id=rel, **params)
+        assert exc.value.sqlstate == "22023"
+        assert exc.value.diag.message_primary == message
+        assert json.loads(exc.value.diag.message_detail) == detail
+
+
+def test_other_users_and_missing_releases_get_the_same_pt404(conn, factory):
+    owner, stranger = factory.user(), factory.user()
+    rel = factory.release(owner)
+    factory.video(rel, "Secret")
+    for claims, release in [(stranger.claims(), rel), (owner.claims(), "00000000-0000-0000-0000-000000000000")]:
+        with pytest.raises(psycopg.Error) as exc:
+            rpc(conn, claims, p_release_id=release)
+        assert exc.value.sqlstate == "PT404"
+        assert exc.value.diag.message_primary == "Release not found"
+
+
+def test_service_role_lists_any_release_and_anon_is_refused(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    factory.video(rel, "Visible to workers")
+    assert [c["title"] for c in rpc(conn, SERVICE, p_release_id=rel)["items"]] == ["Visible to workers"]
+
+    with pytest.raises(psycopg.errors.InsufficientPrivilege) as exc:
+        rpc(conn, ANON, p_release_id=rel)
+    assert exc.value.sqlstate == "42501"
+    assert "permission denied for function list_music_videos" in str(exc.value)
