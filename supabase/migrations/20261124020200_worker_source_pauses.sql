@@ -1,0 +1,13 @@
+-- Source-wide pauses shared by every worker: when YouTube answers quotaExceeded, no worker
+-- may spend another call before the quota resets (midnight Pacific Time), even for jobs
+-- inserted after the deferral. The claim statement skips a paused source. Workers only.
+create table private.worker_source_pauses (
+  source text primary key,
+  paused_until timestamptz not null,
+  reason text not null,
+  updated_at timestamptz not null default timezone('utc'::text, now())
+);
+
+alter table private.worker_source_pauses enable row level security;
+revoke all on table private.worker_source_pauses from public, anon, authenticated;
+grant select, insert, update, delete on table private.worker_source_pauses to service_role;

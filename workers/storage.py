@@ -1,0 +1,242 @@
+"""Object storage for raw payloads, broadcast uploads and exports: one small interface, two backends.
+
+    class Storage(Protocol):
+        put(bucket, path, data: bytes, content_type) -> None      # create or overwrite
+        get(bucket, path) -> bytes                                # StorageNotFound if absent
+        open_stream(bucket, path) -> Iterator[bytes]              # chunks, for big CSV uploads
+        list(bucket, prefix="") -> list[str]                      # object paths under prefix, sorted
+
+* :class:`LocalStorage` keeps objects as files under ``root/<bucket>/<path>`` (the embedded
+  default, ``MV_STORAGE_LOCAL_DIR``).
+* :class:`SupabaseStorage` talks to the Supabase Storage REST API through the ``supabase``
+  package's storage client (storage3) with the service key, and streams downloads with httpx.
+
+Paths are ``/``-separated relative keys without ``.``/``..`` segments; both backends refuse
+anything else, so a path taken from a database row can never escape its bucket. Errors are
+:class:`StorageError` (a ``MusicVideoError``); a missing object is :class:`StorageNotFound`.
+:func:`make_storage` builds the configured backend from settings.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import httpx
+
+from workers.config import Settings
+from workers.errors import ConfigError, MusicVideoError
+
+__all__ = [
+    "RAW_PAYLOAD_BUCKET",
+    "LocalStorage",
+    "Storage",
+    "StorageError",
+    "StorageNotFound",
+    "SupabaseStorage",
+    "make_storage",
+]
+
+RAW_PAYLOAD_BUCKET = "music-video-raw-payloads"
+CHUNK = 1024 * 1024
+
+
+class StorageError(MusicVideoError):
+    """Storage refused or failed an operation."""
+
+
+class StorageNotFound(StorageError):
+    """No object at that bucket and path."""
+
+
+@runtime_checkable
+class Storage(Protocol):
+    def put(self, bucket: str, path: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, bucket: str, path: str) -> bytes: ...
+
+    def open_stream(self, bucket: str, path: str) -> Iterator[bytes]: ...
+
+    def list(self, bucket: str, prefix: str = "") -> list[str]: ...
+
+
+def _check_key(bucket: str, path: str) -> list[str]:
+    if not bucket or "/" in bucket or bucket in (".", ".."):
+        raise StorageError(f"invalid bucket name {bucket!r}")
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in path \
+            or "\x00" in path:
+        raise StorageError(f"invalid object path {path!r}")
+    return parts
+
+
+class LocalStorage:
+    """Objects as files under ``root/<bucket>/<path>``; writes are atomic (temp file + rename)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    def _file(self, bucket: str, path: str) -> Path:
+        return self.root.joinpath(bucket, *_check_key(bucket, path))
+
+    def put(self, bucket: str, path: str, data: bytes,
+            content_type: str = "application/octet-stream") -> None:
+        target = self._file(bucket, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, bucket: str, path: str) -> bytes:
+        try:
+            return self._file(bucket, path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise StorageNotFound(f"{bucket}/{path} not found") from exc
+
+    def open_stream(self, bucket: str, path: str) -> Iterator[bytes]:
+        target = self._file(bucket, path)
+        if not target.is_file():
+            raise StorageNotFound(f"{bucket}/{path} not found")
+
+        def chunks() -> Iterator[bytes]:
+            with target.open("rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    yield chunk
+
+        return chunks()
+
+    def list(self, bucket: str, prefix: str = "") -> list[str]:
+        base = self.root / bucket
+        _check_key(bucket, "x")
+        if not base.is_dir():
+            return []
+        out = []
+        for p in base.rglob("*"):
+            if p.is_file() and not p.name.startswith(".tmp-"):
+                rel = p.relative_to(base).as_posix()
+                if rel.startswith(prefix):
+                    out.append(rel)
+        return sorted(out)
+
+
+class SupabaseStorage:
+    """Supabase Storage over its REST API (``<url>/storage/v1``), authenticated with the service key.
+
+    put/get/list go through storage3's ``SyncStorageClient``; ``open_stream`` streams
+    ``GET /object/<bucket>/<path>`` with httpx so a 1 GB CSV never sits in memory.
+    """
+
+    def __init__(self, url: str, service_key: str, *, timeout: float = 30.0,
+                 http: httpx.Client | None = None) -> None:
+        from storage3 import SyncStorageClient
+
+        if not url or not service_key:
+            raise ConfigError("SupabaseStorage needs MV_SUPABASE_URL and MV_SUPABASE_SERVICE_KEY")
+        self.base = url.rstrip("/") + "/storage/v1"
+        self._headers = {"apikey": service_key, "Authorization": f"Bearer {service_key}"}
+        self._http = http or httpx.Client(timeout=timeout, headers=self._headers, follow_redirects=True)
+        self._client = SyncStorageClient(self.base + "/", self._headers, http_client=self._http)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"SupabaseStorage({self.base!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _wrap(self, exc: Exception, bucket: str, path: str, op: str) -> StorageError:
+        from storage3.exceptions import StorageApiError
+
+        if isinstance(exc, StorageApiError):
+            status = str(getattr(exc, "status", ""))
+            text = str(getattr(exc, "message", exc))
+            if status in ("404", "400") and "not found" in text.lower():
+                return StorageNotFound(f"{bucket}/{path} not found")
+            return StorageError(f"storage {op} {bucket}/{path} failed: {text} (status {status})")
+        return StorageError(f"storage {op} {bucket}/{path} failed: {type(exc).__name__}: {exc}")
+
+    def put(self, bucket: str, path: str, data: bytes,
+            content_type: str = "application/octet-stream") -> None:
+        _check_key(bucket, path)
+        try:
+            self._client.from_(bucket).upload(path, data, {"content-type": content_type, "upsert": "true"})
+        except Exception as exc:
+            raise self._wrap(exc, bucket, path, "upload") from exc
+
+    def get(self, bucket: str, path: str) -> bytes:
+        _check_key(bucket, path)
+        try:
+            return self._client.from_(bucket).download(path)
+        except Exception as exc:
+            raise self._wrap(exc, bucket, path, "download") from exc
+
+    def open_stream(self, bucket: str, path: str) -> Iterator[bytes]:
+        parts = _check_key(bucket, path)
+        url = "/".join([self.base, "object", bucket, *(httpx.URL(p).raw_path.decode() for p in parts)])
+        request = self._http.build_request("GET", url, headers=self._headers)
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise StorageError(f"storage download {bucket}/{path} failed: {exc}") from exc
+        if response.status_code in (400, 404):
+            body = response.read()
+            response.close()
+            if b"not found" in body.lower() or response.status_code == 404:
+                raise StorageNotFound(f"{bucket}/{path} not found")
+            raise StorageError(f"storage download {bucket}/{path} failed: HTTP {response.status_code}")
+        if response.status_code >= 300:
+            response.close()
+            raise StorageError(f"storage download {bucket}/{path} failed: HTTP {response.status_code}")
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from response.iter_bytes(CHUNK)
+            finally:
+                response.close()
+
+        return chunks()
+
+    def list(self, bucket: str, prefix: str = "") -> list[str]:
+        """Object paths under ``prefix`` (recursing into folders, as Storage lists one level)."""
+        _check_key(bucket, "x")
+        out: list[str] = []
+        folders = [prefix.rsplit("/", 1)[0] if "/" in prefix else ""]
+        while folders:
+            folder = folders.pop()
+            offset = 0
+            while True:
+                try:
+                    page = self._client.from_(bucket).list(folder, {"limit": 1000, "offset": offset})
+                except Exception as exc:
+                    raise self._wrap(exc, bucket, folder or "/", "list") from exc
+                for entry in page:
+                    name = f"{folder}/{entry['name']}" if folder else entry["name"]
+                    if entry.get("id") is None:  # a folder (Storage returns id null for folders)
+                        if name.startswith(prefix) or prefix.startswith(name + "/"):
+                            folders.append(name)
+                    elif name.startswith(prefix):
+                        out.append(name)
+                if len(page) < 1000:
+                    break
+                offset += len(page)
+        return sorted(out)
+
+
+def make_storage(settings: Settings) -> Storage:
+    """The backend the settings ask for."""
+    if settings.storage_backend == "supabase":
+        if not settings.supabase_url or settings.supabase_service_key is None:
+            raise ConfigError("MV_STORAGE_BACKEND=supabase needs MV_SUPABASE_URL and MV_SUPABASE_SERVICE_KEY")
+        return SupabaseStorage(settings.supabase_url, settings.supabase_service_key.get_secret_value(),
+                               timeout=settings.http_timeout)
+    return LocalStorage(settings.storage_local_dir)
