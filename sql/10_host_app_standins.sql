@@ -14,10 +14,9 @@ create table if not exists public.releases (
 create index if not exists releases_user_id_idx on public.releases (user_id);
 
 create table if not exists public.release_profiles (
-  release_id uuid references public.releases (id) on delete cascade,
+  release_id uuid primary key references public.releases (id) on delete cascade,
   genre text
 );
-create index if not exists release_profiles_release_id_idx on public.release_profiles (release_id);
 
 alter table public.profiles enable row level security;
 alter table public.releases enable row level security;

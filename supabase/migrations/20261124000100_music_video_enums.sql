@@ -1,5 +1,9 @@
 -- The five enums of the spec (section 2.2), with exactly its labels.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- Board lanes of a music video, in order: a plan moves forward (or back one lane).
 create type public.video_status_enum as enum (
   'draft', 'planned', 'in_production', 'post_production', 'released', 'archived'

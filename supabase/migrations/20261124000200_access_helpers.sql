@@ -2,6 +2,10 @@
 -- feature to another ownership model (bands, teams) means changing one function. They live in
 -- a schema PostgREST does not expose.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 create schema if not exists private;
 grant usage on schema private to authenticated, service_role;
 

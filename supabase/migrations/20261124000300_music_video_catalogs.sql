@@ -3,6 +3,10 @@
 -- admin-editable settings that validation reads. Any signed-in user reads them; only admins
 -- (app_metadata.role = 'admin') write them.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- Themes a video can follow; genre_tags drive the concept suggestions.
 create table public.music_video_themes (
   id uuid primary key default extensions.uuid_generate_v4(),
@@ -37,9 +41,9 @@ create table public.music_video_quality_tiers (
   created_at timestamptz not null default timezone('utc'::text, now()),
   updated_at timestamptz not null default timezone('utc'::text, now()),
   constraint music_video_quality_tiers_turnaround_positive
-    check (expected_turnaround is null or expected_turnaround > interval '0'),
+  check (expected_turnaround is null or expected_turnaround > interval '0'),
   constraint music_video_quality_tiers_crew_size_non_negative
-    check (crew_size_hint is null or crew_size_hint >= 0)
+  check (crew_size_hint is null or crew_size_hint >= 0)
 );
 
 -- Preset budget bands; a plan's line-item total must fall inside its band.
@@ -97,16 +101,18 @@ create table public.music_video_settings (
 );
 
 insert into public.music_video_settings (key, value, description)
-values ('budget_contingency_pct', '5'::jsonb,
-        'Percent over a budget band''s max_cost that line items may reach before a hard stop')
+values (
+  'budget_contingency_pct', '5'::jsonb,
+  'Percent over a budget band''s max_cost that line items may reach before a hard stop'
+)
 on conflict (key) do nothing;
 
 insert into public.music_video_chart_sources (id, label, provider)
 values
-  ('billboard_hot_100', 'Billboard Hot 100', 'billboard'),
-  ('billboard_global_200', 'Billboard Global 200', 'billboard'),
-  ('spotify_global_weekly', 'Spotify Weekly Top Songs Global', 'spotify'),
-  ('apple_music_top_100', 'Apple Music Top 100 (US)', 'apple_music')
+('billboard_hot_100', 'Billboard Hot 100', 'billboard'),
+('billboard_global_200', 'Billboard Global 200', 'billboard'),
+('spotify_global_weekly', 'Spotify Weekly Top Songs Global', 'spotify'),
+('apple_music_top_100', 'Apple Music Top 100 (US)', 'apple_music')
 on conflict (id) do nothing;
 
 do $$

@@ -3,6 +3,10 @@
 -- promo_only flag (spec 4.3), the draft autosave state, and the keys the chart adapters match on.
 -- Owners of the release read and write it; everything else under a video follows the video.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 create table public.music_videos (
   id uuid primary key default extensions.uuid_generate_v4(),
   release_id uuid not null references public.releases (id) on delete cascade,

@@ -1,6 +1,10 @@
 -- What hangs off a plan: budget line items, cast assignments, platform targets, moodboard
 -- files and the board's status history. Each row belongs to one video and follows its access.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- Budget line-item allocations (spec 1.2 "Budget & Quality"): one amount per category, so the
 -- total can be validated against the band and reported.
 create table public.music_video_budget_line_items (
@@ -13,7 +17,7 @@ create table public.music_video_budget_line_items (
   updated_at timestamptz not null default timezone('utc'::text, now()),
   constraint music_video_budget_line_items_video_category_key unique (music_video_id, category),
   constraint music_video_budget_line_items_category_known
-    check (category in ('direction', 'cinematography', 'post', 'marketing')),
+  check (category in ('direction', 'cinematography', 'post', 'marketing')),
   constraint music_video_budget_line_items_amount_non_negative check (amount >= 0)
 );
 
@@ -49,7 +53,7 @@ create table public.music_video_platform_targets (
   constraint music_video_platform_targets_video_platform_key unique (music_video_id, platform),
   constraint music_video_platform_targets_priority_non_negative check (priority >= 0),
   constraint music_video_platform_targets_youtube_id_format
-    check (platform <> 'youtube' or external_id is null or external_id ~ '^[A-Za-z0-9_-]{11}$')
+  check (platform <> 'youtube' or external_id is null or external_id ~ '^[A-Za-z0-9_-]{11}$')
 );
 -- The YouTube worker looks targets up by external id.
 create index music_video_platform_targets_external_id_idx

@@ -2,6 +2,10 @@
 -- music_video_metric_imports is also the job queue the workers claim from (ARCHITECTURE.md).
 -- Release owners read both; only admins and the service role write them.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- One import job: a sync of one source for one video, or one uploaded broadcast CSV.
 create table public.music_video_metric_imports (
   id uuid primary key default extensions.uuid_generate_v4(),
@@ -32,7 +36,7 @@ create table public.music_video_metric_imports (
   constraint music_video_metric_imports_attempts_non_negative check (attempts >= 0 and max_attempts >= 1),
   constraint music_video_metric_imports_metadata_object check (jsonb_typeof(metadata) = 'object'),
   constraint music_video_metric_imports_completed_after_started
-    check (completed_at is null or started_at is null or completed_at >= started_at)
+  check (completed_at is null or started_at is null or completed_at >= started_at)
 );
 create index music_video_metric_imports_video_created_idx
 on public.music_video_metric_imports (music_video_id, created_at desc);

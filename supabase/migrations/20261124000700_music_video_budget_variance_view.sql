@@ -1,6 +1,11 @@
 -- Budget variance for analytics exports (spec 2.4): what a plan allocates against what it
 -- estimated (or, without an estimate, its band's ceiling). security_invoker so the caller's
 -- RLS applies: a user sees only their own videos' rows.
+
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 create view public.music_video_budget_variance
 with (security_invoker = true)
 as
@@ -21,7 +26,8 @@ select
   case
     when coalesce(v.budget_estimate, b.max_cost) > 0 then round(
       100.0 * (coalesce(li.total_allocation, 0) - coalesce(v.budget_estimate, b.max_cost))
-      / coalesce(v.budget_estimate, b.max_cost), 2)
+      / coalesce(v.budget_estimate, b.max_cost), 2
+    )
   end as budget_variance_pct
 from public.music_videos as v
 left join public.music_video_budgets as b on v.budget_band_id = b.id

@@ -1,18 +1,27 @@
 -- Storage buckets of the feature and who may touch their objects. Object names start with the
 -- release id (<release_id>/<music_video_id>/<file>), which is what the policies check.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- Moodboard images (spec 2.4, 4.3): private, 10 MB, JPEG and PNG only.
 -- Raw API payload snapshots kept for audit and replay: private, service role only.
 -- Broadcast CSV uploads (spec 3.3), streamed by the worker: private, up to 1 GB.
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
 values
-  ('music-video-moodboards', 'music-video-moodboards', false, 10485760,
-   array['image/jpeg', 'image/png']),
-  ('music-video-raw-payloads', 'music-video-raw-payloads', false, null, null),
-  ('music-video-broadcast-imports', 'music-video-broadcast-imports', false, 1073741824,
-   array['text/csv', 'text/plain', 'text/tab-separated-values', 'application/vnd.ms-excel'])
+(
+  'music-video-moodboards', 'music-video-moodboards', false, 10485760,
+  array['image/jpeg', 'image/png']
+),
+('music-video-raw-payloads', 'music-video-raw-payloads', false, null, null),
+(
+  'music-video-broadcast-imports', 'music-video-broadcast-imports', false, 1073741824,
+  array['text/csv', 'text/plain', 'text/tab-separated-values', 'application/vnd.ms-excel']
+)
 on conflict (id) do update
-set public = excluded.public,
+  set
+    public = excluded.public,
     file_size_limit = excluded.file_size_limit,
     allowed_mime_types = excluded.allowed_mime_types;
 
