@@ -37,7 +37,8 @@ def test_cards_carry_names_budget_kpis_latest_metrics_and_last_sync(conn, factor
     band = catalog_id(conn, "music_video_budgets", "Standard")
     vid = factory.video(rel, "Midnight Drive", slug="midnight-drive", status="planned",
                         video_theme_id=theme, art_style_id=style, budget_band_id=band,
-                        budget_estimate=60000, kpi_view_target=1_000_000, kpi_chart_target="billboard_hot_100")
+                        budget_estimate=60000, kpi_view_target=1_000_000,
+                        kpi_chart_target="billboard_hot_100")
     now = datetime.now(UTC)
     ins = ("insert into public.music_video_metrics (music_video_id, platform, views_total, chart_position,"
            " source, collected_at, deleted_at) values (%s, %s, %s, %s, %s, %s, %s)")
@@ -170,7 +171,8 @@ def test_other_users_and_missing_releases_get_the_same_pt404(conn, factory):
     owner, stranger = factory.user(), factory.user()
     rel = factory.release(owner)
     factory.video(rel, "Secret")
-    for claims, release in [(stranger.claims(), rel), (owner.claims(), "00000000-0000-0000-0000-000000000000")]:
+    missing = "00000000-0000-0000-0000-000000000000"
+    for claims, release in [(stranger.claims(), rel), (owner.claims(), missing)]:
         with pytest.raises(psycopg.Error) as exc:
             rpc(conn, claims, p_release_id=release)
         assert exc.value.sqlstate == "PT404"
