@@ -8,7 +8,11 @@ from datetime import date
 
 import httpx
 import pytest
-from _external_fixtures import FIXTURES, fixture, fixture_files
+
+try:  # tests/ as a package (tests/__init__.py) or as plain rootdir-inserted modules
+    from tests.unit._external_fixtures import FIXTURES, fixture, fixture_files
+except ImportError:  # pragma: no cover
+    from _external_fixtures import FIXTURES, fixture, fixture_files
 from pytest_httpserver import HTTPServer
 
 from workers.errors import FeedRejected, SourceAuthError, SourceRequestError, TransientSourceError

@@ -1,0 +1,392 @@
+"""Broadcast CSV streaming parser on the real TV files and the synthetic variants."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+try:  # tests/ as a package (tests/__init__.py) or as plain rootdir-inserted modules
+    from tests.unit._external_fixtures import REPO_ROOT, SYNTHETIC, fixture, fixture_files
+except ImportError:  # pragma: no cover
+    from _external_fixtures import REPO_ROOT, SYNTHETIC, fixture, fixture_files
+from pydantic import ValidationError
+
+from workers.errors import RowError
+from workers.sources.broadcast import (
+    BroadcastRow,
+    ColumnMapping,
+    ParseStats,
+    aggregate,
+    iter_broadcast_rows,
+    neutralize_csv_cell,
+    parse_air_date,
+    parse_viewers,
+    write_csv,
+)
+
+IDOL = "tidytuesday_american_idol_ratings_first30_plus_quirk_rows.csv"
+NZ = "nz_news_current_affairs_daily_viewers_excerpt.csv"
+NIELSEN = "nielsen_season_top30_flim-springfield_excerpt.csv"
+
+IDOL_MAPPING = ColumnMapping(air_date="airdate", program="episode", viewers="viewers_in_millions",
+                             viewers_scale=1_000_000)
+NZ_MAPPING = ColumnMapping(air_date="Date", viewers="*", layout="wide")
+NIELSEN_MAPPING = ColumnMapping(air_date="tv_season", program="title", viewers="rating")
+LONG = ColumnMapping(air_date="air_date", program="program", viewers="viewers")
+
+
+def chunks_of(data: bytes, size: int) -> Iterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i:i + size]
+
+
+def parse(data: bytes, mapping: ColumnMapping, size: int = 7, **kw) -> tuple[list, ParseStats]:
+    stats = ParseStats()
+    items = list(iter_broadcast_rows(chunks_of(data, size), mapping, stats=stats, **kw))
+    return items, stats
+
+
+def rows(items: list) -> list[BroadcastRow]:
+    return [i for i in items if isinstance(i, BroadcastRow)]
+
+
+def errors(items: list) -> list[RowError]:
+    return [i for i in items if isinstance(i, RowError)]
+
+
+def check_accounting(items: list, stats: ParseStats) -> None:
+    assert stats.rows_ok + stats.rows_failed + stats.rows_skipped == stats.rows_seen
+    assert stats.values_ok == len(rows(items)) and stats.errors == len(errors(items))
+    data_lines = {i.line for i in items}
+    assert len(data_lines) == stats.rows_ok + stats.rows_failed or stats.rows_seen == 0
+
+
+# --------------------------------------------------------------------------- real files
+
+
+@pytest.mark.parametrize("size", [1, 7, 4096, 1 << 20])
+def test_american_idol_millions_and_quirks(size):
+    items, stats = parse(fixture("tv_ratings", IDOL).read_bytes(), IDOL_MAPPING, size)
+    good = rows(items)
+    assert good[0] == BroadcastRow(line=2, air_date=date(2002, 6, 11), program="Auditions", viewers=9_850_000)
+    by_line = {r.line: r for r in good}
+    assert by_line[34].viewers == 19_003_000 and by_line[34].air_date == date(2010, 5, 19)
+    assert by_line[27].program == "New York, Miami & Austin Auditions"
+    assert by_line[37].program == "Las Vegas, Girls Perform"  # double space collapsed
+    assert by_line[36].program == "San Diego Auditionsa"  # footnote letter left as data, not guessed
+    assert by_line[31].viewers == 26_000_000  # "26"
+    errs = {(e.line, e.column, e.value, e.reason) for e in errors(items)}
+    assert errs == {
+        (32, "viewers_in_millions", "NA", "missing value"),
+        (38, "airdate", "January 15", "date has no year"),
+        (39, "airdate", "May 1", "date has no year"),
+    }
+    assert (stats.rows_seen, stats.rows_ok, stats.rows_failed) == (39, 36, 3)
+    check_accounting(items, stats)
+
+
+def test_nz_wide_layout_keeps_the_earthquake_spike():
+    items, stats = parse(fixture("tv_ratings", NZ).read_bytes(), NZ_MAPPING)
+    assert errors(items) == []
+    good = rows(items)
+    assert BroadcastRow(line=34, air_date=date(2011, 2, 22), program="3 News", viewers=1_915_300) in good
+    assert BroadcastRow(line=36, air_date=date(2011, 2, 24), program="One News", viewers=1_577_460) in good
+    assert {r.program for r in good} == {"Campbell Live", "Close Up", "One News", "3 News"}  # Seven Sharp: all NA
+    assert good[0] == BroadcastRow(line=2, air_date=date(2010, 2, 12), program="Campbell Live", viewers=155_190)
+    # 37 data rows: 6 whole-NA days skipped; 185 cells of which 85 NA.
+    assert (stats.rows_seen, stats.rows_ok, stats.rows_skipped, stats.rows_failed) == (37, 31, 6, 0)
+    assert stats.skipped_missing == 85 and stats.values_ok == 100 == 185 - 85
+    check_accounting(items, stats)
+    totals = aggregate(items)
+    assert totals[date(2011, 2, 22)].viewers == 506_440 + 1_915_300
+    assert totals[date(2011, 2, 22)].programs == {"One News": 506_440, "3 News": 1_915_300}
+    assert date(2010, 2, 26) not in totals
+
+
+def test_nielsen_season_rankings_are_not_viewer_data():
+    """Decision: season ranks + household ratings carry no air date or viewer count.
+
+    Mapped as season/title/rating, every row is reported (season range is not an air date;
+    ratings like 61.6 are not viewer counts); nothing is invented or silently dropped.
+    """
+    items, stats = parse(fixture("tv_ratings", NIELSEN).read_bytes(), NIELSEN_MAPPING)
+    assert rows(items) == []
+    assert stats.rows_seen == stats.rows_failed == 32
+    first = errors(items)[0]
+    assert (first.line, first.column, first.value, first.reason) == (
+        2, "tv_season", "1950\u20131951", "a season range, not an air date")
+    titles = [e for e in errors(items) if e.line == 32]
+    assert {e.column for e in titles} == {"tv_season", "rating"}
+    check_accounting(items, stats)
+    # The spec's own column names are simply not there: one file-level error, then stop.
+    items, stats = parse(fixture("tv_ratings", NIELSEN).read_bytes(), LONG)
+    (err,) = items
+    assert err.line == 1 and err.column == "air_date" and "missing column" in err.reason
+    assert "'tv_season'" in err.reason and stats.rows_seen == 0
+
+
+def test_every_real_tv_file_is_covered():
+    assert {p.name for p in fixture_files("tv_ratings")} == {IDOL, NZ, NIELSEN}
+
+
+# --------------------------------------------------------------------------- synthetic files
+
+
+def synthetic(name: str) -> bytes:
+    return (SYNTHETIC / name).read_bytes()
+
+
+def test_synthetic_semicolon_dot_thousands_day_first():
+    m = ColumnMapping(air_date="Sendedatum", program="Sendung", viewers="Zuschauer", day_first=True)
+    items, stats = parse(synthetic("semicolon_dot_thousands_day_first.csv"), m)
+    assert stats.delimiter == ";" and errors(items) == []
+    assert [(r.air_date, r.program, r.viewers) for r in rows(items)] == [
+        (date(2002, 6, 11), "Tagesschau", 1_234_567),
+        (date(2002, 6, 12), "Tatort", 9_850_000),
+        (date(2002, 6, 13), "Nachtmagazin", 1_234),
+        (date(2002, 6, 14), "Wetten, dass..?", 12_500_000),
+        (date(2002, 6, 15), "Sportschau", 987),
+    ]
+
+
+def test_synthetic_comma_thousands_quotes_and_embedded_newline_line_numbers():
+    items, stats = parse(synthetic("comma_thousands_quoted_multiline.csv"), LONG, size=3)
+    assert [(r.line, r.program, r.viewers) for r in rows(items)] == [
+        (2, 'The "Big" Show', 1_234_567),
+        (3, "News, Weather & Sport", 2_500_000),
+        (4, "Late Night", 987_654),  # quoted newline; whitespace collapsed
+        (6, "Plain", 12_345),        # physical line 6, because the record before spans 4-5
+    ]
+    check_accounting(items, stats)
+
+
+def test_synthetic_tabs_space_nbsp_thousands_and_date_formats():
+    m = ColumnMapping(air_date="Date", program="Show", viewers="Audience")
+    items, stats = parse(synthetic("tab_space_thousands.tsv"), m)
+    assert stats.delimiter == "\t" and errors(items) == []
+    assert [(r.air_date, r.viewers) for r in rows(items)] == [
+        (date(2002, 6, 11), 1_234_567), (date(2002, 6, 12), 2_345_678),
+        (date(2002, 6, 13), 3_456_789), (date(2002, 6, 13), 456_789)]
+
+
+def test_synthetic_bom_and_crlf():
+    data = synthetic("bom_crlf.csv")
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    items, _ = parse(data, LONG, size=1)  # the BOM split over three chunks
+    assert [(r.line, r.program, r.viewers) for r in rows(items)] == [
+        (2, "Télé Matin", 120_000), (3, "Señorita", 230_000)]
+
+
+def test_synthetic_bad_rows_each_reported_once_with_the_right_line():
+    items, stats = parse(synthetic("bad_rows.csv"), LONG)
+    assert [(r.line, r.program) for r in rows(items)] == [
+        (2, "Good Show"), (13, '=HYPERLINK("http://evil.example","x")')]
+    got = {e.line: (e.column, e.reason) for e in errors(items)}
+    assert got[3] == ("air_date", "invalid date (day is out of range for month)")
+    assert got[4] == ("air_date", "unrecognised date format")
+    assert got[5][0] == "air_date" and "month 13" in got[5][1]
+    assert got[6] == ("air_date", "date has no year")
+    assert got[7] == ("viewers", "negative viewer count")
+    assert got[8] == ("viewers", "non-integer viewer count")
+    assert got[9] == ("viewers", "missing value") == got[10]
+    assert got[11] == (None, "row has 2 fields, header has 3")
+    assert got[12][0] is None and "invalid UTF-8" in got[12][1]
+    assert got[14] == (None, "row has 2 fields, header has 3")  # unterminated quote at EOF
+    assert (stats.rows_seen, stats.rows_ok, stats.rows_failed) == (13, 2, 11)
+    check_accounting(items, stats)
+
+
+def test_synthetic_millions_with_us_dates():
+    m = ColumnMapping(air_date="airdate", program="episode", viewers="viewers_in_millions", viewers_scale=1e6)
+    items, _ = parse(synthetic("millions_us_dates.csv"), m)
+    assert [(r.air_date, r.viewers) for r in rows(items)] == [
+        (date(2002, 6, 11), 9_850_000), (date(2010, 5, 19), 19_003_000),
+        (date(2003, 1, 21), 26_500_000), (date(2003, 1, 29), 26_000_000)]
+    # The same file read day-first: 05/19/2010 has no month 19, so it is an error, not a swap.
+    items, _ = parse(synthetic("millions_us_dates.csv"), m.model_copy(update={"day_first": True}))
+    assert [e.line for e in errors(items)] == [3, 4, 5]
+
+
+def test_synthetic_wide_semicolon_with_unnamed_column():
+    items, stats = parse(synthetic("wide_semicolon.csv"), ColumnMapping(air_date="Datum", viewers="*",
+                                                                        layout="wide"))
+    assert [(r.air_date.day, r.program, r.viewers) for r in rows(items)] == [
+        (1, "Show A", 1000), (1, "Show B", 2000), (2, "Show B", 3000), (4, "Show A", 4000)]
+    (err,) = errors(items)
+    assert (err.line, err.column, err.value) == (5, "#4", "99")
+    assert (stats.rows_ok, stats.rows_skipped, stats.rows_failed, stats.skipped_missing) == (2, 1, 1, 4)
+    check_accounting(items, stats)
+
+
+def test_synthetic_files_are_labelled_and_regenerate_identically(tmp_path: Path):
+    spec = importlib.util.spec_from_file_location("make_synthetic_fixtures",
+                                                  REPO_ROOT / "scripts" / "make_synthetic_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--out", str(tmp_path)]) == 0
+    generated = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in SYNTHETIC.iterdir() if p.is_file()}
+    assert generated == committed
+    readme = committed["README.md"].decode()
+    assert "SYNTHETIC" in readme
+    assert all(f"`{name}`" in readme for name in committed if name != "README.md")
+    assert module.main(["--out", str(SYNTHETIC), "--check"]) == 0
+
+
+# --------------------------------------------------------------------------- streaming behaviour
+
+
+def test_chunks_are_consumed_lazily():
+    consumed = []
+
+    def gen() -> Iterator[bytes]:
+        yield b"air_date,program,viewers\n"
+        for i in range(1000):
+            consumed.append(i)
+            yield f"2002-06-{i % 28 + 1:02d},Show {i},{1000 + i}\n".encode()
+
+    it = iter_broadcast_rows(gen(), LONG)
+    first = next(it)
+    assert isinstance(first, BroadcastRow) and first.program == "Show 0"
+    assert len(consumed) < 1000, "the parser read the whole input before yielding"
+    assert sum(1 for _ in it) == 999
+
+
+def test_multibyte_character_split_across_chunks():
+    data = "air_date,program,viewers\n2002-06-11,Ñandú € 🎵,5\n".encode()
+    for size in (1, 2, 3, 5):
+        items, _ = parse(data, LONG, size=size)
+        assert rows(items)[0].program == "Ñandú € 🎵"
+
+
+def test_missing_header_column_is_a_file_level_error_then_stop():
+    data = b"date,show,audience\n2002-06-11,A,1\n"
+    items, stats = parse(data, LONG)
+    assert len(items) == 1 and items[0].line == 1 and items[0].column == "air_date"
+    assert stats.rows_seen == 0
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\n", b"\xef\xbb\xbf"])
+def test_empty_files(data):
+    items, _ = parse(data, LONG)
+    assert len(items) == 1 and "empty file" in items[0].reason
+
+
+def test_header_matching_is_case_and_space_insensitive_and_today_rejects_future():
+    data = b" Air_Date ,PROGRAM,Viewers\n2002-06-11,A,1\n2030-01-01,B,2\n"
+    items, _ = parse(data, LONG, today=date(2026, 11, 24))
+    assert rows(items)[0].program == "A"
+    (err,) = errors(items)
+    assert err.line == 3 and "after today" in err.reason
+
+
+def test_blank_lines_are_counted_not_data():
+    items, stats = parse(b"air_date,program,viewers\n\n2002-06-11,A,1\n,,\n", LONG)
+    assert len(rows(items)) == 1 and stats.blank_lines == 2 and stats.rows_seen == 1
+
+
+def test_column_mapping_validation():
+    with pytest.raises(ValidationError):
+        ColumnMapping(air_date="d", viewers="*")  # '*' needs wide
+    with pytest.raises(ValidationError):
+        ColumnMapping(air_date="d", program="p", viewers="v", layout="wide")
+    with pytest.raises(ValidationError):
+        ColumnMapping(air_date="d", viewers="v", viewers_scale=0)
+    with pytest.raises(ValidationError):
+        ColumnMapping(air_date="d", viewers="d")
+    with pytest.raises(ValidationError):
+        ColumnMapping(air_date="d", viewers="v", delimiter="|")
+
+
+# --------------------------------------------------------------------------- value parsers
+
+
+@pytest.mark.parametrize(("text", "kw", "expected"), [
+    ("1234567", {}, 1_234_567),
+    ("1,234,567", {}, 1_234_567),
+    ("1.234.567", {}, 1_234_567),
+    ("1 234 567", {}, 1_234_567),
+    ("1\u00a0234\u00a0567", {}, 1_234_567),
+    ("1'234'567", {}, 1_234_567),
+    ("9.85", {"scale": 1e6}, 9_850_000),
+    ("19.003", {"scale": 1e6}, 19_003_000),
+    ("9,85", {"scale": 1e6, "decimal_separator": ","}, 9_850_000),
+    ("1.234", {"decimal_separator": ","}, 1_234),
+    ("1.234.567,5", {"scale": 2, "decimal_separator": ","}, 2_469_135),
+    (" 42 ", {}, 42),
+])
+def test_parse_viewers(text, kw, expected):
+    assert parse_viewers(text, **kw) == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("9.85", "non-integer"), ("1.234", "non-integer"), ("-1", "negative"), ("abc", "not a number"),
+    ("1,23", "not a number"), ("1e6", "not a number"), ("1,234.567.8", "not a number"),
+    ("9" * 40, "out of range"),
+])
+def test_parse_viewers_errors(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_viewers(text)
+
+
+@pytest.mark.parametrize(("text", "day_first", "expected"), [
+    ("2002-06-11", False, date(2002, 6, 11)),
+    ("2002-06-11T20:00", False, date(2002, 6, 11)),
+    ("2002-06-11 20:00:00+02:00", False, date(2002, 6, 11)),
+    ("June 11, 2002", False, date(2002, 6, 11)),
+    ("Jun 11 2002", False, date(2002, 6, 11)),
+    ("Sept. 3, 2002", False, date(2002, 9, 3)),
+    ("Tuesday, June 11, 2002", False, date(2002, 6, 11)),
+    ("11 June 2002", False, date(2002, 6, 11)),
+    ("11-Jun-2002", False, date(2002, 6, 11)),
+    ("11/06/2002", True, date(2002, 6, 11)),
+    ("06/11/2002", False, date(2002, 6, 11)),
+    ("11.06.2002", True, date(2002, 6, 11)),
+])
+def test_parse_air_date(text, day_first, expected):
+    assert parse_air_date(text, day_first=day_first) == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("January 15", "no year"), ("2002-13-01", "invalid date"), ("11/25/2002", "month 25"),
+    ("1950\u20131951", "season"), ("soon", "unrecognised"), ("Smarch 3, 2002", "unrecognised"),
+])
+def test_parse_air_date_errors(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_air_date(text, day_first=text == "11/25/2002")
+
+
+# --------------------------------------------------------------------------- aggregation and output
+
+
+def test_aggregate_sums_per_day_and_programme():
+    items = [BroadcastRow(2, date(2024, 1, 1), "A", 10), BroadcastRow(3, date(2024, 1, 1), "A", 5),
+             RowError(line=4, column="viewers", value="x", reason="not a number"),
+             BroadcastRow(5, date(2024, 1, 1), None, 1), BroadcastRow(6, date(2024, 1, 2), "B", 7)]
+    totals = aggregate(items)
+    assert totals[date(2024, 1, 1)].viewers == 16
+    assert totals[date(2024, 1, 1)].programs == {"A": 15, "": 1}
+    assert totals[date(2024, 1, 2)].programs == {"B": 7}
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("  =cmd", "'  =cmd"), ("\uff1dcmd", "'\uff1dcmd"), ("Plain", "Plain"), ("", ""),
+    ("a=b", "a=b"),
+])
+def test_neutralize_csv_cell(cell, expected):
+    assert neutralize_csv_cell(cell) == expected
+
+
+def test_write_csv_neutralizes_text_but_not_numbers():
+    buf = io.StringIO(newline="")
+    n = write_csv([(date(2002, 6, 11), '=HYPERLINK("http://evil.example","x")', -5, None)], buf,
+                  header=["air_date", "program", "viewers", "note"])
+    assert n == 1
+    assert buf.getvalue() == ('air_date,program,viewers,note\r\n'
+                              '2002-06-11,"\'=HYPERLINK(""http://evil.example"",""x"")",-5,\r\n')
