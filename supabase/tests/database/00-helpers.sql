@@ -62,3 +62,6 @@ insert into public.music_video_metric_imports (id, music_video_id, platform, sou
 insert into public.music_video_metrics (id, music_video_id, platform, views_total, collected_at) values
   ('00000000-0000-4000-8000-000000000106', '00000000-0000-4000-8000-0000000000f1', 'youtube', 10,
    '2026-11-01T00:00:00Z');
+insert into public.music_video_events (id, event, music_video_id, payload) values
+  ('00000000-0000-4000-8000-000000000107', 'music_video.metrics_synced', '00000000-0000-4000-8000-0000000000f1',
+   '{"sources": ["youtube"]}');

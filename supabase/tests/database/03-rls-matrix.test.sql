@@ -41,6 +41,11 @@ from (values
   ('catalog', 'insert', '{denied,denied,ok:1,denied,ok:1}'),
   ('catalog', 'update', '{ok:0,ok:0,ok:1,denied,ok:1}'),
   ('catalog', 'delete', '{ok:0,ok:0,ok:1,denied,ok:1}'),
+  -- analytics events: owners and admins read; only the service role writes
+  ('events', 'select', '{ok:1,ok:0,ok:1,denied,ok:1}'),
+  ('events', 'insert', '{denied,denied,denied,denied,ok:1}'),
+  ('events', 'update', '{denied,denied,denied,denied,ok:1}'),
+  ('events', 'delete', '{denied,denied,denied,denied,ok:1}'),
   -- the budget variance view follows the caller's RLS
   ('view', 'select', '{ok:1,ok:0,ok:0,denied,ok:1}')
 ) as r (kind, op, outcomes)
@@ -109,6 +114,10 @@ insert into cases values
   ('music_video_settings', 'catalog', 'insert', $q$insert into public.music_video_settings (key, value) values ('test_key', '1')$q$),
   ('music_video_settings', 'catalog', 'update', $q$update public.music_video_settings set value = '7' where key = 'budget_contingency_pct'$q$),
   ('music_video_settings', 'catalog', 'delete', $q$delete from public.music_video_settings where key = 'budget_contingency_pct'$q$),
+  ('music_video_events', 'events', 'select', $q$select 1 from public.music_video_events where id = '00000000-0000-4000-8000-000000000107'$q$),
+  ('music_video_events', 'events', 'insert', $q$insert into public.music_video_events (event, music_video_id) values ('music_video.test_event', '00000000-0000-4000-8000-0000000000f1')$q$),
+  ('music_video_events', 'events', 'update', $q$update public.music_video_events set payload = '{}' where id = '00000000-0000-4000-8000-000000000107'$q$),
+  ('music_video_events', 'events', 'delete', $q$delete from public.music_video_events where id = '00000000-0000-4000-8000-000000000107'$q$),
   ('music_video_budget_variance', 'view', 'select', $q$select 1 from public.music_video_budget_variance where music_video_id = '00000000-0000-4000-8000-0000000000f1'$q$);
 
 select plan((select count(*)::int from cases join rules using (kind, op)) + 1);

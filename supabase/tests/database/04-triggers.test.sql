@@ -29,7 +29,15 @@ select is((select updated_at from public.music_videos where id = '00000000-0000-
 select is((select updated_at from public.music_video_metrics where id = '00000000-0000-4000-8000-000000000106'),
           now(), 'updating a metric refreshes updated_at');
 
--- Status history, as the owner through a PostgREST-like request.
+-- Status history, as the owner through a PostgREST-like request. Submitting (draft -> planned)
+-- runs the full plan validation, so complete the plan first.
+update public.music_videos
+set video_theme_id = (select id from public.music_video_themes where name = 'Neon Nights'),
+    art_style_id = (select id from public.music_video_art_styles where name = 'Vintage Film'),
+    budget_band_id = (select id from public.music_video_budgets where name = 'Micro'),
+    quality_tier = 'indie',
+    target_release_date = current_date + 60
+where id = '00000000-0000-4000-8000-0000000000f1';
 select set_config('request.jwt.claims', tests.claims('00000000-0000-4000-8000-00000000000a')::text, true);
 set local role authenticated;
 update public.music_videos set status = 'planned' where id = '00000000-0000-4000-8000-0000000000f1';
