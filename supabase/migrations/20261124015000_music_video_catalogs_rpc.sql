@@ -3,6 +3,10 @@
 -- catalog. The version is the RPC's ETag, so the UI revalidates with If-None-Match and gets a
 -- 304 with no body while nothing changed (spec 4.2, useMusicVideoCatalog).
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- One row: the catalog version. epoch is random per database, so a version number reused by a
 -- rebuilt database never matches an ETag a browser cached from the old one.
 create table private.music_video_catalog_version (

@@ -4,13 +4,20 @@
 -- the wizard's "resume draft" CTA (spec 1.2), with the ?status= filter, a title/slug search
 -- and keyset pagination.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- The list's order (newest first, id breaking ties) as an index, so a page is a range scan of
 -- one release's rows that stops after the page, whatever the page.
+-- Plain (not concurrent) build: each migration runs in one transaction, and the table is new.
+-- squawk-ignore require-concurrent-index-creation
 create index music_videos_release_created_idx
 on public.music_videos (release_id, created_at desc, id desc);
 
 -- The latest live (not soft-deleted) metric row per video and platform is one probe into this
 -- index; the history RPC pages through it too. Soft-deleted rows are not in it.
+-- squawk-ignore require-concurrent-index-creation
 create index music_video_metrics_live_idx
 on public.music_video_metrics (music_video_id, platform, collected_at desc)
 where deleted_at is null;

@@ -5,6 +5,10 @@
 -- (music_video_metrics_video_platform_collected_key). Both branches of the page query walk
 -- music_video_metrics_live_idx in its own order, so any page costs about one page of index.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 create or replace function public.music_video_metrics_history(
   p_music_video_id uuid,
   p_platforms text[] default null,
