@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -140,7 +141,20 @@ _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": 
 
 def is_missing(text: str | None) -> bool:
     """Empty, ``NA``, ``N/A``, footnoted ``N/Ab``, ``NaN``, ``null``, ``-`` and the like."""
+    if text and text[0].isdigit():
+        return False
     return text is None or not text.strip() or bool(_MISSING.match(text.strip()))
+
+
+@functools.lru_cache(maxsize=4)
+def _number_patterns(dec: str) -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str], re.Pattern[str],
+                                        re.Pattern[str]]:
+    """(thousands-grouped patterns, many-groups-of-dec, plain decimal, 'd.ddd') for a decimal separator."""
+    d = re.escape(dec)
+    grouped = [(sep, re.compile(rf"(\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+)(?:{d}(\d+))?"))
+               for sep in (" ", "'", ",", ".") if sep != dec]
+    return (grouped, re.compile(rf"\d{{1,3}}(?:{d}\d{{3}}){{2,}}"), re.compile(rf"\d*{d}\d+"),
+            re.compile(rf"\d{{1,3}}{d}\d{{3}}"))
 
 
 def parse_viewers(text: str, *, scale: float = 1.0, decimal_separator: str = ".") -> int:
@@ -151,29 +165,29 @@ def parse_viewers(text: str, *, scale: float = 1.0, decimal_separator: str = "."
     if raw.startswith("-"):
         raise ValueError("negative viewer count")
     dec = decimal_separator
-    value: Decimal | None = None
-    if re.fullmatch(r"\d+", raw):
-        value = Decimal(raw)
+    if raw.isdigit() and raw.isascii():
+        if scale == 1:
+            if len(raw) > 19 or int(raw) > MAX_VIEWERS:
+                raise ValueError("number out of range")
+            return int(raw)
+        value: Decimal | None = Decimal(raw)
     else:
-        for sep in (" ", "'", ",", "."):
-            if sep == dec:
-                continue
-            grouped = re.fullmatch(rf"(\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+)(?:{re.escape(dec)}(\d+))?", raw)
-            if grouped:
+        value = None
+        grouped_patterns, many, plain, three = _number_patterns(dec)
+        for sep, pattern in grouped_patterns:
+            if grouped := pattern.fullmatch(raw):
                 value = Decimal(grouped[1].replace(sep, "") + ("." + grouped[2] if grouped[2] else ""))
                 break
         if value is None:
             # '1.234.567' is thousands even when '.' is the decimal separator (two or more groups).
-            many = re.fullmatch(rf"\d{{1,3}}(?:{re.escape(dec)}\d{{3}}){{2,}}", raw)
-            if many:
+            if many.fullmatch(raw):
                 value = Decimal(raw.replace(dec, ""))
-            elif re.fullmatch(rf"\d*{re.escape(dec)}\d+", raw):
+            elif plain.fullmatch(raw):
                 value = Decimal(raw.replace(dec, "."))
     if value is None:
         raise ValueError("not a number")
     if value != value.to_integral_value() and scale == 1:
-        three = re.fullmatch(rf"\d{{1,3}}{re.escape(dec)}\d{{3}}", raw)
-        hint = f" (if {dec!r} separates thousands here, set decimal_separator)" if three else ""
+        hint = f" (if {dec!r} separates thousands here, set decimal_separator)" if three.fullmatch(raw) else ""
         raise ValueError(f"non-integer viewer count{hint}")
     try:
         scaled = (value * Decimal(scale)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
@@ -207,6 +221,11 @@ def _ymd(year: int, month: int, day: int) -> date:
 
 def parse_air_date(text: str, *, day_first: bool = False) -> date:
     """Parse an air date; raises ``ValueError`` with a human reason (never guesses a year)."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # fast path: YYYY-MM-DD
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     raw = _WEEKDAY.sub("", " ".join(text.translate(_SPACES).split()))
     if m := _ISO.match(raw):
         return _ymd(int(m[1]), int(m[2]), int(m[3]))

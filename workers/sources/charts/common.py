@@ -46,13 +46,14 @@ class ChartSource:
     selectable: bool = True  # offered as a KPI chart target in the UI dropdown
 
 
+# Labels match the seed of public.music_video_chart_sources (whose provider for Apple is "apple_music").
 CHART_SOURCES: tuple[ChartSource, ...] = (
     ChartSource(HOT_100, "Billboard Hot 100", "billboard", 100),
     ChartSource(GLOBAL_200, "Billboard Global 200", "billboard", 200),
-    ChartSource(SPOTIFY_GLOBAL_WEEKLY, "Spotify Top 200 Global (weekly)", "spotify", 200),
-    ChartSource(APPLE_MUSIC_TOP_100, "Apple Music Top 100 (US, most played songs)", "apple", 200),
+    ChartSource(SPOTIFY_GLOBAL_WEEKLY, "Spotify Weekly Top Songs Global", "spotify", 200),
+    ChartSource(APPLE_MUSIC_TOP_100, "Apple Music Top 100 (US)", "apple", 200),
     # Parsed for completeness; not KPI targets (daily chart / albums, not songs).
-    ChartSource(SPOTIFY_GLOBAL_DAILY, "Spotify Top 200 Global (daily)", "spotify", 200, selectable=False),
+    ChartSource(SPOTIFY_GLOBAL_DAILY, "Spotify Daily Top Songs Global", "spotify", 200, selectable=False),
     ChartSource(APPLE_MUSIC_TOP_ALBUMS, "Apple Music Top Albums (US)", "apple", 200, selectable=False),
 )
 CHARTS_BY_ID: Mapping[str, ChartSource] = {c.id: c for c in CHART_SOURCES}
