@@ -36,9 +36,13 @@ class Settings(BaseSettings):
     backoff_max: float = Field(900.0, gt=0)
     shutdown_grace: float = Field(20.0, ge=0)
     claim_batch: int = Field(50, ge=1, le=500)
+    # Sources this worker serves (None: every registered handler), e.g. MV_WORKER_SOURCES='["youtube"]'.
+    worker_sources: list[str] | None = None
 
     # YouTube Data API v3.
     youtube_api_key: SecretStr | None = None
+    # When deployed: name of the Supabase Vault secret holding the key (used if the env var is unset).
+    youtube_api_key_secret: str | None = None
     youtube_base_url: str = "https://www.googleapis.com/youtube/v3"
     http_timeout: float = Field(10.0, gt=0)
 
@@ -58,6 +62,8 @@ class Settings(BaseSettings):
     # The nightly scheduler.
     sync_cron: str = "0 3 * * *"
     sync_timezone: str = "UTC"
+    # On start, the scheduler re-runs (idempotently) a nightly run that fired this recently.
+    sync_catchup_hours: float = Field(6.0, ge=0)
 
     log_level: str = "INFO"
     log_json: bool = True

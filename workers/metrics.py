@@ -90,14 +90,20 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
     collapsed: int = 0
+    # import_batch_id -> (inserted, updated), for the per-job counts in the import's metadata.
+    by_import: dict[UUID | None, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     @property
     def written(self) -> int:
         return self.inserted + self.updated
 
     def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        merged = dict(self.by_import)
+        for k, (i, u) in other.by_import.items():
+            a, b = merged.get(k, (0, 0))
+            merged[k] = (a + i, b + u)
         return UpsertCounts(self.inserted + other.inserted, self.updated + other.updated,
-                            self.collapsed + other.collapsed)
+                            self.collapsed + other.collapsed, merged)
 
     def as_dict(self) -> dict[str, int]:
         return {"inserted": self.inserted, "updated": self.updated, "collapsed": self.collapsed}
@@ -131,7 +137,7 @@ set source = excluded.source,
     import_batch_id = excluded.import_batch_id,
     synced_at = now(),
     deleted_at = null
-returning (m.xmax = 0) as inserted
+returning (m.xmax = 0) as inserted, m.import_batch_id
 """
 
 
@@ -164,8 +170,17 @@ def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) ->
         [Jsonb(dict(s.detail)) for s in rows],
         [s.import_batch_id for s in rows],
     ]
+    by_import: dict[UUID | None, tuple[int, int]] = {}
+    inserted = updated = 0
     with conn.cursor() as cur:
         cur.execute(_UPSERT_SQL, cols)
-        flags = [r[0] if not isinstance(r, Mapping) else r["inserted"] for r in cur.fetchall()]
-    inserted = sum(1 for f in flags if f)
-    return UpsertCounts(inserted=inserted, updated=len(flags) - inserted, collapsed=total - len(rows))
+        for r in cur.fetchall():
+            flag, batch = (r["inserted"], r["import_batch_id"]) if isinstance(r, Mapping) else (r[0], r[1])
+            i, u = by_import.get(batch, (0, 0))
+            if flag:
+                inserted += 1
+                by_import[batch] = (i + 1, u)
+            else:
+                updated += 1
+                by_import[batch] = (i, u + 1)
+    return UpsertCounts(inserted=inserted, updated=updated, collapsed=total - len(rows), by_import=by_import)

@@ -3,6 +3,10 @@
 -- 'music_video_imports', with the source as payload; workers also poll, so a lost notification
 -- only costs the poll interval.
 
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
 -- Statement-level trigger function: reads the inserted rows from the transition table, so a
 -- bulk insert of 10,000 jobs sends one notification per source, not 10,000.
 create or replace function private.notify_music_video_imports()

@@ -2,6 +2,10 @@
 -- `music_video.metrics_synced` event). The worker writes one row per finished sync, in the
 -- same transaction as the metrics, and also logs it as a structured line. Release owners read
 -- their videos' events (and receive them over realtime); only the service role writes.
+
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
 create table public.music_video_events (
   id uuid primary key default extensions.uuid_generate_v4(),
   -- Dotted event name, e.g. music_video.metrics_synced.

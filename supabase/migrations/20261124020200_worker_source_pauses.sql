@@ -1,6 +1,10 @@
 -- Source-wide pauses shared by every worker: when YouTube answers quotaExceeded, no worker
 -- may spend another call before the quota resets (midnight Pacific Time), even for jobs
 -- inserted after the deferral. The claim statement skips a paused source. Workers only.
+
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
 create table private.worker_source_pauses (
   source text primary key,
   paused_until timestamptz not null,
