@@ -293,6 +293,7 @@ def test_spotify_modern_date_must_be_a_thursday():
     lambda t: t.replace('Records",1,2,9,"32267898"', 'Records",0,2,9,"32267898"'),  # peak 0
     lambda t: t.replace('Records",1,2,9,"32267898"', 'Records",1,2,9'),  # a field short
     lambda t: "a,b,c\n1,2,3\n",                                # unknown header
+    lambda t: t + '31,"' + "x" * 200_000 + '"\n',            # a field over csv's size limit
 ])
 def test_spotify_bad_feeds_are_refused(mutate):
     text = raw("spotify", SP_2022).decode("utf-8-sig")
@@ -526,3 +527,10 @@ def test_fetcher_timeout_and_size_limit():
     big = httpx.MockTransport(lambda r: httpx.Response(200, content=b"x" * 1000))
     with httpx.Client(transport=big) as http, pytest.raises(FeedRejected):
         ChartFetcher(http, max_bytes=100).fetch("https://charts.example/feed.json")
+
+
+def test_spotify_errors_name_the_physical_line():
+    text = raw("spotify", SP_2026).decode("utf-8-sig")
+    bad = text.replace("spotify:track:3GCdLUSnKSMJhs4Tj6CV3s", "spotify:track:nope")  # rank 118
+    with pytest.raises(FeedRejected, match=r"line 33: not a Spotify track"):
+        parse_spotify_weekly(bad, chart_date=date(2026, 10, 1))

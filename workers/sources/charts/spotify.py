@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from workers.sources.charts.common import (
@@ -89,11 +90,10 @@ def parse_spotify_weekly(data: bytes | str, *, chart_date: date | None = None, f
         raise reject(chart_id,
                      "no chart date: pass chart_date (file names like *-daily-latest.csv carry none)")
 
-    rows = csv.reader(io.StringIO(_decode(data, chart_id), newline=""))
+    rows = _records(_decode(data, chart_id), chart_id)
     header: tuple[str, ...] | None = None
-    line = 0
     warnings: list[str] = []
-    for line, row in enumerate(rows, 1):
+    for line, row in rows:
         cells = tuple(c.strip().casefold() for c in row)
         if cells[: len(MODERN_HEADER)] == MODERN_HEADER or cells[: len(LEGACY_HEADER)] == LEGACY_HEADER:
             header = cells
@@ -109,8 +109,7 @@ def parse_spotify_weekly(data: bytes | str, *, chart_date: date | None = None, f
         raise reject(chart_id, f"{day} ({day:%A}) is not a chart-week Thursday")
 
     entries = []
-    first_data_line = line + 1
-    for n, row in enumerate(rows, first_data_line):
+    for n, row in rows:
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
@@ -122,6 +121,21 @@ def parse_spotify_weekly(data: bytes | str, *, chart_date: date | None = None, f
     if legacy:
         warnings.append("legacy spotifycharts format: no peak/previous/weeks columns")
     return build_snapshot(chart_id, day, entries, warnings)
+
+
+def _records(text: str, chart_id: str) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, fields) per CSV record; csv errors refuse the feed."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    end = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise reject(chart_id, f"line {end + 1}: malformed CSV: {exc}") from exc
+        start, end = end + 1, reader.line_num
+        yield start, row
 
 
 def _uri(value: str, line: int, chart_id: str) -> str:
