@@ -390,3 +390,12 @@ def test_write_csv_neutralizes_text_but_not_numbers():
     assert n == 1
     assert buf.getvalue() == ('air_date,program,viewers,note\r\n'
                               '2002-06-11,"\'=HYPERLINK(""http://evil.example"",""x"")",-5,\r\n')
+
+
+def test_read_chunks_and_clipped_error_values():
+    from workers.sources.broadcast import read_chunks
+
+    data = b"air_date,program,viewers\n2002-06-11,A," + b"9" * 5000 + b"x\n"
+    items = list(iter_broadcast_rows(read_chunks(io.BytesIO(data), size=64), LONG))
+    (err,) = items
+    assert err.reason == "not a number" and len(err.value) == 203 and err.value.endswith("...")

@@ -50,6 +50,7 @@ __all__ = [
     "neutralize_csv_cell",
     "parse_air_date",
     "parse_viewers",
+    "read_chunks",
     "write_csv",
 ]
 
@@ -466,23 +467,23 @@ def iter_broadcast_rows(chunks: Iterable[bytes], mapping: ColumnMapping, *, toda
         day: date | None = None
         raw_date = row[date_idx]
         if is_missing(raw_date):
-            out.append(RowError(line=start, column=mapping.air_date, value=raw_date, reason=MISSING_VALUE))
+            out.append(RowError(line=start, column=mapping.air_date, value=_clip(raw_date), reason=MISSING_VALUE))
         else:
             try:
                 day = parse_air_date(raw_date, day_first=mapping.day_first)
                 if today is not None and day > today:
-                    out.append(RowError(line=start, column=mapping.air_date, value=raw_date,
+                    out.append(RowError(line=start, column=mapping.air_date, value=_clip(raw_date),
                                         reason=f"air date is after today ({today.isoformat()})"))
                     day = None
             except ValueError as exc:
-                out.append(RowError(line=start, column=mapping.air_date, value=raw_date, reason=str(exc)))
+                out.append(RowError(line=start, column=mapping.air_date, value=_clip(raw_date), reason=str(exc)))
         skipped_row = False
         if mapping.layout == "long":
             program: str | None = None
             if program_idx is not None:
                 raw_prog = row[program_idx]
                 if is_missing(raw_prog):
-                    out.append(RowError(line=start, column=mapping.program, value=raw_prog,
+                    out.append(RowError(line=start, column=mapping.program, value=_clip(raw_prog),
                                         reason=MISSING_VALUE))
                 else:
                     program = " ".join(raw_prog.split())
@@ -504,7 +505,7 @@ def iter_broadcast_rows(chunks: Iterable[bytes], mapping: ColumnMapping, *, toda
                     pending.append(BroadcastRow(line=start, air_date=day, program=name, viewers=viewers))
             for i in unnamed:
                 if not is_missing(row[i]):
-                    out.append(RowError(line=start, column=f"#{i + 1}", value=row[i],
+                    out.append(RowError(line=start, column=f"#{i + 1}", value=_clip(row[i]),
                                         reason="value in a column without a header"))
             if day is not None:
                 out.extend(pending)  # the good cells of a row stay good even if a neighbour is bad
@@ -523,18 +524,28 @@ def iter_broadcast_rows(chunks: Iterable[bytes], mapping: ColumnMapping, *, toda
 def _viewers_cell(raw: str, column: str, line: int, mapping: ColumnMapping, dec: str,
                   out: list[BroadcastRow | RowError]) -> int | None:
     if is_missing(raw):
-        out.append(RowError(line=line, column=column, value=raw, reason=MISSING_VALUE))
+        out.append(RowError(line=line, column=column, value=_clip(raw), reason=MISSING_VALUE))
         return None
     try:
         return parse_viewers(raw, scale=mapping.viewers_scale, decimal_separator=dec)
     except ValueError as exc:
-        out.append(RowError(line=line, column=column, value=raw, reason=str(exc)))
+        out.append(RowError(line=line, column=column, value=_clip(raw), reason=str(exc)))
         return None
 
 
-def _preview(row: Sequence[str], limit: int = 200) -> str:
-    text = ",".join(row)
+def _clip(text: str, limit: int = 200) -> str:
+    """Raw values in errors are clipped so one absurd cell cannot bloat the error report."""
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _preview(row: Sequence[str]) -> str:
+    return _clip(",".join(row))
+
+
+def read_chunks(fh: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """Byte chunks from a binary file object, for :func:`iter_broadcast_rows`."""
+    while chunk := fh.read(size):
+        yield chunk
 
 
 # --------------------------------------------------------------------------- aggregation and output
