@@ -399,3 +399,13 @@ def test_read_chunks_and_clipped_error_values():
     items = list(iter_broadcast_rows(read_chunks(io.BytesIO(data), size=64), LONG))
     (err,) = items
     assert err.reason == "not a number" and len(err.value) == 203 and err.value.endswith("...")
+
+
+def test_utf16_and_duplicate_wide_columns_are_file_level_errors():
+    items, _ = parse("air_date,program,viewers\n2002-06-11,A,1\n".encode("utf-16"), LONG)
+    (err,) = items
+    assert err.line == 1 and "UTF-16" in err.reason
+    wide = ColumnMapping(air_date="Date", viewers="*", layout="wide")
+    items, _ = parse(b"Date,News,News\n2024-01-01,1,2\n", wide)
+    (err,) = items
+    assert err.line == 1 and err.column == "News" and "more than once" in err.reason

@@ -301,6 +301,9 @@ class _Lines:
         if self._first:
             self._first = False
             raw = raw.removeprefix(codecs.BOM_UTF8)
+            if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                self.bad[self.number] = "the file is UTF-16; save it as UTF-8 CSV"
+                return raw.decode("utf-8", "replace")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -436,10 +439,12 @@ def iter_broadcast_rows(chunks: Iterable[bytes], mapping: ColumnMapping, *, toda
             i = located[mapping.viewers]
             programs = [(i, " ".join(header[i].split()))]
             unnamed = []
-        if not programs:
+        dupes = sorted({name for _, name in programs if [n for _, n in programs].count(name) > 1})
+        if not programs or dupes:
             st.errors += 1
-            yield RowError(line=header_line, column=None, value=None,
-                           reason="wide layout: no programme columns")
+            yield RowError(line=header_line, column=dupes[0] if dupes else None, value=None,
+                           reason=f"wide layout: programme column {dupes[0]!r} appears more than once"
+                           if dupes else "wide layout: no programme columns")
             return
     else:
         viewers_idx = located[mapping.viewers]
