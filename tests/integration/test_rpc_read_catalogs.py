@@ -27,7 +27,7 @@ def test_owner_gets_every_catalog_with_an_etag(conn, factory):
     assert [q["tier"] for q in body["quality_tiers"]] == ["indie", "standard", "premium", "cinematic"]
     assert len(body["cast_options"]) == 8
     assert "billboard_hot_100" in {c["id"] for c in body["chart_sources"]}
-    assert body["settings"] == {"budget_contingency_pct": 5}
+    assert body["settings"]["budget_contingency_pct"] == 5
     assert res.headers["ETag"] == body["etag"]
     assert res.headers["ETag"].startswith('"v') and res.headers["ETag"].endswith('"')
     assert res.headers["Cache-Control"] == "private, max-age=0, must-revalidate"

@@ -32,7 +32,8 @@ def jobs(conn, vid):
 def owned(conn, factory):
     owner = factory.user()
     rel = factory.release(owner)
-    vid = factory.video(rel, "Syncable", kpi_chart_target="billboard_hot_100")
+    # an ISRC makes it chart-syncable without the backfill job a kpi_chart_target queues at creation
+    vid = factory.video(rel, "Syncable", isrc="USRC17607839")
     conn.execute("insert into public.music_video_platform_targets (music_video_id, platform, external_id)"
                  " values (%s, 'youtube', 'dQw4w9WgXcQ'), (%s, 'mtv', null)", (vid, vid))
     return owner, vid
@@ -71,6 +72,17 @@ def test_a_second_request_reuses_live_jobs_and_a_finished_one_is_replaced(conn, 
     assert third_by_source["charts"]["id"] != by_source["charts"]  # finished: a new job
     assert third_by_source["charts"]["created"] is True
     assert len(jobs(conn, vid)) == 3
+
+
+def test_a_live_job_queued_elsewhere_is_reused(conn, owned):
+    owner, vid = owned
+    # e.g. the chart backfill a submitted plan queues, or a nightly job
+    backfill = conn.execute(
+        "insert into public.music_video_metric_imports (music_video_id, source, metadata)"
+        " values (%s, 'charts', '{\"backfill_weeks\": 52}') returning id", (vid,)).fetchone()["id"]
+    body = sync(conn, owner.claims(), vid)
+    assert {i["source"]: (i["id"], i["created"]) for i in body["imports"]}["charts"] == (str(backfill), False)
+    assert len(jobs(conn, vid)) == 2
 
 
 def test_only_the_sources_the_video_has(conn, factory):

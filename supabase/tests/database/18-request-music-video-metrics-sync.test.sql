@@ -8,8 +8,10 @@ insert into auth.users (id, email) values
 insert into public.profiles (id) values ('18000000-0000-0000-0000-000000000001');
 insert into public.releases (id, user_id, title) values
   ('18000000-0000-0000-0000-0000000000aa', '18000000-0000-0000-0000-000000000001', 'Eighteen');
-insert into public.music_videos (id, release_id, title, kpi_chart_target) values
-  ('18000000-0000-0000-0000-0000000000b1', '18000000-0000-0000-0000-0000000000aa', 'Both', 'billboard_hot_100'),
+-- An ISRC makes the video chart-syncable without the chart-backfill job a kpi_chart_target
+-- queues at creation (20261124030000), so the jobs below are all this RPC's.
+insert into public.music_videos (id, release_id, title, isrc) values
+  ('18000000-0000-0000-0000-0000000000b1', '18000000-0000-0000-0000-0000000000aa', 'Both', 'USRC17607839'),
   ('18000000-0000-0000-0000-0000000000b2', '18000000-0000-0000-0000-0000000000aa', 'None', null);
 insert into public.music_video_platform_targets (music_video_id, platform, external_id) values
   ('18000000-0000-0000-0000-0000000000b1', 'youtube', 'dQw4w9WgXcQ');
