@@ -198,6 +198,8 @@ def test_daily_limit_and_permission_denied_and_status_only_variants():
                                               "message": "Daily Limit Exceeded"}], "code": 403,
                                   "message": "Daily Limit Exceeded"}})
     assert isinstance(parse_error(403, daily, None, NOW), QuotaExceeded)
+    unreg = daily.replace("dailyLimitExceeded", "dailyLimitExceededUnreg")
+    assert type(parse_error(403, unreg, None, NOW)) is SourceAuthError  # no key sent at all
     denied = json.dumps({"error": {"code": 403, "message": "Requests from this referer are blocked.",
                                    "errors": [{"message": "x", "domain": "global", "reason": "forbidden"}],
                                    "status": "PERMISSION_DENIED"}})

@@ -73,7 +73,7 @@ _TRANSIENT_REASONS = frozenset({"backendError", "internalError", "serviceUnavail
                                 "INTERNAL", "DEADLINE_EXCEEDED"})
 _AUTH_REASONS = frozenset({"keyInvalid", "keyExpired", "forbidden", "PERMISSION_DENIED", "API_KEY_INVALID",
                            "UNAUTHENTICATED", "accessNotConfigured", "ipRefererBlocked", "unauthorized",
-                           "authError", "SERVICE_DISABLED"})
+                           "authError", "SERVICE_DISABLED", "dailyLimitExceededUnreg"})
 
 T = TypeVar("T")
 
