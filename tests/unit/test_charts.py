@@ -534,3 +534,10 @@ def test_spotify_errors_name_the_physical_line():
     bad = text.replace("spotify:track:3GCdLUSnKSMJhs4Tj6CV3s", "spotify:track:nope")  # rank 118
     with pytest.raises(FeedRejected, match=r"line 33: not a Spotify track"):
         parse_spotify_weekly(bad, chart_date=date(2026, 10, 1))
+
+
+def test_matcher_accepts_youtube_style_artist_dash_title():
+    videos = [TrackedVideo("mv-yt", "Tyler, The Creator - See You Again (Official Video)", "Tyler, The Creator"),
+              TrackedVideo("mv-other", "Someone Else - See You Again", "Tyler, The Creator")]
+    matches = ChartMatcher(videos).match(_spotify_2026())
+    assert [(m.music_video_id, m.entry.rank) for m in matches] == [("mv-yt", 125)]

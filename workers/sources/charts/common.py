@@ -359,6 +359,15 @@ class _Index:
     by_title: dict[str, list[TrackedVideo]] = field(default_factory=dict)
 
 
+def _title_keys(video: TrackedVideo) -> set[str]:
+    """The video's normalised title, plus the part after "Artist - " when the prefix is its artist."""
+    keys = {normalize_title(video.title)}
+    head, sep, tail = video.title.partition(" - ")
+    if sep and tail.strip() and artist_matches(video.artist, head):
+        keys.add(normalize_title(tail))
+    return {k for k in keys if k}
+
+
 class ChartMatcher:
     """Match chart entries to tracked videos, strongest key first.
 
@@ -378,7 +387,7 @@ class ChartMatcher:
                 idx.by_apple.setdefault(v.apple_music_id.strip(), []).append(v)
             if isrc := _norm_isrc(v.isrc):
                 idx.by_isrc.setdefault(isrc, []).append(v)
-            if key := normalize_title(v.title):
+            for key in _title_keys(v):
                 idx.by_title.setdefault(key, []).append(v)
         self._idx = idx
 
