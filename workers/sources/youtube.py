@@ -223,6 +223,10 @@ def _retry_after_seconds(headers: Mapping[str, str] | None, now: datetime) -> fl
     return max(0.0, (when - now).total_seconds())
 
 
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _error_parts(body: bytes | str) -> tuple[str | None, list[str]]:
     """(message, reasons) from a Google error envelope, read by key; (None, []) if unparsable."""
     try:
@@ -234,13 +238,13 @@ def _error_parts(body: bytes | str) -> tuple[str | None, list[str]]:
         return None, []
     message = err.get("message") if isinstance(err.get("message"), str) else None
     reasons: list[str] = []
-    for entry in err.get("errors") or []:
+    for entry in _as_list(err.get("errors")):
         if isinstance(entry, Mapping):
             if isinstance(entry.get("reason"), str):
                 reasons.append(entry["reason"])
             if message is None and isinstance(entry.get("message"), str):
                 message = entry["message"]
-    for entry in err.get("details") or []:
+    for entry in _as_list(err.get("details")):
         if isinstance(entry, Mapping) and isinstance(entry.get("reason"), str):
             reasons.append(entry["reason"])
     if isinstance(err.get("status"), str):
