@@ -71,12 +71,14 @@ grant execute on function private.decode_cursor(text, text) to authenticated, se
 -- security invoker: RLS on every table read here decides what the caller sees; the explicit
 -- check only turns "not yours" into the same PT404 as "does not exist". The service role
 -- (workers, exports) may list any release.
+-- Parameters are named as the other RPCs name theirs (get_music_video(id), create_music_video(
+-- release_id, ...)); release_id is text so a malformed id is the same PT404 as a missing one.
 create or replace function public.list_music_videos(
-  p_release_id uuid,
-  p_status text[] default null,
-  p_search text default null,
-  p_cursor text default null,
-  p_limit integer default 50
+  release_id text default null,
+  status text[] default null,
+  search text default null,
+  cursor text default null,
+  page_size integer default 50
 )
 returns jsonb
 language plpgsql
@@ -84,7 +86,10 @@ stable
 security invoker
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
+  v_release uuid := private.try_uuid(btrim(list_music_videos.release_id));
+  v_limit integer := list_music_videos.page_size;
   v_statuses public.video_status_enum[];
   v_unknown text[];
   v_pattern text;
@@ -92,38 +97,38 @@ declare
   v_after_created timestamptz;
   v_after_id uuid;
 begin
-  if p_release_id is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_release(p_release_id)) then
+  if v_release is null
+     or not ((select auth.role()) = 'service_role' or private.can_access_release(v_release)) then
     raise exception using errcode = 'PT404', message = 'Release not found';
   end if;
 
-  if p_limit is null or p_limit < 1 or p_limit > 200 then
+  if v_limit is null or v_limit < 1 or v_limit > 200 then
     raise exception using
       errcode = '22023',
       message = 'Invalid page size',
-      detail = jsonb_build_object('p_limit', 'must be between 1 and 200')::text;
+      detail = jsonb_build_object('page_size', 'must be between 1 and 200')::text;
   end if;
 
   -- ?status= as the UI keeps it: one or several labels; empty means all.
-  if cardinality(p_status) > 0 then
+  if cardinality(list_music_videos.status) > 0 then
     select array_agg(s) filter (where s not in (select unnest(enum_range(null::public.video_status_enum))::text))
     into v_unknown
-    from unnest(p_status) as s;
+    from unnest(list_music_videos.status) as s;
     if v_unknown is not null then
       raise exception using
         errcode = '22023',
         message = 'Unknown status filter',
-        detail = jsonb_build_object('p_status', 'unknown status: ' || array_to_string(v_unknown, ', '))::text,
+        detail = jsonb_build_object('status', 'unknown status: ' || array_to_string(v_unknown, ', '))::text,
         hint = 'Use draft, planned, in_production, post_production, released or archived.';
     end if;
-    v_statuses := p_status::public.video_status_enum[];
+    v_statuses := list_music_videos.status::public.video_status_enum[];
   end if;
 
-  if nullif(btrim(p_search), '') is not null then
-    v_pattern := '%' || replace(replace(replace(btrim(p_search), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  if nullif(btrim(list_music_videos.search), '') is not null then
+    v_pattern := '%' || replace(replace(replace(btrim(list_music_videos.search), '\', '\\'), '%', '\%'), '_', '\_') || '%';
   end if;
 
-  v_key := private.decode_cursor(p_cursor, 'p_cursor');
+  v_key := private.decode_cursor(list_music_videos.cursor, 'cursor');
   if v_key is not null then
     begin
       v_after_created := (v_key ->> 'c')::timestamptz;
@@ -136,7 +141,7 @@ begin
       raise exception using
         errcode = '22023',
         message = 'Invalid page cursor',
-        detail = jsonb_build_object('p_cursor', 'is not a cursor this endpoint returned')::text,
+        detail = jsonb_build_object('cursor', 'is not a cursor this endpoint returned')::text,
         hint = 'Pass the next_cursor of the previous page unchanged, or omit it for the first page.';
     end if;
   end if;
@@ -145,12 +150,12 @@ begin
     with page as (
       select v.*
       from public.music_videos as v
-      where v.release_id = p_release_id
+      where v.release_id = v_release
         and (v_statuses is null or v.status = any(v_statuses))
         and (v_pattern is null or v.title ilike v_pattern or v.slug ilike v_pattern)
         and (v_after_created is null or (v.created_at, v.id) < (v_after_created, v_after_id))
       order by v.created_at desc, v.id desc
-      limit p_limit + 1
+      limit v_limit + 1
     ),
     numbered as (
       select page.*, row_number() over (order by page.created_at desc, page.id desc) as n
@@ -233,16 +238,16 @@ begin
         order by i.created_at desc
         limit 1
       ) as ls on true
-      where nb.n <= p_limit
+      where nb.n <= v_limit
     )
     select jsonb_build_object(
-      'release_id', p_release_id,
+      'release_id', v_release,
       'items', coalesce((select jsonb_agg(c.card order by c.n) from cards as c), '[]'::jsonb),
       'next_cursor', (
         select private.encode_cursor(jsonb_build_object('c', c.created_at, 'i', c.id))
         from cards as c
-        where c.n = p_limit
-          and exists (select 1 from numbered as nb2 where nb2.n = p_limit + 1)
+        where c.n = v_limit
+          and exists (select 1 from numbered as nb2 where nb2.n = v_limit + 1)
       ),
       'counts', (
         select jsonb_object_agg(st.status, coalesce(cnt.n, 0)) || jsonb_build_object('total', coalesce(sum(cnt.n), 0))
@@ -250,7 +255,7 @@ begin
         left join (
           select v.status, count(*) as n
           from public.music_videos as v
-          where v.release_id = p_release_id
+          where v.release_id = v_release
           group by v.status
         ) as cnt on st.status = cnt.status
       ),
@@ -259,7 +264,7 @@ begin
           'id', d.id, 'title', d.title, 'slug', d.slug, 'wizard_step', d.wizard_step,
           'wizard_state', d.wizard_state, 'updated_at', d.updated_at)
         from public.music_videos as d
-        where d.release_id = p_release_id
+        where d.release_id = v_release
           and d.status = 'draft'
           and d.submitted_at is null
         order by d.updated_at desc, d.id desc
@@ -270,6 +275,6 @@ begin
 end
 $$;
 
-revoke all on function public.list_music_videos(uuid, text[], text, text, integer) from public, anon;
-grant execute on function public.list_music_videos(uuid, text[], text, text, integer)
+revoke all on function public.list_music_videos(text, text[], text, text, integer) from public, anon;
+grant execute on function public.list_music_videos(text, text[], text, text, integer)
 to authenticated, service_role;

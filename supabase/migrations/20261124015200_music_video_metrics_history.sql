@@ -9,13 +9,15 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
+-- Parameters are named as the other RPCs name theirs (get_music_video(id)); id is text so a
+-- malformed id is the same PT404 as a missing one. collected_from/collected_to are inclusive.
 create or replace function public.music_video_metrics_history(
-  p_music_video_id uuid,
-  p_platforms text[] default null,
-  p_from timestamptz default null,
-  p_to timestamptz default null,
-  p_cursor text default null,
-  p_limit integer default 100
+  id text default null,
+  platforms text[] default null,
+  collected_from timestamptz default null,
+  collected_to timestamptz default null,
+  cursor text default null,
+  page_size integer default 100
 )
 returns jsonb
 language plpgsql
@@ -23,47 +25,52 @@ stable
 security invoker
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
+  v_video uuid := private.try_uuid(btrim(music_video_metrics_history.id));
+  v_limit integer := music_video_metrics_history.page_size;
+  v_from timestamptz := music_video_metrics_history.collected_from;
+  v_to timestamptz := music_video_metrics_history.collected_to;
   v_platforms public.platform_enum[];
   v_unknown text[];
   v_key jsonb;
   v_after_platform public.platform_enum;
   v_after_collected timestamptz;
 begin
-  if p_music_video_id is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_video(p_music_video_id)) then
+  if v_video is null
+     or not ((select auth.role()) = 'service_role' or private.can_access_video(v_video)) then
     raise exception using errcode = 'PT404', message = 'Music video not found';
   end if;
 
-  if p_limit is null or p_limit < 1 or p_limit > 500 then
+  if v_limit is null or v_limit < 1 or v_limit > 500 then
     raise exception using
       errcode = '22023',
       message = 'Invalid page size',
-      detail = jsonb_build_object('p_limit', 'must be between 1 and 500')::text;
+      detail = jsonb_build_object('page_size', 'must be between 1 and 500')::text;
   end if;
 
-  if cardinality(p_platforms) > 0 then
+  if cardinality(music_video_metrics_history.platforms) > 0 then
     select array_agg(pl) filter (where pl not in (select unnest(enum_range(null::public.platform_enum))::text))
     into v_unknown
-    from unnest(p_platforms) as pl;
+    from unnest(music_video_metrics_history.platforms) as pl;
     if v_unknown is not null then
       raise exception using
         errcode = '22023',
         message = 'Unknown platform filter',
-        detail = jsonb_build_object('p_platforms', 'unknown platform: ' || array_to_string(v_unknown, ', '))::text,
+        detail = jsonb_build_object('platforms', 'unknown platform: ' || array_to_string(v_unknown, ', '))::text,
         hint = 'Use youtube, mtv, vevo, tiktok, instagram, regional_tv or other.';
     end if;
-    v_platforms := p_platforms::public.platform_enum[];
+    v_platforms := music_video_metrics_history.platforms::public.platform_enum[];
   end if;
 
-  if p_from is not null and p_to is not null and p_from > p_to then
+  if v_from is not null and v_to is not null and v_from > v_to then
     raise exception using
       errcode = '22023',
       message = 'Invalid date range',
-      detail = jsonb_build_object('p_to', 'must not be before p_from')::text;
+      detail = jsonb_build_object('collected_to', 'must not be before collected_from')::text;
   end if;
 
-  v_key := private.decode_cursor(p_cursor, 'p_cursor');
+  v_key := private.decode_cursor(music_video_metrics_history.cursor, 'cursor');
   if v_key is not null then
     begin
       v_after_platform := (v_key ->> 'p')::public.platform_enum;
@@ -76,7 +83,7 @@ begin
       raise exception using
         errcode = '22023',
         message = 'Invalid page cursor',
-        detail = jsonb_build_object('p_cursor', 'is not a cursor this endpoint returned')::text,
+        detail = jsonb_build_object('cursor', 'is not a cursor this endpoint returned')::text,
         hint = 'Pass the next_cursor of the previous page unchanged, or omit it for the first page.';
     end if;
   end if;
@@ -87,29 +94,29 @@ begin
       (
         select m.*
         from public.music_video_metrics as m
-        where m.music_video_id = p_music_video_id
+        where m.music_video_id = v_video
           and m.deleted_at is null
           and m.platform = v_after_platform
           and m.collected_at < v_after_collected
           and (v_platforms is null or m.platform = any(v_platforms))
-          and (p_from is null or m.collected_at >= p_from)
-          and (p_to is null or m.collected_at <= p_to)
+          and (v_from is null or m.collected_at >= v_from)
+          and (v_to is null or m.collected_at <= v_to)
         order by m.collected_at desc
-        limit p_limit + 1
+        limit v_limit + 1
       )
       union all
       -- then the following platforms (all of them on the first page)
       (
         select m.*
         from public.music_video_metrics as m
-        where m.music_video_id = p_music_video_id
+        where m.music_video_id = v_video
           and m.deleted_at is null
           and (v_after_platform is null or m.platform > v_after_platform)
           and (v_platforms is null or m.platform = any(v_platforms))
-          and (p_from is null or m.collected_at >= p_from)
-          and (p_to is null or m.collected_at <= p_to)
+          and (v_from is null or m.collected_at >= v_from)
+          and (v_to is null or m.collected_at <= v_to)
         order by m.platform, m.collected_at desc
-        limit p_limit + 1
+        limit v_limit + 1
       )
     ),
     numbered as (
@@ -119,7 +126,7 @@ begin
     page as (
       select nb.*
       from numbered as nb
-      where nb.n <= p_limit
+      where nb.n <= v_limit
     ),
     grouped as (
       select
@@ -145,7 +152,7 @@ begin
       group by pg.platform
     )
     select jsonb_build_object(
-      'music_video_id', p_music_video_id,
+      'music_video_id', v_video,
       'groups', coalesce((
         select jsonb_agg(jsonb_build_object('platform', g.platform, 'rows', g.rows) order by g.first_n)
         from grouped as g
@@ -154,15 +161,15 @@ begin
       'next_cursor', (
         select private.encode_cursor(jsonb_build_object('p', pg.platform, 'c', pg.collected_at))
         from page as pg
-        where pg.n = p_limit
-          and exists (select 1 from numbered as nb where nb.n = p_limit + 1)
+        where pg.n = v_limit
+          and exists (select 1 from numbered as nb where nb.n = v_limit + 1)
       )
     )
   );
 end
 $$;
 
-revoke all on function public.music_video_metrics_history(uuid, text[], timestamptz, timestamptz, text, integer)
+revoke all on function public.music_video_metrics_history(text, text[], timestamptz, timestamptz, text, integer)
 from public, anon;
-grant execute on function public.music_video_metrics_history(uuid, text[], timestamptz, timestamptz, text, integer)
+grant execute on function public.music_video_metrics_history(text, text[], timestamptz, timestamptz, text, integer)
 to authenticated, service_role;

@@ -122,14 +122,15 @@ grant execute on function private.request_music_video_metrics_sync(uuid) to auth
 
 -- The RPC PostgREST exposes. security invoker, so the exposed schema holds no security definer
 -- function (Supabase's linter flags those); the private function above does the checked write.
-create or replace function public.request_music_video_metrics_sync(p_music_video_id uuid)
+-- id is text, as in get_music_video(id), so a malformed id is the same PT404 as a missing one.
+create or replace function public.request_music_video_metrics_sync(id text default null)
 returns jsonb
 language sql
 volatile
 security invoker
 set search_path = ''
 as $$
-  select private.request_music_video_metrics_sync(p_music_video_id)
+  select private.request_music_video_metrics_sync(private.try_uuid(btrim(request_music_video_metrics_sync.id)))
 $$;
-revoke all on function public.request_music_video_metrics_sync(uuid) from public, anon;
-grant execute on function public.request_music_video_metrics_sync(uuid) to authenticated, service_role;
+revoke all on function public.request_music_video_metrics_sync(text) from public, anon;
+grant execute on function public.request_music_video_metrics_sync(text) to authenticated, service_role;

@@ -23,9 +23,11 @@ grant execute on function private.normalize_genre(text) to authenticated, servic
 
 -- security invoker: the caller reads the release's genre under the host app's RLS and the
 -- catalogs under theirs; the explicit check makes a release that is not yours PT404.
+-- Parameters are named as the other RPCs name theirs; release_id is text so a malformed id is
+-- the same PT404 as a missing one.
 create or replace function public.music_video_concept_suggestions(
-  p_release_id uuid,
-  p_limit integer default 12
+  release_id text default null,
+  max_results integer default 12
 )
 returns jsonb
 language plpgsql
@@ -33,24 +35,27 @@ stable
 security invoker
 set search_path = ''
 as $$
+#variable_conflict use_column
 declare
+  v_release uuid := private.try_uuid(btrim(music_video_concept_suggestions.release_id));
+  v_limit integer := music_video_concept_suggestions.max_results;
   v_genres text[];
 begin
-  if p_release_id is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_release(p_release_id)) then
+  if v_release is null
+     or not ((select auth.role()) = 'service_role' or private.can_access_release(v_release)) then
     raise exception using errcode = 'PT404', message = 'Release not found';
   end if;
-  if p_limit is null or p_limit < 1 or p_limit > 100 then
+  if v_limit is null or v_limit < 1 or v_limit > 100 then
     raise exception using
       errcode = '22023',
       message = 'Invalid number of suggestions',
-      detail = jsonb_build_object('p_limit', 'must be between 1 and 100')::text;
+      detail = jsonb_build_object('max_results', 'must be between 1 and 100')::text;
   end if;
 
   select array_agg(distinct btrim(rp.genre)) filter (where nullif(btrim(rp.genre), '') is not null)
   into v_genres
   from public.release_profiles as rp
-  where rp.release_id = p_release_id;
+  where rp.release_id = v_release;
 
   return (
     with wanted as (
@@ -98,10 +103,10 @@ begin
       from themes as t
       cross join styles as s
       order by (t.score > 0) desc, pairing_round, t.score desc, t.theme_rank
-      limit p_limit
+      limit v_limit
     )
     select jsonb_build_object(
-      'release_id', p_release_id,
+      'release_id', v_release,
       'genres', coalesce(to_jsonb(v_genres), '[]'::jsonb),
       'suggestions', coalesce(jsonb_agg(jsonb_build_object(
         'theme', jsonb_build_object(
@@ -115,5 +120,5 @@ begin
   );
 end
 $$;
-revoke all on function public.music_video_concept_suggestions(uuid, integer) from public, anon;
-grant execute on function public.music_video_concept_suggestions(uuid, integer) to authenticated, service_role;
+revoke all on function public.music_video_concept_suggestions(text, integer) from public, anon;
+grant execute on function public.music_video_concept_suggestions(text, integer) to authenticated, service_role;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -15,12 +16,14 @@ ANON = jwt_claims(role="anon")
 
 
 def pg_array(values):
-    """An array argument as PostgREST passes it from a query string (?p_status={a,b})."""
+    """An array argument as PostgREST passes it from a query string (?status={a,b})."""
     return "{" + ",".join(values) + "}"
 
 
 def rpc(conn, claims, **params):
-    params = {k: pg_array(v) if isinstance(v, list) else v for k, v in params.items()}
+    # as PostgREST passes them: ids as JSON strings, arrays as from a query string
+    params = {k: pg_array(v) if isinstance(v, list) else str(v) if isinstance(v, UUID) else v
+              for k, v in params.items()}
     with postgrest_request(conn, claims, method="GET") as c:
         return call_rpc(c, "list_music_videos", params).body
 
@@ -53,7 +56,7 @@ def test_cards_carry_names_budget_kpis_latest_metrics_and_last_sync(conn, factor
                  " values (%s, 'youtube', 'succeeded', now() - interval '1 hour'),"
                  " (%s, 'charts', 'failed', now())", (vid, vid))
 
-    body = rpc(conn, owner.claims(), p_release_id=rel)
+    body = rpc(conn, owner.claims(), release_id=rel)
     [card] = body["items"]
     assert card["id"] == str(vid)
     assert card["title"] == "Midnight Drive" and card["slug"] == "midnight-drive"
@@ -84,7 +87,7 @@ def test_counts_and_resume_draft(conn, factory):
                           wizard_state=json.dumps({"title": "Fresh draft"}))
     factory.video(other_rel, "Elsewhere", status="planned")
 
-    body = rpc(conn, owner.claims(), p_release_id=rel, p_status=["released"])
+    body = rpc(conn, owner.claims(), release_id=rel, status=["released"])
     assert body["counts"] == {"draft": 2, "planned": 3, "in_production": 2, "post_production": 0,
                               "released": 1, "archived": 1, "total": 9}
     assert [c["title"] for c in body["items"]] == ["released 0"]
@@ -93,7 +96,7 @@ def test_counts_and_resume_draft(conn, factory):
     assert body["resume_draft"]["wizard_state"] == {"title": "Fresh draft"}
 
     empty = factory.release(owner, title="Empty")
-    body = rpc(conn, owner.claims(), p_release_id=empty)
+    body = rpc(conn, owner.claims(), release_id=empty)
     assert body["items"] == [] and body["resume_draft"] is None and body["counts"]["total"] == 0
 
 
@@ -112,7 +115,7 @@ def test_keyset_pages_cover_every_row_once_even_with_ties(conn, factory):
 
     seen, cursor, pages = [], None, 0
     while True:
-        body = rpc(conn, owner.claims(), p_release_id=rel, p_limit=5, p_cursor=cursor)
+        body = rpc(conn, owner.claims(), release_id=rel, page_size=5, cursor=cursor)
         seen += [c["id"] for c in body["items"]]
         pages += 1
         cursor = body["next_cursor"]
@@ -123,7 +126,7 @@ def test_keyset_pages_cover_every_row_once_even_with_ties(conn, factory):
     assert len(set(seen)) == 23 and pages == 5
 
     # an exact multiple of the page size ends without an empty extra page
-    body = rpc(conn, owner.claims(), p_release_id=rel, p_limit=23)
+    body = rpc(conn, owner.claims(), release_id=rel, page_size=23)
     assert len(body["items"]) == 23 and body["next_cursor"] is None
 
 
@@ -136,32 +139,32 @@ def test_status_filter_and_search_on_title_and_slug(conn, factory):
     factory.video(rel, "100% Real", slug="real", status="planned")
 
     def titles(**kw):
-        return sorted(c["title"] for c in rpc(conn, owner.claims(), p_release_id=rel, **kw)["items"])
+        return sorted(c["title"] for c in rpc(conn, owner.claims(), release_id=rel, **kw)["items"])
 
-    assert titles(p_search="ANTHEM") == ["Summer Anthem", "Winter Tale"]  # title or slug, any case
-    assert titles(p_search="summer", p_status=["planned", "released"]) == ["Summer Anthem"]
-    assert titles(p_status=["planned"]) == ["100% Real", "Summer Anthem"]
-    assert titles(p_status=[]) == titles()
-    assert titles(p_search="%") == ["100% Real"]  # wildcards are literal
-    assert titles(p_search="  ") == titles()
+    assert titles(search="ANTHEM") == ["Summer Anthem", "Winter Tale"]  # title or slug, any case
+    assert titles(search="summer", status=["planned", "released"]) == ["Summer Anthem"]
+    assert titles(status=["planned"]) == ["100% Real", "Summer Anthem"]
+    assert titles(status=[]) == titles()
+    assert titles(search="%") == ["100% Real"]  # wildcards are literal
+    assert titles(search="  ") == titles()
 
     # counts stay release-wide whatever the filter
-    assert rpc(conn, owner.claims(), p_release_id=rel, p_search="zzz")["counts"]["total"] == 4
+    assert rpc(conn, owner.claims(), release_id=rel, search="zzz")["counts"]["total"] == 4
 
 
 def test_bad_arguments_get_22023_with_field_errors(conn, factory):
     owner = factory.user()
     rel = factory.release(owner)
     cases = [
-        ({"p_status": ["planned", "bogus"]}, "Unknown status filter", {"p_status": "unknown status: bogus"}),
-        ({"p_cursor": "not-a-cursor"}, "Invalid page cursor",
-         {"p_cursor": "is not a cursor this endpoint returned"}),
-        ({"p_limit": 0}, "Invalid page size", {"p_limit": "must be between 1 and 200"}),
-        ({"p_limit": 201}, "Invalid page size", {"p_limit": "must be between 1 and 200"}),
+        ({"status": ["planned", "bogus"]}, "Unknown status filter", {"status": "unknown status: bogus"}),
+        ({"cursor": "not-a-cursor"}, "Invalid page cursor",
+         {"cursor": "is not a cursor this endpoint returned"}),
+        ({"page_size": 0}, "Invalid page size", {"page_size": "must be between 1 and 200"}),
+        ({"page_size": 201}, "Invalid page size", {"page_size": "must be between 1 and 200"}),
     ]
     for params, message, detail in cases:
         with pytest.raises(psycopg.Error) as exc:
-            rpc(conn, owner.claims(), p_release_id=rel, **params)
+            rpc(conn, owner.claims(), release_id=rel, **params)
         assert exc.value.sqlstate == "22023"
         assert exc.value.diag.message_primary == message
         assert json.loads(exc.value.diag.message_detail) == detail
@@ -172,9 +175,9 @@ def test_other_users_and_missing_releases_get_the_same_pt404(conn, factory):
     rel = factory.release(owner)
     factory.video(rel, "Secret")
     missing = "00000000-0000-0000-0000-000000000000"
-    for claims, release in [(stranger.claims(), rel), (owner.claims(), missing)]:
+    for claims, release in [(stranger.claims(), rel), (owner.claims(), missing), (owner.claims(), "42")]:
         with pytest.raises(psycopg.Error) as exc:
-            rpc(conn, claims, p_release_id=release)
+            rpc(conn, claims, release_id=release)
         assert exc.value.sqlstate == "PT404"
         assert exc.value.diag.message_primary == "Release not found"
 
@@ -183,9 +186,9 @@ def test_service_role_lists_any_release_and_anon_is_refused(conn, factory):
     owner = factory.user()
     rel = factory.release(owner)
     factory.video(rel, "Visible to workers")
-    assert [c["title"] for c in rpc(conn, SERVICE, p_release_id=rel)["items"]] == ["Visible to workers"]
+    assert [c["title"] for c in rpc(conn, SERVICE, release_id=rel)["items"]] == ["Visible to workers"]
 
     with pytest.raises(psycopg.errors.InsufficientPrivilege) as exc:
-        rpc(conn, ANON, p_release_id=rel)
+        rpc(conn, ANON, release_id=rel)
     assert exc.value.sqlstate == "42501"
     assert "permission denied for function list_music_videos" in str(exc.value)

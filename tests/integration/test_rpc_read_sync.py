@@ -19,7 +19,7 @@ ANON = jwt_claims(role="anon")
 
 def sync(conn, claims, vid):
     with postgrest_request(conn, claims) as c:
-        return call_rpc(c, "request_music_video_metrics_sync", {"p_music_video_id": vid}).body
+        return call_rpc(c, "request_music_video_metrics_sync", {"id": str(vid)}).body
 
 
 def jobs(conn, vid):
@@ -107,7 +107,8 @@ def test_only_the_sources_the_video_has(conn, factory):
 def test_strangers_missing_videos_and_anon_are_refused(conn, factory, owned):
     owner, vid = owned
     stranger = factory.user()
-    for claims, target in [(stranger.claims(), vid), (owner.claims(), "00000000-0000-0000-0000-000000000000")]:
+    for claims, target in [(stranger.claims(), vid), (owner.claims(), "00000000-0000-0000-0000-000000000000"),
+                           (owner.claims(), "not-a-uuid")]:
         with pytest.raises(psycopg.Error) as exc:
             sync(conn, claims, target)
         assert exc.value.sqlstate == "PT404"
@@ -144,7 +145,7 @@ def test_a_concurrent_pair_creates_one_job_per_source(db_url, conn, owned):
                 results["b_error"] = exc
 
         with postgrest_request(a, owner.claims()) as ca:
-            results["a"] = call_rpc(ca, "request_music_video_metrics_sync", {"p_music_video_id": vid}).body
+            results["a"] = call_rpc(ca, "request_music_video_metrics_sync", {"id": str(vid)}).body
             t = threading.Thread(target=second)
             t.start()
             # wait until B is blocked on A's uncommitted job row, then let A commit

@@ -23,14 +23,14 @@ values
 
 select is(
   (select provolatile::text from pg_proc
-   where oid = 'public.list_music_videos(uuid, text[], text, text, integer)'::regprocedure),
+   where oid = 'public.list_music_videos(text, text[], text, text, integer)'::regprocedure),
   's', 'list_music_videos is stable (GET)'
 );
 
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
 select throws_ok(
-  $$select public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa')$$,
+  $$select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa')$$,
   '42501', 'permission denied for function list_music_videos', 'anon gets permission denied'
 );
 
@@ -38,20 +38,20 @@ set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "16000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa')$$,
+  $$select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa')$$,
   'PT404', 'Release not found', 'another user gets PT404'
 );
 
 select set_config('request.jwt.claims',
   '{"sub": "16000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000ff')$$,
+  $$select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000ff')$$,
   'PT404', 'Release not found', 'a release that does not exist gets the same PT404'
 );
 
 create temp table first_page on commit drop as
-select public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa', p_limit => 4) as b;
-select is(jsonb_array_length((select b -> 'items' from first_page)), 4, 'a page holds p_limit cards');
+select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 4) as b;
+select is(jsonb_array_length((select b -> 'items' from first_page)), 4, 'a page holds page_size cards');
 select is(
   (select b -> 'counts' from first_page),
   '{"draft": 3, "planned": 4, "released": 3, "in_production": 0, "post_production": 0,
@@ -67,10 +67,10 @@ select isnt((select b ->> 'next_cursor' from first_page), null, 'a full page has
 
 create temp table walked on commit drop as
 with recursive pages (n, body) as (
-  select 1, public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa', p_limit => 3)
+  select 1, public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 3)
   union all
   select n + 1, public.list_music_videos(
-    p_release_id => '16000000-0000-0000-0000-0000000000aa', p_limit => 3, p_cursor => body ->> 'next_cursor')
+    release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 3, cursor => body ->> 'next_cursor')
   from pages where body ->> 'next_cursor' is not null
 )
 select n, item ->> 'id' as id from pages, jsonb_array_elements(body -> 'items') as item;
@@ -80,29 +80,29 @@ select is((select count(*)::int from walked), 10, 'and none twice');
 select is(
   (select item -> 'metrics' -> 'views_by_platform'
    from jsonb_array_elements(public.list_music_videos(
-     p_release_id => '16000000-0000-0000-0000-0000000000aa', p_search => 'clip-1', p_status => '{draft,planned}'
+     release_id => '16000000-0000-0000-0000-0000000000aa', search => 'clip-1', status => '{draft,planned}'
    ) -> 'items') as item
    where item ->> 'id' = '16000000-0000-0000-0000-100000000001'),
   '{"youtube": 10}'::jsonb, 'latest views skip the soft-deleted row'
 );
 select is(
   jsonb_array_length(public.list_music_videos(
-    p_release_id => '16000000-0000-0000-0000-0000000000aa', p_status => '{released}', p_search => 'CLIP') -> 'items'),
+    release_id => '16000000-0000-0000-0000-0000000000aa', status => '{released}', search => 'CLIP') -> 'items'),
   3, 'status filter and case-insensitive search combine'
 );
 select throws_ok(
-  $$select public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa', p_status => '{later}')$$,
+  $$select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', status => '{later}')$$,
   '22023', 'Unknown status filter', 'an unknown status is refused'
 );
 select throws_ok(
-  $$select public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa', p_cursor => 'x')$$,
+  $$select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', cursor => 'x')$$,
   '22023', 'Invalid page cursor', 'a forged cursor is refused'
 );
 
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  (public.list_music_videos(p_release_id => '16000000-0000-0000-0000-0000000000aa') -> 'counts' ->> 'total'),
+  (public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa') -> 'counts' ->> 'total'),
   '10', 'the service role lists any release'
 );
 

@@ -18,7 +18,7 @@ from unnest(array['youtube', 'regional_tv']) as p, generate_series(1, 6) as d;
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
 select throws_ok(
-  $$select public.music_video_metrics_history(p_music_video_id => '17000000-0000-0000-0000-0000000000b1')$$,
+  $$select public.music_video_metrics_history(id => '17000000-0000-0000-0000-0000000000b1')$$,
   '42501', 'permission denied for function music_video_metrics_history', 'anon gets permission denied'
 );
 
@@ -26,19 +26,19 @@ set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "17000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.music_video_metrics_history(p_music_video_id => '17000000-0000-0000-0000-0000000000b1')$$,
+  $$select public.music_video_metrics_history(id => '17000000-0000-0000-0000-0000000000b1')$$,
   'PT404', 'Music video not found', 'another user gets PT404'
 );
 
 select set_config('request.jwt.claims',
   '{"sub": "17000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.music_video_metrics_history(p_music_video_id => '17000000-0000-0000-0000-0000000000ff')$$,
+  $$select public.music_video_metrics_history(id => '17000000-0000-0000-0000-0000000000ff')$$,
   'PT404', 'Music video not found', 'a video that does not exist gets the same PT404'
 );
 
 create temp table h on commit drop as
-select public.music_video_metrics_history(p_music_video_id => '17000000-0000-0000-0000-0000000000b1') as b;
+select public.music_video_metrics_history(id => '17000000-0000-0000-0000-0000000000b1') as b;
 select is((select b ->> 'count' from h), '11', 'eleven live rows (one soft-deleted row excluded)');
 select is(
   (select array_agg(g ->> 'platform' order by o) from h, jsonb_array_elements(b -> 'groups') with ordinality as x (g, o)),
@@ -51,18 +51,18 @@ select is(
 );
 select is(
   (public.music_video_metrics_history(
-    p_music_video_id => '17000000-0000-0000-0000-0000000000b1', p_platforms => '{regional_tv}',
-    p_from => '2026-10-03', p_to => '2026-10-05') ->> 'count'),
+    id => '17000000-0000-0000-0000-0000000000b1', platforms => '{regional_tv}',
+    collected_from => '2026-10-03', collected_to => '2026-10-05') ->> 'count'),
   '3', 'platform and inclusive date range filters'
 );
 
 create temp table walked on commit drop as
 with recursive pages (n, body) as (
   select 1, public.music_video_metrics_history(
-    p_music_video_id => '17000000-0000-0000-0000-0000000000b1', p_limit => 4)
+    id => '17000000-0000-0000-0000-0000000000b1', page_size => 4)
   union all
   select n + 1, public.music_video_metrics_history(
-    p_music_video_id => '17000000-0000-0000-0000-0000000000b1', p_limit => 4, p_cursor => body ->> 'next_cursor')
+    id => '17000000-0000-0000-0000-0000000000b1', page_size => 4, cursor => body ->> 'next_cursor')
   from pages where body ->> 'next_cursor' is not null
 )
 select n, r ->> 'id' as id
@@ -71,14 +71,14 @@ select is((select count(distinct id)::int from walked), 11, 'pages of four see e
 select is((select count(*)::int from walked), 11, 'and none twice');
 select throws_ok(
   $$select public.music_video_metrics_history(
-    p_music_video_id => '17000000-0000-0000-0000-0000000000b1', p_platforms => '{myspace}')$$,
+    id => '17000000-0000-0000-0000-0000000000b1', platforms => '{myspace}')$$,
   '22023', 'Unknown platform filter', 'an unknown platform is refused'
 );
 
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  (public.music_video_metrics_history(p_music_video_id => '17000000-0000-0000-0000-0000000000b1') ->> 'count'),
+  (public.music_video_metrics_history(id => '17000000-0000-0000-0000-0000000000b1') ->> 'count'),
   '11', 'the service role reads any video''s history'
 );
 

@@ -17,7 +17,7 @@ insert into public.music_video_platform_targets (music_video_id, platform, exter
   ('18000000-0000-0000-0000-0000000000b1', 'youtube', 'dQw4w9WgXcQ');
 
 select is(
-  (select prosecdef from pg_proc where oid = 'public.request_music_video_metrics_sync(uuid)'::regprocedure),
+  (select prosecdef from pg_proc where oid = 'public.request_music_video_metrics_sync(text)'::regprocedure),
   false, 'the exposed RPC is security invoker'
 );
 select is(
@@ -28,7 +28,7 @@ select is(
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
 select throws_ok(
-  $$select public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000b1')$$,
+  $$select public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1')$$,
   '42501', 'permission denied for function request_music_video_metrics_sync', 'anon gets permission denied'
 );
 
@@ -36,23 +36,23 @@ set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "18000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000b1')$$,
+  $$select public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1')$$,
   'PT404', 'Music video not found', 'another user gets PT404'
 );
 
 select set_config('request.jwt.claims',
   '{"sub": "18000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000ff')$$,
+  $$select public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000ff')$$,
   'PT404', 'Music video not found', 'a video that does not exist gets the same PT404'
 );
 select throws_ok(
-  $$select public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000b2')$$,
+  $$select public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b2')$$,
   'PT422', 'This music video has nothing to sync', 'a video without sources gets PT422'
 );
 
 create temp table first_call on commit drop as
-select public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000b1') as b;
+select public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1') as b;
 grant select on first_call to service_role;
 select is(jsonb_array_length((select b -> 'import_ids' from first_call)), 2, 'two sources, two jobs');
 select is(
@@ -62,7 +62,7 @@ select is(
   2, 'pending jobs the owner can read back, triggered by the owner'
 );
 select is(
-  public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000b1') -> 'import_ids',
+  public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1') -> 'import_ids',
   (select b -> 'import_ids' from first_call), 'a second request returns the same ids'
 );
 select is(
@@ -80,7 +80,7 @@ select throws_ok(
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  public.request_music_video_metrics_sync(p_music_video_id => '18000000-0000-0000-0000-0000000000b1') -> 'import_ids',
+  public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1') -> 'import_ids',
   (select b -> 'import_ids' from first_call), 'the service role gets the live jobs too'
 );
 

@@ -13,7 +13,7 @@ insert into public.release_profiles (release_id, genre) values
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
 select throws_ok(
-  $$select public.music_video_concept_suggestions(p_release_id => '19000000-0000-0000-0000-0000000000aa')$$,
+  $$select public.music_video_concept_suggestions(release_id => '19000000-0000-0000-0000-0000000000aa')$$,
   '42501', 'permission denied for function music_video_concept_suggestions', 'anon gets permission denied'
 );
 
@@ -21,14 +21,14 @@ set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "19000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.music_video_concept_suggestions(p_release_id => '19000000-0000-0000-0000-0000000000aa')$$,
+  $$select public.music_video_concept_suggestions(release_id => '19000000-0000-0000-0000-0000000000aa')$$,
   'PT404', 'Release not found', 'another user gets PT404'
 );
 
 select set_config('request.jwt.claims',
   '{"sub": "19000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 create temp table s on commit drop as
-select public.music_video_concept_suggestions(p_release_id => '19000000-0000-0000-0000-0000000000aa') as b;
+select public.music_video_concept_suggestions(release_id => '19000000-0000-0000-0000-0000000000aa') as b;
 select is((select b -> 'genres' from s), '["Country"]'::jsonb, 'the release genre is echoed');
 select is(
   (select b -> 'suggestions' -> 0 -> 'theme' ->> 'name' from s), 'Road Trip Americana',
@@ -40,7 +40,7 @@ select is(jsonb_array_length((select b -> 'suggestions' from s)), 12, 'twelve su
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  public.music_video_concept_suggestions(p_release_id => '19000000-0000-0000-0000-0000000000aa', p_limit => 3)
+  public.music_video_concept_suggestions(release_id => '19000000-0000-0000-0000-0000000000aa', max_results => 3)
     -> 'suggestions' -> 0 -> 'theme' ->> 'name',
   'Road Trip Americana', 'the service role gets the same ranking'
 );
