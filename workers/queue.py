@@ -1,0 +1,725 @@
+"""The worker runtime: claim / lease / heartbeat / retry / finish over ``music_video_metric_imports``.
+
+The import table is the job queue (ARCHITECTURE.md); this module is the only code that moves a
+job through ``pending -> processing -> succeeded | failed | partially_failed``. Source handlers
+(:mod:`workers.sync` documents the protocol) only fetch, parse and return outcomes.
+
+Design
+======
+* **Claiming**: one statement (:data:`CLAIM_SQL`) per source claims up to the handler's
+  ``batch_size`` due jobs with ``FOR UPDATE SKIP LOCKED``, takes over jobs whose lease expired,
+  marks them ``processing``, counts the attempt, stamps ``started_at`` on the first attempt and
+  sets the lease. Any number of workers on any number of machines can run it at once: skip
+  locked splits the rows, so no job is held by two workers.
+* **Waking**: a dedicated connection ``LISTEN``s on ``music_video_imports`` (a statement-level
+  insert trigger notifies once per insert statement and source). A notification, a finished
+  batch or the poll interval (``MV_POLL_INTERVAL``) wakes the dispatcher; polling also finds
+  expired leases, which send no notification, so a lost notification costs one poll interval.
+* **Leases**: a heartbeat thread renews the lease (``MV_LEASE_SECONDS``) of every job in hand
+  every third of a lease. A job whose worker died is claimed again once its lease expires; the
+  attempt counts, and a job that has used its last attempt that way is failed instead of being
+  run again ("gave up after N attempts ...").
+* **Finishing**: the handler's outcomes, the batch's metric samples (one upsert, see
+  :mod:`workers.metrics`) and the ``music_video.metrics_synced`` events commit in ONE
+  transaction, which only touches jobs this worker still holds (``locked_by``). A worker that
+  lost its lease (paused, partitioned) cannot write a second copy. Completions are batched:
+  one ``UPDATE ... FROM unnest(...)`` finishes a whole batch.
+* **Retries**: ``retry`` outcomes (and transient exceptions) go back to ``pending`` with
+  ``run_after = now() + backoff`` (exponential from ``MV_BACKOFF_BASE``, capped at
+  ``MV_BACKOFF_MAX``, "equal jitter", the server's Retry-After as a minimum) until
+  ``max_attempts``; then ``failed`` with "gave up after N attempts: <last error>". Every
+  attempt's error is appended to ``metadata.attempt_errors``.
+* **Quota**: ``QuotaExceeded`` pauses the source for every worker (``private.worker_source_pauses``)
+  and, in one statement, moves ``run_after`` of all its pending jobs to the reset time. The
+  claim statement skips a paused source, so no further calls are spent. Deferral is not an attempt.
+* **Shutdown**: SIGTERM/SIGINT stop claiming; jobs in hand get ``MV_SHUTDOWN_GRACE`` seconds to
+  finish, then are released (back to ``pending``, the attempt refunded). A second signal skips
+  the grace period. A job is never left in ``processing``: the worst case (kill -9) is a lease
+  expiry.
+* **Reconnects**: connections come from a psycopg pool that checks them on checkout; a failed
+  claim, heartbeat or finish is retried with backoff until the database is back, and the
+  listener reconnects and re-LISTENs on its own (then polls once, for what it missed).
+
+Why threads and the sync psycopg API, not asyncio: the handlers are synchronous (httpx client,
+pure parsers), the work is I/O-bound with psycopg and httpx releasing the GIL while they wait,
+and a handful of threads (``MV_WORKER_CONCURRENCY`` batches in flight plus a dispatcher, a
+listener and a heartbeat) keeps the code plain and every handler free of ``await``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+
+from workers.config import Settings
+from workers.errors import (
+    ConfigError,
+    PermanentSourceError,
+    QuotaExceeded,
+    TransientSourceError,
+)
+from workers.logs import job_fields
+from workers.metrics import MetricSample, UpsertCounts, upsert_samples
+from workers.sync import Handler, Job, JobContext, JobOutcome, record_sync_events
+
+__all__ = [
+    "CHANNEL",
+    "CLAIM_SQL",
+    "Claimed",
+    "QueueOps",
+    "Worker",
+    "backoff_delay",
+]
+
+log = logging.getLogger("workers.queue")
+
+CHANNEL = "music_video_imports"
+TERMINAL = frozenset({"succeeded", "failed", "partially_failed"})
+DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+
+# Claim up to %(n)s jobs of one source for this worker, in ONE statement.
+#  * expired: `processing` jobs whose lease ran out (their worker died), taken over first;
+#  * due:     `pending` jobs whose run_after has passed, oldest first, unless the source is
+#             paused (YouTube quota) for every worker;
+#  FOR UPDATE SKIP LOCKED lets any number of concurrent claimers split the rows without waiting.
+#  Each picked row becomes `processing` under this worker's lease with its attempt counted and
+#  started_at stamped on the first attempt, except a taken-over job that already used its last
+#  attempt (its worker kept dying): that one is failed here and returned with status 'failed'.
+#  paused_until tells the runtime to defer taken-over jobs of a paused source without calling it.
+CLAIM_SQL = """
+with pause as (
+  select p.paused_until
+  from private.worker_source_pauses as p
+  where p.source = %(source)s and p.paused_until > now()
+),
+expired as (
+  select j.id
+  from public.music_video_metric_imports as j
+  where j.status = 'processing' and j.source = %(source)s and j.locked_until < now()
+  order by j.locked_until
+  limit %(n)s
+  for update skip locked
+),
+due as (
+  select j.id
+  from public.music_video_metric_imports as j
+  where j.status = 'pending' and j.source = %(source)s and j.run_after <= now()
+    and not exists (select 1 from pause)
+  order by j.run_after
+  limit %(n)s
+  for update skip locked
+),
+picked as (
+  select e.id from expired as e
+  union all
+  select d.id from due as d
+  limit %(n)s
+)
+update public.music_video_metric_imports as j
+set status = case when j.attempts >= j.max_attempts then 'failed' else 'processing' end
+      ::public.import_status_enum,
+    attempts = case when j.attempts >= j.max_attempts then j.attempts else j.attempts + 1 end,
+    started_at = coalesce(j.started_at, now()),
+    completed_at = case when j.attempts >= j.max_attempts then clock_timestamp() end,
+    error_message = case when j.attempts >= j.max_attempts
+      then format('gave up after %%s attempts: the worker running the last one (%%s) stopped renewing '
+                  'its lease (crashed or lost the database); see the worker logs for job %%s',
+                  j.attempts, coalesce(j.locked_by, 'unknown'), j.id)
+      else j.error_message end,
+    locked_by = case when j.attempts >= j.max_attempts then null else %(worker)s end,
+    locked_until = case when j.attempts >= j.max_attempts then null
+      else now() + make_interval(secs => %(lease)s) end,
+    heartbeat_at = now()
+from picked
+where j.id = picked.id
+returning j.*, (select max(p.paused_until) from pause as p) as paused_until
+"""
+
+# Renew the leases of the jobs in hand; rows not returned are no longer ours.
+HEARTBEAT_SQL = """
+update public.music_video_metric_imports as j
+set locked_until = now() + make_interval(secs => %(lease)s), heartbeat_at = now()
+where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+returning j.id
+"""
+
+# Lock the jobs of a batch that this worker still holds (first step of the finish transaction).
+HELD_SQL = """
+select j.id
+from public.music_video_metric_imports as j
+where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+for update
+"""
+
+# Finish a whole batch in one statement. `delay` (seconds from now) or `run_after` (absolute)
+# reschedule retries and deferrals; `refund` takes back an attempt that did not count.
+FINISH_SQL = """
+update public.music_video_metric_imports as j
+set status = u.status::public.import_status_enum,
+    error_message = u.error,
+    metadata = j.metadata || u.meta
+      || case when u.attempt_error is null then '{}'::jsonb
+         else jsonb_build_object('attempt_errors',
+                coalesce(j.metadata -> 'attempt_errors', '[]'::jsonb) || jsonb_build_array(u.attempt_error))
+         end,
+    run_after = coalesce(u.run_after, now() + make_interval(secs => u.delay), j.run_after),
+    attempts = j.attempts - u.refund,
+    completed_at = case when u.status in ('succeeded', 'failed', 'partially_failed')
+      then clock_timestamp() end,
+    locked_by = null,
+    locked_until = null,
+    heartbeat_at = null
+from unnest(%(ids)s::uuid[], %(status)s::text[], %(error)s::text[], %(meta)s::jsonb[],
+            %(attempt_error)s::jsonb[], %(run_after)s::timestamptz[], %(delay)s::float8[],
+            %(refund)s::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
+where j.id = u.id and j.locked_by = %(worker)s and j.status = 'processing'
+returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at
+"""
+
+# Give jobs back (shutdown): pending again, run at once elsewhere, the attempt not counted.
+RELEASE_SQL = """
+update public.music_video_metric_imports as j
+set status = 'pending', attempts = greatest(j.attempts - 1, 0), run_after = now(),
+    locked_by = null, locked_until = null, heartbeat_at = null,
+    metadata = j.metadata || jsonb_build_object('released_by', %(worker)s::text, 'released_at', now())
+where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+returning j.id
+"""
+
+# Quota: pause the source for every worker and defer all its pending jobs, in one statement.
+PAUSE_SQL = """
+with pause as (
+  insert into private.worker_source_pauses as p (source, paused_until, reason)
+  values (%(source)s, %(until)s, %(reason)s)
+  on conflict (source) do update
+  set paused_until = greatest(p.paused_until, excluded.paused_until), reason = excluded.reason,
+      updated_at = now()
+)
+update public.music_video_metric_imports as j
+set run_after = %(until)s, error_message = %(message)s
+where j.source = %(source)s and j.status = 'pending' and j.run_after < %(until)s
+"""
+
+
+def backoff_delay(attempt: int, base: float, cap: float, *, minimum: float | None = None,
+                  rng: Callable[[], float] = random.random) -> float:
+    """Seconds before retry number ``attempt`` (1-based): exponential, capped, equal jitter.
+
+    ``base * 2**(attempt-1)`` capped at ``cap``; the result is uniform in [d/2, d], and never
+    below ``minimum`` (a server's Retry-After).
+    """
+    d = min(cap, base * (2 ** max(0, attempt - 1)))
+    delay = d / 2 + rng() * d / 2
+    if minimum is not None:
+        delay = max(delay, minimum)
+    return delay
+
+
+@dataclass
+class Claimed:
+    """A claimed batch of one source."""
+
+    source: str
+    jobs: list[Job]
+    given_up: list[dict[str, Any]]  # taken-over jobs failed at claim time (attempts exhausted)
+    paused_until: datetime | None
+
+
+@dataclass
+class _Resolved:
+    job: Job
+    status: str
+    error: str | None
+    meta: dict[str, Any]
+    attempt_error: dict[str, Any] | None
+    run_after: datetime | None
+    delay: float | None
+    refund: int
+    samples: list[MetricSample] = field(default_factory=list)
+
+
+class QueueOps:
+    """The queue's SQL, bound to one worker id and lease length. Stateless otherwise."""
+
+    def __init__(self, worker_id: str, lease_seconds: float) -> None:
+        self.worker_id = worker_id
+        self.lease = float(lease_seconds)
+
+    def claim(self, conn: psycopg.Connection, source: str, n: int) -> Claimed:
+        rows = conn.execute(CLAIM_SQL, {"source": source, "n": n, "worker": self.worker_id,
+                                        "lease": self.lease}).fetchall()
+        jobs, given_up, paused = [], [], None
+        for r in rows:
+            paused = r["paused_until"] or paused
+            if r["status"] == "processing":
+                jobs.append(Job.from_row(r))
+            else:
+                given_up.append(r)
+        jobs.sort(key=lambda j: j.created_at)
+        return Claimed(source, jobs, given_up, paused)
+
+    def heartbeat(self, conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        rows = conn.execute(HEARTBEAT_SQL, {"ids": list(ids), "worker": self.worker_id,
+                                            "lease": self.lease}).fetchall()
+        return {r["id"] for r in rows}
+
+    def release(self, conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        rows = conn.execute(RELEASE_SQL, {"ids": list(ids), "worker": self.worker_id}).fetchall()
+        return {r["id"] for r in rows}
+
+    def pause_source(self, conn: psycopg.Connection, source: str, until: datetime, reason: str) -> int:
+        message = f"deferred until {until.isoformat()}: {reason}"
+        cur = conn.execute(PAUSE_SQL, {"source": source, "until": until, "reason": reason,
+                                       "message": message})
+        return cur.rowcount
+
+    def finish(self, conn: psycopg.Connection, resolved: Sequence[_Resolved],
+               ) -> tuple[list[dict[str, Any]], UpsertCounts, list[dict[str, Any]]]:
+        """One transaction: lock what we hold, upsert samples, finish the jobs, emit events.
+
+        Returns (finished rows, sample counts, event payloads). Jobs no longer held are left out.
+        """
+        ids = [r.job.id for r in resolved]
+        with conn.transaction():
+            held = {r["id"] for r in conn.execute(HELD_SQL, {"ids": ids, "worker": self.worker_id})}
+            mine = [r for r in resolved if r.job.id in held]
+            if not mine:
+                return [], UpsertCounts(), []
+            samples = [s for r in mine for s in r.samples]
+            counts = upsert_samples(conn, samples) if samples else UpsertCounts()
+            for r in mine:
+                if r.samples:
+                    ins, upd = counts.by_import.get(r.job.id, (0, 0))
+                    r.meta["samples"] = {"inserted": ins, "updated": upd, "count": len(r.samples)}
+            rows = conn.execute(FINISH_SQL, {
+                "ids": [r.job.id for r in mine],
+                "status": [r.status for r in mine],
+                "error": [r.error for r in mine],
+                "meta": [Jsonb(r.meta) for r in mine],
+                "attempt_error": [Jsonb(r.attempt_error) if r.attempt_error else None for r in mine],
+                "run_after": [r.run_after for r in mine],
+                "delay": [r.delay for r in mine],
+                "refund": [r.refund for r in mine],
+                "worker": self.worker_id,
+            }).fetchall()
+            terminal = [r["id"] for r in rows if r["status"] in TERMINAL]
+            with_video = {r.job.id for r in mine if r.job.music_video_id is not None}
+            events = record_sync_events(conn, [i for i in terminal if i in with_video]) if with_video else []
+        return rows, counts, events
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Runs handlers over the queue until stopped. See the module docstring.
+
+    ``handlers`` maps a source to its :class:`~workers.sync.Handler`; by default every registered
+    handler (or ``settings.worker_sources``) is built. ``run()`` blocks; ``stop()`` (or SIGTERM /
+    SIGINT when ``install_signals``) ends it gracefully.
+    """
+
+    def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
+                 storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        from workers.storage import make_storage
+        from workers.sync import build_handlers
+
+        self.settings = settings
+        self.conninfo = conninfo
+        self.worker_id = worker_id or default_worker_id()
+        self.concurrency = concurrency or settings.worker_concurrency
+        self.handlers: dict[str, Handler] = dict(handlers) if handlers is not None else \
+            build_handlers(settings, settings.worker_sources)
+        if not self.handlers:
+            raise ConfigError("no job handlers to run")
+        self.storage = storage if storage is not None else make_storage(settings)
+        self.ops = QueueOps(self.worker_id, settings.lease_seconds)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._stop = threading.Event()
+        self._hurry = threading.Event()
+        self._closing = threading.Event()  # ends the heartbeat and listener at the very end
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._held: dict[UUID, Job] = {}
+        self._lost: set[UUID] = set()
+        self._threads: list[threading.Thread] = []
+        self._pool: ConnectionPool | None = None
+        self._idle_exit = False
+        self.stats = {"claimed": 0, "finished": 0, "batches": 0, "released": 0, "lost": 0}
+        self._rr = 0
+        self.ctx: JobContext | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def stop(self, *, hurry: bool = False) -> None:
+        """Stop claiming; finish jobs in hand within the grace period (or release them at once)."""
+        if self._stop.is_set() or hurry:
+            self._hurry.set()
+        self._stop.set()
+        self._wake.set()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        log.info("signal received; stopping", extra={"signal": signal.Signals(signum).name,
+                                                     "worker": self.worker_id, "in_hand": len(self._held)})
+        self.stop()
+
+    def run(self, *, install_signals: bool = True, exit_when_idle: bool = False) -> int:
+        """Run until stopped (or, with ``exit_when_idle``, until nothing is due or in hand)."""
+        self._idle_exit = exit_when_idle
+        previous = {}
+        if install_signals and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, self._on_signal)
+        s = self.settings
+        self._pool = ConnectionPool(
+            self.conninfo, min_size=1, max_size=self.concurrency + 3, name=f"worker-{self.worker_id}",
+            open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
+            kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
+        self._pool.open(wait=False)
+        self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
+                              log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
+        for name, target in (("listener", self._listen_loop), ("heartbeat", self._heartbeat_loop)):
+            t = threading.Thread(target=target, name=f"mv-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        log.info("worker started", extra={"worker": self.worker_id, "sources": sorted(self.handlers),
+                                          "concurrency": self.concurrency, "lease_s": s.lease_seconds,
+                                          "poll_s": s.poll_interval, "max_attempts": s.max_attempts})
+        try:
+            self._dispatch_loop()
+        finally:
+            self._shutdown()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 0
+
+    def _shutdown(self) -> None:
+        deadline = time.monotonic() + self.settings.shutdown_grace
+        while self._busy and time.monotonic() < deadline and not self._hurry.is_set():
+            time.sleep(0.02)
+        if self._held:
+            ids = list(self._held)
+            released: set[UUID] = set()
+            for attempt in range(5):
+                try:
+                    with self._pool.connection() as conn:
+                        released = self.ops.release(conn, ids)
+                    break
+                except DB_ERRORS as exc:
+                    log.warning("could not release jobs; retrying", extra={
+                        "worker": self.worker_id, "job_ids": [str(i) for i in ids], "error": str(exc)})
+                    time.sleep(min(2.0, 0.2 * 2 ** attempt))
+            self.stats["released"] += len(released)
+            for jid in ids:
+                job = self._held.get(jid)
+                if job is not None:
+                    log.warning("job released at shutdown" if jid in released else
+                                "job could not be released; its lease will expire",
+                                extra=job_fields(job, worker=self.worker_id))
+        self._stop.set()
+        self._hurry.set()  # batches still running past this point only log and leave
+        self._closing.set()
+        for t in self._threads:
+            t.join(timeout=2.0)
+        for h in self.handlers.values():
+            close = getattr(h, "close", None)
+            if close:
+                try:
+                    close()
+                except Exception:
+                    log.exception("handler close failed")
+        if self._pool is not None:
+            self._pool.close(timeout=2.0)
+        log.info("worker stopped", extra={"worker": self.worker_id, **self.stats})
+
+    # ------------------------------------------------------------------ dispatcher
+
+    def _dispatch_loop(self) -> None:
+        sources = sorted(self.handlers)
+        db_backoff = 0.0
+        idle_polls = 0
+        while not self._stop.is_set():
+            self._wake.clear()
+            claimed_any = False
+            try:
+                for i in range(len(sources)):
+                    if self._busy >= self.concurrency or self._stop.is_set():
+                        break
+                    source = sources[(self._rr + i) % len(sources)]
+                    if self._claim_and_dispatch(source):
+                        claimed_any = True
+                self._rr += 1
+                db_backoff = 0.0
+            except DB_ERRORS as exc:
+                db_backoff = min(5.0, max(0.1, db_backoff * 2))
+                log.warning("database unavailable; retrying", extra={
+                    "worker": self.worker_id, "error": str(exc).strip()[:300], "retry_in_s": db_backoff})
+                self._stop.wait(db_backoff)
+                continue
+            if claimed_any:
+                idle_polls = 0
+                if self._busy < self.concurrency:
+                    continue  # there may be more due jobs
+            elif self._idle_exit and self._busy == 0:
+                idle_polls += 1
+                if idle_polls >= 2:
+                    break
+            self._wake.wait(self.settings.poll_interval if not self._idle_exit else
+                            min(self.settings.poll_interval, 0.2))
+
+    def _claim_and_dispatch(self, source: str) -> bool:
+        handler = self.handlers[source]
+        n = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
+        with self._pool.connection() as conn:
+            claimed = self.ops.claim(conn, source, n)
+        for row in claimed.given_up:
+            log.error("job failed: attempts exhausted after lost leases",
+                      extra=job_fields(row, status="failed", worker=self.worker_id, error=row["error_message"]))
+        if claimed.given_up:
+            self._emit_events([r["id"] for r in claimed.given_up if r["music_video_id"]])
+        if not claimed.jobs:
+            return bool(claimed.given_up)
+        self.stats["claimed"] += len(claimed.jobs)
+        with self._lock:
+            self._busy += 1
+            for j in claimed.jobs:
+                self._held[j.id] = j
+        for j in claimed.jobs:
+            log.debug("job claimed", extra=job_fields(j, worker=self.worker_id))
+        t = threading.Thread(target=self._run_batch, args=(source, handler, claimed), daemon=True,
+                             name=f"mv-batch-{source}")
+        t.start()
+        return True
+
+    def _emit_events(self, ids: list[UUID]) -> None:
+        if not ids:
+            return
+        with self._pool.connection() as conn, conn.transaction():
+            events = record_sync_events(conn, ids)
+        self._log_events(events)
+
+    @staticmethod
+    def _log_events(events: Iterable[Mapping[str, Any]]) -> None:
+        for e in events:
+            log.info("music_video.metrics_synced", extra={
+                "event": "music_video.metrics_synced", "video": e.get("music_video_id"),
+                "sources": e.get("sources"), "counts": e.get("counts"), "statuses": e.get("statuses"),
+                "duration_ms": e.get("duration_ms"), "sync_id": e.get("sync_id")})
+
+    # ------------------------------------------------------------------ one batch
+
+    def _run_batch(self, source: str, handler: Handler, claimed: Claimed) -> None:
+        t0 = time.monotonic()
+        jobs = claimed.jobs
+        try:
+            outcomes = self._call_handler(source, handler, claimed)
+            resolved = self._resolve(jobs, outcomes)
+            self._finish(resolved, t0)
+        except Exception:  # a bug in the runtime itself: never lose the jobs silently
+            log.exception("batch crashed; jobs will be retried after their lease expires",
+                          extra={"source": source, "job_ids": [str(j.id) for j in jobs],
+                                 "worker": self.worker_id})
+        finally:
+            with self._lock:
+                for j in jobs:
+                    self._held.pop(j.id, None)
+                    self._lost.discard(j.id)
+                self._busy -= 1
+            self.stats["batches"] += 1
+            self._wake.set()
+
+    def _call_handler(self, source: str, handler: Handler, claimed: Claimed) -> list[JobOutcome]:
+        jobs = claimed.jobs
+        now = self.clock()
+        if claimed.paused_until is not None and claimed.paused_until > now:
+            # Taken-over jobs of a paused source: no call, wait for the pause like the others.
+            return [JobOutcome.defer(j, claimed.paused_until, f"{source} is paused until "
+                                     f"{claimed.paused_until.isoformat()}") for j in jobs]
+        try:
+            outcomes = list(handler.process(self.ctx, jobs))
+        except QuotaExceeded as exc:
+            try:
+                with self._pool.connection() as conn:
+                    deferred = self.ops.pause_source(conn, source, exc.retry_at, str(exc))
+            except DB_ERRORS as db_exc:  # the jobs in hand are still deferred by their outcomes
+                deferred = -1
+                log.warning("could not record the source pause", extra={"source": source,
+                                                                        "error": str(db_exc)})
+            log.warning("source quota exceeded; every pending job deferred", extra={
+                "source": source, "until": exc.retry_at.isoformat(), "pending_deferred": deferred,
+                "job_ids": [str(j.id) for j in jobs], "worker": self.worker_id})
+            return [JobOutcome.defer(j, exc.retry_at, str(exc)) for j in jobs]
+        except TransientSourceError as exc:
+            return [JobOutcome.retry(j, str(exc), retry_after=exc.retry_after) for j in jobs]
+        except (PermanentSourceError, ConfigError) as exc:
+            return [JobOutcome.failed(j, str(exc)) for j in jobs]
+        except Exception as exc:
+            log.exception("handler raised an unexpected error", extra={
+                "source": source, "job_ids": [str(j.id) for j in jobs], "worker": self.worker_id})
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            return [JobOutcome.retry(j, f"unexpected error in the {source} handler: {tb}") for j in jobs]
+        by_id = {o.job_id: o for o in outcomes}
+        for j in jobs:
+            if j.id not in by_id:
+                outcomes.append(JobOutcome.retry(j, f"the {source} handler returned no outcome for this job"))
+        return outcomes
+
+    def _resolve(self, jobs: Sequence[Job], outcomes: Sequence[JobOutcome]) -> list[_Resolved]:
+        s = self.settings
+        by_id = {j.id: j for j in jobs}
+        now = self.clock()
+        out: list[_Resolved] = []
+        for o in outcomes:
+            job = by_id.get(o.job_id)
+            if job is None:
+                log.warning("handler returned an outcome for a job it was not given",
+                            extra={"job_id": str(o.job_id), "worker": self.worker_id})
+                continue
+            meta = {**o.metadata, "worker": self.worker_id}
+            attempt_error = None
+            samples = [s_ if s_.import_batch_id == job.id else _with_batch(s_, job.id) for s_ in o.samples]
+            if o.status in ("failed", "partially_failed", "retry", "defer"):
+                attempt_error = {"attempt": job.attempts, "at": now.isoformat(), "outcome": o.status,
+                                 "error": o.error, "worker": self.worker_id}
+            if o.status in TERMINAL:
+                out.append(_Resolved(job, o.status, o.error, meta, attempt_error, None, None, 0, samples))
+            elif o.status == "defer":
+                out.append(_Resolved(job, "pending", o.error, meta, attempt_error, o.run_after, None, 1))
+            elif o.status == "retry":
+                if job.attempts >= job.max_attempts:
+                    msg = f"gave up after {job.attempts} attempts: {o.error}"
+                    out.append(_Resolved(job, "failed", msg, meta, attempt_error, None, None, 0))
+                elif o.run_after is not None:
+                    msg = (f"attempt {job.attempts} of {job.max_attempts} failed: {o.error}; "
+                           f"next try at {o.run_after.isoformat(timespec='seconds')}")
+                    out.append(_Resolved(job, "pending", msg, meta, attempt_error, o.run_after, None, 0))
+                else:
+                    delay = backoff_delay(job.attempts, s.backoff_base, s.backoff_max, minimum=o.retry_after)
+                    msg = (f"attempt {job.attempts} of {job.max_attempts} failed: {o.error}; "
+                           f"retrying in {delay:.0f}s")
+                    out.append(_Resolved(job, "pending", msg, meta, attempt_error, None, delay, 0))
+            else:
+                raise ValueError(f"unknown outcome status {o.status!r}")
+        return out
+
+    def _finish(self, resolved: list[_Resolved], t0: float) -> None:
+        """Commit the batch; on a lost database retry until it is back (or shutdown hurries us)."""
+        backoff = 0.1
+        while True:
+            try:
+                with self._pool.connection() as conn:
+                    rows, _counts, events = self.ops.finish(conn, resolved)
+                break
+            except PoolClosed:
+                log.warning("worker stopped before the job outcomes were recorded; leases will expire",
+                            extra={"job_ids": [str(r.job.id) for r in resolved], "worker": self.worker_id})
+                return
+            except DB_ERRORS as exc:
+                if self._hurry.is_set():
+                    log.warning("could not record job outcomes before shutdown; leases will expire",
+                                extra={"job_ids": [str(r.job.id) for r in resolved], "error": str(exc)})
+                    return
+                log.warning("database unavailable while finishing jobs; retrying", extra={
+                    "job_ids": [str(r.job.id) for r in resolved], "error": str(exc).strip()[:300],
+                    "retry_in_s": backoff, "worker": self.worker_id})
+                time.sleep(backoff)
+                backoff = min(5.0, backoff * 2)
+        duration = time.monotonic() - t0
+        done = {r["id"]: r for r in rows}
+        self.stats["finished"] += len(done)
+        for r in resolved:
+            row = done.get(r.job.id)
+            if row is None:
+                self.stats["lost"] += 1
+                log.warning("job outcome discarded: the job is no longer held by this worker (lease lost)",
+                            extra=job_fields(r.job, duration=duration, outcome=r.status, worker=self.worker_id))
+                continue
+            level = logging.INFO if r.status in ("succeeded", "pending") else logging.WARNING
+            if r.status == "failed":
+                level = logging.ERROR
+            log.log(level, f"job {row['status']}", extra=job_fields(
+                r.job, duration=duration, status=row["status"], error=r.error, worker=self.worker_id,
+                run_after=row["run_after"].isoformat() if row["status"] == "pending" else None,
+                samples=len(r.samples)))
+        self._log_events(events)
+
+    # ------------------------------------------------------------------ background threads
+
+    def _listen_loop(self) -> None:
+        backoff = 0.1
+        while not self._closing.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5,
+                                     application_name="mv-worker-listen") as conn:
+                    conn.execute(f"listen {CHANNEL}")
+                    backoff = 0.1
+                    self._wake.set()  # poll once for whatever was missed while disconnected
+                    while not self._closing.is_set():
+                        for note in conn.notifies(timeout=0.25):
+                            if note.payload in self.handlers or not note.payload:
+                                self._wake.set()
+                            if self._closing.is_set():
+                                break
+            except psycopg.Error as exc:
+                if self._closing.is_set():
+                    break
+                log.warning("listen connection lost; reconnecting", extra={
+                    "worker": self.worker_id, "error": str(exc).strip()[:200], "retry_in_s": backoff})
+                self._closing.wait(backoff)
+                backoff = min(5.0, backoff * 2)
+
+    def _heartbeat_loop(self) -> None:
+        interval = max(0.05, self.settings.lease_seconds / 3)
+        while not self._closing.wait(interval):
+            with self._lock:
+                ids = [i for i in self._held if i not in self._lost]
+            if not ids:
+                continue
+            try:
+                with self._pool.connection() as conn:
+                    kept = self.ops.heartbeat(conn, ids)
+            except DB_ERRORS as exc:
+                log.warning("lease renewal failed; retrying", extra={
+                    "worker": self.worker_id, "error": str(exc).strip()[:200], "job_ids": [str(i) for i in ids]})
+                continue
+            except PoolClosed:
+                break
+            lost = set(ids) - kept
+            if lost:
+                with self._lock:
+                    self._lost |= lost
+                for jid in lost:
+                    job = self._held.get(jid)
+                    if job is not None:
+                        log.warning("lease lost: another worker may have taken the job over",
+                                    extra=job_fields(job, worker=self.worker_id))
+
+
+def _with_batch(sample: MetricSample, job_id: UUID) -> MetricSample:
+    from dataclasses import replace
+
+    return replace(sample, import_batch_id=job_id)

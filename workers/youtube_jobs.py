@@ -1,0 +1,217 @@
+"""The YouTube job handler (spec 3.1): up to 50 claimed jobs -> one ``videos.list`` call.
+
+The pure parser and the httpx client live in :mod:`workers.sources.youtube`; this module runs
+them for queue jobs:
+
+* a claimed batch holds at most 50 jobs (``batch_size``), one per video; their YouTube ids come
+  from ``music_video_platform_targets.external_id``. One call serves the batch, so 100 due
+  videos cost 2 calls;
+* the raw response is kept in Storage (``music-video-raw-payloads/youtube/...``) and its path
+  recorded on every job of the batch (``metadata.raw_payload``), with ``collected_at``, so
+  :func:`replay_youtube` can re-parse it later without calling the API;
+* each returned id becomes a :class:`~workers.metrics.MetricSample` (views, likes, comments,
+  favorites; a count YouTube left out stays null); an id missing from ``items`` fails that
+  job with "video not found or private" and is not retried;
+* errors are the client's exception classes, and the runtime applies them to the batch:
+  ``quotaExceeded`` defers every YouTube job to midnight Pacific Time, rate limits, 5xx and
+  timeouts back off, a bad key fails the batch with a clear message.
+
+The API key comes from settings (``MV_YOUTUBE_API_KEY``) or, when deployed, from the Supabase
+Vault secret named by ``MV_YOUTUBE_API_KEY_SECRET``. It is never logged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from workers.config import Settings
+from workers.errors import ConfigError, SourceAuthError
+from workers.metrics import MetricSample, UpsertCounts, upsert_samples
+from workers.sources.youtube import (
+    MAX_IDS_PER_CALL,
+    YouTubeClient,
+    YouTubeStats,
+    parse_videos_list,
+)
+from workers.sync import Job, JobContext, JobOutcome, queue_sync, register_handler
+
+__all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
+
+SOURCE = "youtube"
+NOT_FOUND = ("video not found or private: YouTube returned no item for id {ext} (deleted, private or "
+             "never existed); check the video's YouTube launch URL")
+NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to the platform targets "
+             "(music_video_platform_targets.external_id)")
+
+
+def queue_youtube_sync(conn: psycopg.Connection, music_video_id: UUID | str, *,
+                       triggered_by: UUID | None = None) -> UUID:
+    """Enqueue one YouTube sync job for a video, as the RPC does (a live job is reused)."""
+    return queue_sync(conn, music_video_id, SOURCE, triggered_by=triggered_by)
+
+
+def resolve_youtube_key(settings: Settings, conn: psycopg.Connection | None = None) -> str:
+    """The API key: ``MV_YOUTUBE_API_KEY``, else the Vault secret ``MV_YOUTUBE_API_KEY_SECRET``."""
+    if settings.youtube_api_key is not None and settings.youtube_api_key.get_secret_value():
+        return settings.youtube_api_key.get_secret_value()
+    name = settings.youtube_api_key_secret
+    if name and conn is not None:
+        try:
+            row = conn.execute("select decrypted_secret from vault.decrypted_secrets where name = %s",
+                               (name,)).fetchone()
+        except psycopg.errors.UndefinedTable as exc:
+            raise ConfigError("MV_YOUTUBE_API_KEY_SECRET is set but this database has no Supabase Vault "
+                              "(vault.decrypted_secrets)") from exc
+        value = (row["decrypted_secret"] if isinstance(row, Mapping) else row[0]) if row else None
+        if not value:
+            raise ConfigError(f"the Vault secret {name!r} (MV_YOUTUBE_API_KEY_SECRET) is missing or empty")
+        return value
+    raise ConfigError("YouTube API key is not configured: set MV_YOUTUBE_API_KEY, or "
+                      "MV_YOUTUBE_API_KEY_SECRET to the name of a Supabase Vault secret")
+
+
+def _sample(job_id: UUID, video_id: UUID, stats: YouTubeStats, collected_at: datetime) -> MetricSample:
+    return MetricSample(
+        music_video_id=video_id, platform="youtube", collected_at=collected_at, source=SOURCE,
+        views_total=stats.view_count, likes_total=stats.like_count, comments_total=stats.comment_count,
+        favorites_total=stats.favorite_count, external_reference=stats.video_id, import_batch_id=job_id,
+        detail={"unknown": [k for k in ("view_count", "like_count", "comment_count", "favorite_count")
+                            if getattr(stats, k) is None]})
+
+
+def _targets(conn: psycopg.Connection, video_ids: Iterable[UUID]) -> dict[UUID, str]:
+    rows = conn.execute(
+        "select t.music_video_id, t.external_id from public.music_video_platform_targets as t"
+        " where t.platform = 'youtube' and t.external_id is not null and t.music_video_id = any(%s)",
+        (list(video_ids),)).fetchall()
+    return {r["music_video_id"]: r["external_id"] for r in rows}
+
+
+@register_handler(SOURCE)
+class YouTubeHandler:
+    """``videos.list?part=statistics`` for up to 50 jobs per call."""
+
+    batch_size = MAX_IDS_PER_CALL
+
+    def __init__(self, settings: Settings, *, client: YouTubeClient | None = None) -> None:
+        self.settings = settings
+        self._client = client
+        self._own_client = client is None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _get_client(self, ctx: JobContext) -> YouTubeClient:
+        with self._lock:
+            if self._client is None:
+                with ctx.pool.connection() as conn:
+                    key = resolve_youtube_key(self.settings, conn)
+                self._client = YouTubeClient(key, base_url=self.settings.youtube_base_url,
+                                             timeout=self.settings.http_timeout)
+            return self._client
+
+    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
+        outcomes: list[JobOutcome] = []
+        with ctx.pool.connection() as conn:
+            targets = _targets(conn, {j.music_video_id for j in jobs if j.music_video_id})
+        wanted: dict[str, list[Job]] = {}
+        for job in jobs:
+            ext = targets.get(job.music_video_id) if job.music_video_id else None
+            if ext is None:
+                outcomes.append(JobOutcome.failed(job, NO_TARGET))
+            else:
+                wanted.setdefault(ext, []).append(job)
+        if not wanted:
+            return outcomes
+        client = self._get_client(ctx)
+        try:
+            fetched = client.fetch_statistics(list(wanted))
+        except SourceAuthError:
+            with self._lock:  # re-read the key next time: it may have been rotated
+                if self._own_client and self._client is client:
+                    self._client = None
+                    client.close()
+            raise
+        collected_at = ctx.now()
+        raw_ref = ctx.store_raw(SOURCE, fetched.raw, fetched_at=collected_at)
+        common = {"raw_payload": raw_ref, "collected_at": collected_at.isoformat(),
+                  "api": {"calls": 1, "ids_in_call": len(wanted), "http_status": fetched.status}}
+        result = fetched.result
+        for ext, js in wanted.items():
+            stats = result.stats.get(ext)
+            for job in js:
+                meta = {**common, "youtube_video_id": ext}
+                if stats is None:
+                    outcomes.append(JobOutcome.failed(job, NOT_FOUND.format(ext=ext), meta))
+                else:
+                    sample = _sample(job.id, job.music_video_id, stats, collected_at)
+                    meta["counts"] = {"views": stats.view_count, "likes": stats.like_count,
+                                      "comments": stats.comment_count, "favorites": stats.favorite_count}
+                    outcomes.append(JobOutcome.succeeded(job, [sample], meta))
+        return outcomes
+
+
+@dataclass
+class ReplayReport:
+    payloads: int
+    imports: int
+    not_found: int
+    counts: UpsertCounts
+
+
+def replay_youtube(conn: psycopg.Connection, storage: Any, *, import_ids: Sequence[UUID] | None = None,
+                   since: datetime | None = None) -> ReplayReport:
+    """Re-parse stored ``videos.list`` payloads and upsert their samples again (no API call).
+
+    Picks YouTube imports that recorded a raw payload (all, the given ids, or those created since
+    ``since``). Samples keep the ``collected_at`` of the original fetch, so a replay updates the
+    same rows (and restores rolled-back ones) instead of adding new ones.
+    """
+    conds = ["j.source = 'youtube'", "j.metadata ? 'raw_payload'", "j.metadata ? 'youtube_video_id'",
+             "j.music_video_id is not null"]
+    params: list[Any] = []
+    if import_ids is not None:
+        conds.append("j.id = any(%s)")
+        params.append(list(import_ids))
+    if since is not None:
+        conds.append("j.created_at >= %s")
+        params.append(since)
+    rows = conn.execute(
+        "select j.id, j.music_video_id, j.metadata from public.music_video_metric_imports as j where "
+        + " and ".join(conds) + " order by j.created_at", params).fetchall()
+    by_payload: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for r in rows:
+        ref = r["metadata"]["raw_payload"]
+        by_payload.setdefault((ref["bucket"], ref["path"]), []).append(r)
+    samples: list[MetricSample] = []
+    not_found = 0
+    for (bucket, path), imports in by_payload.items():
+        raw = storage.get(bucket, path)
+        ids = [i["metadata"]["youtube_video_id"] for i in imports]
+        result = parse_videos_list(raw, ids)
+        for imp in imports:
+            stats = result.stats.get(imp["metadata"]["youtube_video_id"])
+            if stats is None:
+                not_found += 1
+                continue
+            collected_at = datetime.fromisoformat(imp["metadata"]["collected_at"])
+            samples.append(_sample(imp["id"], imp["music_video_id"], stats, collected_at))
+    with conn.transaction():
+        counts = upsert_samples(conn, samples) if samples else UpsertCounts()
+        if rows:
+            conn.execute("update public.music_video_metric_imports as j"
+                         " set metadata = j.metadata || %s where j.id = any(%s)",
+                         (Jsonb({"replayed_at": datetime.now().astimezone().isoformat()}),
+                          [r["id"] for r in rows]))
+    return ReplayReport(payloads=len(by_payload), imports=len(rows), not_found=not_found, counts=counts)
