@@ -1,0 +1,138 @@
+"""The nightly trigger: APScheduler with a cron trigger enqueues one job per scheduled video.
+
+APScheduler only decides *when*; :func:`enqueue_nightly` does the work in one idempotent
+statement per source. Every job it inserts carries ``dedupe_key =
+nightly:<run date>:<video>:<source>`` (unique), and the run date is the date of the cron fire
+time the run belongs to (not "today" at execution), so:
+
+* two schedulers firing at once insert each job once (the second insert finds the keys and
+  does nothing), and
+* a restart at the wrong moment is harmless: on start the scheduler catches up on a fire time
+  within ``MV_SYNC_CATCHUP_HOURS`` by re-running it, which only inserts what is missing.
+
+A video whose job of the same source is still pending or processing keeps that job (the
+imports' one-live-sync index); webhook and manual videos are never polled (only
+``sync_strategy = 'scheduled'``), nor targets with ``auto_sync = false``.
+
+Settings: ``MV_SYNC_CRON`` (5-field crontab, or 6 fields with seconds first), ``MV_SYNC_TIMEZONE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from psycopg.rows import dict_row
+
+from workers.config import Settings
+from workers.errors import ConfigError
+from workers.sync import SOURCE_RULES, SyncRequest, _enqueue
+
+__all__ = ["NightlyScheduler", "cron_trigger", "enqueue_nightly", "previous_fire_time"]
+
+log = logging.getLogger("workers.scheduler")
+
+
+def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None) -> SyncRequest:
+    """Enqueue the nightly sync of every ``scheduled`` video for ``run_date``; idempotent per date."""
+    return _enqueue(conn, where="v.sync_strategy = 'scheduled'", params={},
+                    sources=list(sources or SOURCE_RULES), trigger="nightly", triggered_by=None,
+                    sync_prefix=f"nightly:{run_date.isoformat()}",
+                    dedupe_prefix=f"nightly:{run_date.isoformat()}")
+
+
+def cron_trigger(expr: str, timezone: str) -> CronTrigger:
+    """A crontab expression (5 fields, or 6 with seconds first) in ``timezone``."""
+    try:
+        tz = ZoneInfo(timezone)
+        fields = expr.split()
+        if len(fields) == 6:
+            second, minute, hour, day, month, dow = fields
+            return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                               day_of_week=dow, timezone=tz)
+        return CronTrigger.from_crontab(expr, timezone=tz)
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"invalid MV_SYNC_CRON {expr!r} or MV_SYNC_TIMEZONE {timezone!r}: {exc}") from exc
+
+
+def previous_fire_time(trigger: CronTrigger, now: datetime, window: timedelta) -> datetime | None:
+    """The latest fire time in ``(now - window, now]``, or None.
+
+    Scans growing windows back from ``now`` so a per-second cron costs a few steps, not a day's.
+    """
+    span = min(window, timedelta(seconds=2))
+    while True:
+        t = trigger.get_next_fire_time(None, now - span)
+        prev = None
+        while t is not None and t <= now:
+            prev = t
+            t = trigger.get_next_fire_time(t, t + timedelta(microseconds=1))
+        if prev is not None or span >= window:
+            return prev
+        span = min(window, span * 4)
+
+
+class NightlyScheduler:
+    """Fires :func:`enqueue_nightly` on the cron; ``start()`` returns at once (background thread)."""
+
+    def __init__(self, settings: Settings, conninfo: str) -> None:
+        self.settings = settings
+        self.conninfo = conninfo
+        self.tz = ZoneInfo(settings.sync_timezone)
+        self.trigger = cron_trigger(settings.sync_cron, settings.sync_timezone)
+        self._scheduler: BackgroundScheduler | None = None
+        self._lock = threading.Lock()
+        self.runs: list[tuple[date, SyncRequest]] = []
+
+    def run_for(self, run_date: date) -> SyncRequest:
+        with psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row,
+                             application_name="mv-scheduler") as conn:
+            req = enqueue_nightly(conn, run_date)
+        with self._lock:
+            self.runs.append((run_date, req))
+        log.info("nightly sync enqueued", extra={"run_date": run_date.isoformat(), "created": req.created,
+                                                 "reused": req.reused, "videos": len(req.by_video)})
+        return req
+
+    def _fire(self) -> None:
+        now = datetime.now(self.tz)
+        fired = previous_fire_time(self.trigger, now, timedelta(days=1, minutes=1)) or now
+        try:
+            self.run_for(fired.astimezone(self.tz).date())
+        except psycopg.Error as exc:  # APScheduler would swallow it; say it loud and retry next fire
+            log.error("nightly enqueue failed", extra={"error": str(exc), "fire_time": fired.isoformat()})
+
+    def catch_up(self) -> SyncRequest | None:
+        """Re-run (idempotently) a fire time within the catch-up window, e.g. after a restart."""
+        hours = self.settings.sync_catchup_hours
+        if hours <= 0:
+            return None
+        prev = previous_fire_time(self.trigger, datetime.now(self.tz), timedelta(hours=hours))
+        if prev is None:
+            return None
+        log.info("catching up on a recent nightly run", extra={"fire_time": prev.isoformat()})
+        return self.run_for(prev.astimezone(self.tz).date())
+
+    def start(self) -> None:
+        self._scheduler = BackgroundScheduler(timezone=self.tz)
+        self._scheduler.add_job(self._fire, self.trigger, id="nightly-metrics-sync", coalesce=True,
+                                max_instances=1, misfire_grace_time=3600, replace_existing=True)
+        self._scheduler.start()
+        try:
+            self.catch_up()
+        except psycopg.Error as exc:
+            log.error("catch-up enqueue failed", extra={"error": str(exc)})
+        job = self._scheduler.get_job("nightly-metrics-sync")
+        log.info("scheduler started", extra={"cron": self.settings.sync_cron, "timezone": self.settings.sync_timezone,
+                                             "next_run": job.next_run_time.isoformat() if job else None})
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+            log.info("scheduler stopped")
