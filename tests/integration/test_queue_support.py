@@ -54,6 +54,10 @@ class FakeYouTube:
         self.keys: list[str] = []
         self.delay = 0.0
         self.lock = threading.Lock()
+        # Calls (1-based) that block until ``opened`` is set, to catch a worker mid-job.
+        self.gate_calls: set[int] = set()
+        self.entered = threading.Event()
+        self.opened = threading.Event()
         httpserver.expect_request("/youtube/v3/videos", method="GET").respond_with_handler(self._handle)
         self.base_url = httpserver.url_for("/youtube/v3")
 
@@ -81,6 +85,10 @@ class FakeYouTube:
             self.calls.append(ids)
             self.keys.append(request.args.get("key", ""))
             err = self.errors.pop(0) if self.errors else self.always
+            n = len(self.calls)
+        if n in self.gate_calls:
+            self.entered.set()
+            self.opened.wait(30)
         if self.delay:
             time.sleep(self.delay)
         if err is not None:
