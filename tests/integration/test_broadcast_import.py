@@ -1,0 +1,251 @@
+"""Broadcast CSV imports end to end (spec 3.3): upload -> import_broadcast_metrics (as the owner)
+-> the real worker runtime -> one metric row per air date + the row-errors table; rollback.
+
+Storage is a LocalStorage in a tmp dir; the owner's ``storage.objects`` row is inserted as the
+owner through PostgREST's role switch, which proves the storage policy lets them upload there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.integration.test_charts_jobs import run_worker, settings_for
+from workers.broadcast_jobs import BROADCAST_BUCKET
+from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.sources.broadcast import ColumnMapping, ParseStats, iter_broadcast_rows
+from workers.storage import LocalStorage
+
+SYNTHETIC = Path(__file__).resolve().parents[1] / "fixtures" / "synthetic"
+LONG = {"air_date": "air_date", "program": "program", "viewers": "viewers"}
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def upload(conn, storage, user, release_id, name, data: bytes, mime="text/csv") -> str:
+    path = f"{release_id}/{name}"
+    storage.put(BROADCAST_BUCKET, path, data, mime)
+    with postgrest_request(conn, user.claims()) as c:
+        c.execute("insert into storage.objects (bucket_id, name, owner, metadata) values (%s, %s, %s, %s)",
+                  (BROADCAST_BUCKET, path, user.id, json.dumps({"mimetype": mime, "size": len(data)})))
+    return path
+
+
+def request_import(conn, user, vid, path, mapping=None, platform="mtv"):
+    with postgrest_request(conn, user.claims()) as c:
+        return call_rpc(c, "import_broadcast_metrics", {
+            "p_music_video_id": vid, "p_platform": platform, "p_object_path": path,
+            "p_mapping": LONG if mapping is None else mapping}).body
+
+
+def import_errors(conn, user, import_id, after=None, limit=100):
+    with postgrest_request(conn, user.claims(), method="GET") as c:
+        return call_rpc(c, "music_video_import_errors", {
+            "p_import_id": import_id, "p_limit": limit, **({"p_after_line": after} if after is not None else {}),
+        }).body
+
+
+def run(db_url, tmp_path, storage, **settings):
+    return run_worker(db_url, settings_for(tmp_path, **settings), storage, sources=("broadcast",),
+                      clock=lambda: NOW)
+
+
+def job(conn, import_id):
+    return conn.execute("select * from public.music_video_metric_imports where id = %s", (import_id,)).fetchone()
+
+
+def metric_rows(conn, vid, *, live=True):
+    q = ("select platform::text, collected_at, views_total, source, detail, import_batch_id, deleted_at"
+         " from public.music_video_metrics where music_video_id = %s"
+         + (" and deleted_at is null" if live else "") + " order by platform, collected_at")
+    return conn.execute(q, (vid,)).fetchall()
+
+
+def expected_totals(data: bytes, mapping: ColumnMapping) -> dict[date, int]:
+    """What the parser alone says (the worker must store exactly this)."""
+    totals: Counter[date] = Counter()
+    for item in iter_broadcast_rows([data], mapping, today=NOW.date(), stats=ParseStats()):
+        if hasattr(item, "air_date"):
+            totals[item.air_date] += item.viewers
+    return dict(totals)
+
+
+@pytest.fixture
+def owned(conn, factory, tmp_path):
+    owner, stranger = factory.user(), factory.user()
+    admin = factory.user(admin=True)
+    rel = factory.release(owner)
+    vid = factory.video(rel, "On Air")
+    return owner, stranger, admin, rel, vid, LocalStorage(tmp_path / "storage")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_upload_request_worker_metrics_and_row_errors(conn, db_url, tmp_path, owned):
+    owner, stranger, _admin, rel, vid, storage = owned
+    data = (SYNTHETIC / "bad_rows.csv").read_bytes()
+    path = upload(conn, storage, owner, rel, "week-24/bad_rows.csv", data)
+    import_id = request_import(conn, owner, vid, path)
+    j = job(conn, import_id)
+    assert (j["status"], j["source"], j["platform"], j["triggered_by"]) == ("pending", "broadcast", "mtv", owner.id)
+    assert j["metadata"]["mapping"] == LONG and j["metadata"]["path"] == path
+
+    run(db_url, tmp_path, storage, broadcast_max_error_ratio=0.9)
+
+    j = job(conn, import_id)
+    assert j["status"] == "partially_failed"
+    assert j["error_message"] == "11 of 13 rows failed (84.6%); the other rows were imported"
+    assert j["metadata"]["row_errors"] == 11 and j["metadata"]["stats"]["rows_ok"] == 2
+    rows = metric_rows(conn, vid)
+    assert [(r["platform"], r["collected_at"], r["views_total"]) for r in rows] == [
+        ("mtv", datetime(2002, 6, 11, tzinfo=UTC), 1000), ("mtv", datetime(2002, 6, 18, tzinfo=UTC), 2000)]
+    # CSV content is data: the formula-looking programme name is stored verbatim
+    assert rows[1]["detail"]["programs"] == {'=HYPERLINK("http://evil.example","x")': 2000}
+    assert rows[0]["source"] == f"broadcast:{path}" and str(rows[0]["import_batch_id"]) == str(import_id)
+
+    page = import_errors(conn, owner, import_id)
+    assert page["total"] == 11 and page["next_after_line"] is None
+    got = {(e["line"], e["column"]): (e["value"], e["reason"]) for e in page["errors"]}
+    assert got[(3, "air_date")] == ("2002-02-30", "invalid date (day is out of range for month)")
+    assert got[(9, "viewers")] == ("N/A", "missing value")
+    assert got[(11, None)][1] == "row has 2 fields, header has 3"
+    assert "invalid UTF-8" in got[(12, None)][1]
+    assert [e["line"] for e in page["errors"]] == sorted(e["line"] for e in page["errors"])
+
+    # keyset pages of 4: every error exactly once, in line order
+    seen, after = [], None
+    while True:
+        p = import_errors(conn, owner, import_id, after, 4)
+        seen += [(e["line"], e["column"]) for e in p["errors"]]
+        if p["next_after_line"] is None:
+            break
+        after = p["next_after_line"]
+    assert seen == [(e["line"], e["column"]) for e in page["errors"]]
+
+    with pytest.raises(psycopg.Error) as exc:
+        import_errors(conn, stranger, import_id)
+    assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT404", "Import not found")
+    with postgrest_request(conn, stranger.claims()) as c:
+        assert c.execute("select count(*) as n from public.music_video_import_row_errors").fetchone()["n"] == 0
+
+
+def test_over_the_error_ratio_the_import_fails_whole_but_reports_rows(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    path = upload(conn, storage, owner, rel, "bad_rows.csv", (SYNTHETIC / "bad_rows.csv").read_bytes())
+    import_id = request_import(conn, owner, vid, path, platform="regional_tv")
+    run(db_url, tmp_path, storage)  # default max ratio 0.5
+    j = job(conn, import_id)
+    assert j["status"] == "failed"
+    assert j["error_message"] == ("11 of 13 rows failed (84.6%), over the allowed 50.0%; nothing was stored "
+                                  "(see the row errors)")
+    assert metric_rows(conn, vid) == []
+    assert import_errors(conn, owner, import_id)["total"] == 11
+
+
+SYNTHETIC_CASES = [
+    ("bom_crlf.csv", LONG),
+    ("comma_thousands_quoted_multiline.csv", LONG),
+    ("semicolon_dot_thousands_day_first.csv",
+     {"air_date": "Sendedatum", "program": "Sendung", "viewers": "Zuschauer", "day_first": True}),
+    ("tab_space_thousands.tsv", {"air_date": "Date", "program": "Show", "viewers": "Audience"}),
+    ("millions_us_dates.csv",
+     {"air_date": "airdate", "program": "episode", "viewers": "viewers_in_millions", "viewers_scale": 1000000}),
+    ("wide_semicolon.csv", {"air_date": "Datum", "viewers": "*", "layout": "wide"}),
+]
+
+
+@pytest.mark.parametrize(("name", "mapping"), SYNTHETIC_CASES, ids=[c[0] for c in SYNTHETIC_CASES])
+def test_every_synthetic_variant_aggregates_per_air_date(conn, db_url, tmp_path, owned, name, mapping):
+    owner, _s, _a, rel, vid, storage = owned
+    data = (SYNTHETIC / name).read_bytes()
+    path = upload(conn, storage, owner, rel, name.replace(".tsv", ".tsv"), data,
+                  "text/tab-separated-values" if name.endswith(".tsv") else "text/csv")
+    import_id = request_import(conn, owner, vid, path, mapping)
+    run(db_url, tmp_path, storage)
+    j = job(conn, import_id)
+    assert j["status"] in ("succeeded", "partially_failed"), j["error_message"]
+    want = expected_totals(data, ColumnMapping(**mapping))
+    assert want, "the fixture has good rows"
+    got = {r["collected_at"].date(): r["views_total"] for r in metric_rows(conn, vid)}
+    assert got == want
+    for r in metric_rows(conn, vid):
+        assert sum(r["detail"]["programs"].values()) == r["views_total"]
+    assert (j["status"] == "partially_failed") == (import_errors(conn, owner, import_id)["total"] > 0)
+
+
+def test_real_tv_fixtures_import(conn, db_url, tmp_path, owned, shared_fixtures):
+    owner, _s, _a, rel, vid, storage = owned
+    name = "nz_news_current_affairs_daily_viewers_excerpt.csv"
+    data = (shared_fixtures / "tv_ratings" / name).read_bytes()
+    mapping = {"air_date": "Date", "viewers": "*", "layout": "wide"}
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, name, data), mapping)
+    run(db_url, tmp_path, storage)
+    assert job(conn, import_id)["status"] == "succeeded"
+    got = {r["collected_at"].date(): r for r in metric_rows(conn, vid)}
+    assert {d: r["views_total"] for d, r in got.items()} == expected_totals(data, ColumnMapping(**mapping))
+    quake = got[date(2011, 2, 22)]["detail"]["programs"]  # the Christchurch spike is kept
+    assert 1915300 in quake.values() or 1577460 in quake.values()
+
+
+def test_import_request_validation(conn, owned, factory):
+    owner, stranger, admin, rel, vid, storage = owned
+    path = upload(conn, storage, owner, rel, "ok.csv", b"air_date,program,viewers\n2024-01-01,A,1\n")
+    other_rel = factory.release(stranger)
+    cases = [
+        (stranger, vid, "mtv", path, LONG, "PT404", "Music video not found", None),
+        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request", "p_platform"),
+        (owner, vid, "mtv", path, {"air_date": "d", "viewers": "v", "colour": "x"}, "22023",
+         "Invalid broadcast import request", "p_mapping"),
+        (owner, vid, "mtv", path, {"program": "p", "viewers": "v"}, "22023", "Invalid broadcast import request",
+         "p_mapping.air_date"),
+        (owner, vid, "mtv", f"{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
+         "p_object_path"),
+        (owner, vid, "mtv", f"{rel}/../{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
+         "p_object_path"),
+        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request", "p_object_path"),
+        (owner, vid, "mtv", f"{rel}/missing.csv", LONG, "PT404", "Uploaded file not found", None),
+    ]
+    for user, v, platform, p, mapping, code, message, field in cases:
+        with pytest.raises(psycopg.Error) as exc:
+            request_import(conn, user, v, p, mapping, platform)
+        assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message), (platform, p, mapping)
+        if field:
+            assert field in json.loads(exc.value.diag.message_detail)
+    with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
+        call_rpc(c, "import_broadcast_metrics", {"p_music_video_id": vid, "p_platform": "mtv",
+                                                 "p_object_path": path, "p_mapping": LONG})
+    assert exc.value.sqlstate == "42501"
+    # a stranger cannot even write into the owner's release folder (the storage policy)
+    with pytest.raises(psycopg.Error), postgrest_request(conn, stranger.claims()) as c:
+        c.execute("insert into storage.objects (bucket_id, name) values (%s, %s)", (BROADCAST_BUCKET, f"{rel}/x.csv"))
+    # an admin may import for any video
+    assert request_import(conn, admin, vid, path)
+
+
+def test_a_bad_mapping_or_a_vanished_file_fails_the_job(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    path = upload(conn, storage, owner, rel, "h.csv", b"Date,Show,Audience\n2024-01-01,A,1\n")
+    first = request_import(conn, owner, vid, path)
+    gone = request_import(conn, owner, vid, path)
+    (tmp_path / "storage" / BROADCAST_BUCKET / path).unlink()
+    storage.put(BROADCAST_BUCKET, path + ".keep", b"", "text/csv")
+    run(db_url, tmp_path, storage)
+    for i in (first, gone):
+        j = job(conn, i)
+        assert j["status"] == "failed"
+        assert "uploaded file not found" in j["error_message"]
+    path2 = upload(conn, storage, owner, rel, "h2.csv", b"Date,Show,Audience\n2024-01-01,A,1\n")
+    bad = request_import(conn, owner, vid, path2)
+    run(db_url, tmp_path, storage)
+    j = job(conn, bad)
+    assert j["status"] == "failed"
+    assert "missing column 'air_date'" in j["error_message"]
+    assert import_errors(conn, owner, bad)["errors"][0]["line"] == 1

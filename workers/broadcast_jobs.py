@@ -1,0 +1,202 @@
+"""The broadcast job handler: the spec's ``process_broadcast_metrics`` (spec 3.3).
+
+A ``broadcast`` import job is queued by ``import_broadcast_metrics()`` after the release team
+uploaded a weekly TV/MTV CSV to ``music-video-broadcast-imports/<release_id>/...``; its metadata
+names the object (``bucket``, ``path``) and the column ``mapping`` (their headers ->
+``air_date`` / ``program`` / ``viewers``, plus parser options, see
+:class:`workers.sources.broadcast.ColumnMapping`). The job's ``platform`` is ``mtv`` or
+``regional_tv``.
+
+The worker streams the object (``Storage.open_stream``, 1 MiB chunks) through the streaming
+parser and aggregates on the fly, so memory stays flat whatever the file size: it holds one
+running total per air date (with the per-programme breakdown) and at most one batch of row
+errors. Each failed row (line, column, raw value, reason) goes to
+``public.music_video_import_row_errors`` in COPY batches as it is found (a re-run of the job
+first clears the rows of its earlier attempt).
+
+Outcome, with ``r = failed records / data records`` and ``max = settings.broadcast_max_error_ratio``:
+
+* no failed record: ``succeeded``, one metric row per air date;
+* ``0 < r <= max``: ``partially_failed``; the good rows are stored, the bad ones reported;
+* ``r > max`` (or a header problem, or no data row): ``failed``, nothing is stored, but the
+  row errors are still reported.
+
+Metric rows: ``views_total`` = the day's viewers summed over its airings, ``collected_at`` = the
+air date at 00:00 UTC, ``source`` = ``broadcast:<object path>``, ``detail`` = the per-programme
+breakdown, airings count and file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from workers.config import Settings
+from workers.errors import RowError
+from workers.metrics import MetricSample
+from workers.sources.broadcast import BroadcastRow, ColumnMapping, ParseStats, iter_broadcast_rows
+from workers.storage import StorageError, StorageNotFound
+from workers.sync import Job, JobContext, JobOutcome, register_handler
+
+__all__ = ["BROADCAST_BUCKET", "BroadcastHandler", "write_row_errors"]
+
+BROADCAST_BUCKET = "music-video-broadcast-imports"
+PLATFORMS = ("mtv", "regional_tv")
+ERROR_BATCH = 5000
+PREVIEW = 20
+MAX_RAW = 1000  # characters of a raw cell kept in the errors table
+_COPY_SQL = ("copy public.music_video_import_row_errors"
+             " (import_id, music_video_id, line, column_name, raw_value, reason) from stdin")
+
+
+def write_row_errors(conn: Any, import_id: UUID, music_video_id: UUID | None, errors: Iterable[RowError]) -> int:
+    """COPY a batch of row errors into the errors table; returns how many were written."""
+    n = 0
+    with conn.cursor() as cur, cur.copy(_COPY_SQL) as copy:
+        for e in errors:
+            value = e.value if e.value is None or len(e.value) <= MAX_RAW else e.value[:MAX_RAW] + "..."
+            copy.write_row((import_id, music_video_id, max(e.line, 1), e.column, value, e.reason))
+            n += 1
+    return n
+
+
+class _ErrorSink:
+    """Row errors of one import, written in batches; keeps a short preview for the job metadata."""
+
+    def __init__(self, ctx: JobContext, job: Job) -> None:
+        self.ctx, self.job = ctx, job
+        self.buffer: list[RowError] = []
+        self.preview: list[dict[str, Any]] = []
+        self.count = 0
+
+    def clear_previous(self) -> None:
+        with self.ctx.pool.connection() as conn:
+            conn.execute("delete from public.music_video_import_row_errors where import_id = %s", (self.job.id,))
+
+    def add(self, err: RowError) -> None:
+        self.count += 1
+        if len(self.preview) < PREVIEW:
+            self.preview.append(err.as_dict())
+        self.buffer.append(err)
+        if len(self.buffer) >= ERROR_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        with self.ctx.pool.connection() as conn, conn.transaction():
+            write_row_errors(conn, self.job.id, self.job.music_video_id, self.buffer)
+        self.buffer.clear()
+
+
+@register_handler("broadcast")
+class BroadcastHandler:
+    """One uploaded CSV per job: stream, parse, aggregate per air date, report bad rows."""
+
+    batch_size = 1
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
+        return [self.process_one(ctx, job) for job in jobs]
+
+    def _mapping(self, raw: Any) -> ColumnMapping:
+        if not isinstance(raw, dict):
+            raise ValueError("the import has no column mapping")
+        data = {k: v for k, v in raw.items() if v is not None or k == "program"}
+        data.setdefault("day_first", self.settings.broadcast_day_first)
+        if isinstance(data.get("ignore"), list):
+            data["ignore"] = tuple(data["ignore"])
+        return ColumnMapping(**data)
+
+    def process_one(self, ctx: JobContext, job: Job) -> JobOutcome:
+        meta = job.metadata or {}
+        bucket = meta.get("bucket") or BROADCAST_BUCKET
+        path = meta.get("path")
+        if job.music_video_id is None:
+            return JobOutcome.failed(job, "broadcast import without a music video")
+        if job.platform not in PLATFORMS:
+            return JobOutcome.failed(job, f"broadcast platform must be mtv or regional_tv, not {job.platform!r}")
+        if not isinstance(path, str) or not path:
+            return JobOutcome.failed(job, "broadcast import without an object path")
+        try:
+            mapping = self._mapping(meta.get("mapping"))
+        except (ValidationError, ValueError, TypeError) as exc:
+            reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            return JobOutcome.failed(job, f"invalid column mapping: {reason}")
+        try:
+            chunks = ctx.storage.open_stream(bucket, path)
+        except StorageNotFound:
+            return JobOutcome.failed(job, f"uploaded file not found: {bucket}/{path}")
+        except StorageError as exc:
+            return JobOutcome.retry(job, f"storage unavailable: {exc}")
+
+        sink = _ErrorSink(ctx, job)
+        sink.clear_previous()
+        stats = ParseStats()
+        totals: dict[date, list[Any]] = {}  # air date -> [viewers, airings, {programme: viewers}]
+        today = ctx.now().astimezone(UTC).date()
+        n = 0
+        try:
+            for item in iter_broadcast_rows(chunks, mapping, today=today, stats=stats):
+                if type(item) is BroadcastRow:
+                    day = totals.get(item.air_date)
+                    if day is None:
+                        day = totals[item.air_date] = [0, 0, {}]
+                    day[0] += item.viewers
+                    day[1] += 1
+                    progs = day[2]
+                    key = item.program or ""
+                    progs[key] = progs.get(key, 0) + item.viewers
+                else:
+                    sink.add(item)
+                n += 1
+                if not n & 0xFFFF and ctx.stopping.is_set():
+                    return JobOutcome.retry(job, "worker stopping; the import will restart")
+        except StorageError as exc:
+            return JobOutcome.retry(job, f"storage read failed: {exc}")
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        sink.flush()
+
+        seen, failed = stats.rows_seen, stats.rows_failed
+        ratio = failed / seen if seen else (1.0 if sink.count else 0.0)
+        limit = self.settings.broadcast_max_error_ratio
+        metadata: dict[str, Any] = {
+            "file": {"bucket": bucket, "path": path},
+            "stats": stats.as_dict(),
+            "days": len(totals),
+            "error_ratio": round(ratio, 6),
+            "max_error_ratio": limit,
+            "row_errors": sink.count,
+            "row_errors_preview": sink.preview,
+        }
+        if seen == 0:
+            reason = sink.preview[0]["reason"] if sink.preview else "the file has a header but no data rows"
+            return JobOutcome.failed(job, f"nothing to import: {reason}", metadata=metadata)
+        if ratio > limit:
+            return JobOutcome.failed(
+                job, f"{failed} of {seen} rows failed ({ratio:.1%}), over the allowed {limit:.1%}; "
+                     "nothing was stored (see the row errors)", metadata=metadata)
+        samples = [
+            MetricSample(
+                music_video_id=job.music_video_id, platform=job.platform,
+                collected_at=datetime(d.year, d.month, d.day, tzinfo=UTC), source=f"broadcast:{path}",
+                views_total=v[0], external_reference=path, import_batch_id=job.id,
+                detail={"programs": dict(sorted(v[2].items())), "airings": v[1], "file": path,
+                        "bucket": bucket})
+            for d, v in sorted(totals.items())
+        ]
+        metadata["samples_built"] = len(samples)
+        if failed:
+            return JobOutcome.partially_failed(
+                job, f"{failed} of {seen} rows failed ({ratio:.1%}); the other rows were imported", samples,
+                metadata)
+        return JobOutcome.succeeded(job, samples, metadata)
