@@ -53,6 +53,28 @@ as $$
   end
 $$;
 
+-- The longest text a free-text field takes (indexed columns must stay far below btree's limit).
+create or replace function private.music_video_max_length(p_field text)
+returns integer
+language sql
+immutable
+set search_path = ''
+as $$
+  select case p_field
+    when 'title' then 300
+    when 'narrative_outline' then 20000
+    when 'wizard_step' then 100
+    when 'spotify_track_uri' then 300
+    when 'apple_music_id' then 100
+    when 'artist_name' then 300
+    when 'role_override' then 200
+    when 'notes' then 2000
+    when 'launch_url' then 2048
+    when 'external_id' then 200
+    else 1000
+  end
+$$;
+
 -- One budget line item {category, amount, notes} -> {"item": normalized or null, "problems"}.
 create or replace function private.music_video_parse_line_item(p_item jsonb, p_prefix text)
 returns jsonb
@@ -91,7 +113,10 @@ begin
         v_item := v_item || jsonb_build_object('amount', v_int);
       end if;
     elsif v_key = 'notes' then
-      if jsonb_typeof(v_val) in ('string', 'null') then
+      if jsonb_typeof(v_val) = 'string' and length(v_val #>> '{}') > private.music_video_max_length('notes') then
+        v_problems := v_problems || private.plan_problem(p_prefix || 'notes', 'too_long',
+          'Notes can have at most 2000 characters.');
+      elsif jsonb_typeof(v_val) in ('string', 'null') then
         v_item := v_item || jsonb_build_object('notes', v_val);
       else
         v_problems := v_problems || private.plan_problem(p_prefix || 'notes', 'invalid_type', 'Notes must be text.');
@@ -146,7 +171,11 @@ begin
         v_item := v_item || jsonb_build_object('cast_option_id', v_uuid);
       end if;
     elsif v_key in ('role_override', 'notes') then
-      if jsonb_typeof(v_val) in ('string', 'null') then
+      if jsonb_typeof(v_val) = 'string' and length(v_val #>> '{}') > private.music_video_max_length(v_key) then
+        v_problems := v_problems || private.plan_problem(p_prefix || v_key, 'too_long',
+          format('%s can have at most %s characters.', private.music_video_field_label(v_key),
+            private.music_video_max_length(v_key)));
+      elsif jsonb_typeof(v_val) in ('string', 'null') then
         v_item := v_item || jsonb_build_object(v_key, v_val);
       else
         v_problems := v_problems || private.plan_problem(p_prefix || v_key, 'invalid_type',
@@ -237,7 +266,11 @@ begin
         v_item := v_item || jsonb_build_object('priority', v_int);
       end if;
     elsif v_key in ('launch_url', 'external_id') then
-      if jsonb_typeof(v_val) = 'string' and btrim(v_val #>> '{}') <> '' then
+      if jsonb_typeof(v_val) = 'string' and length(btrim(v_val #>> '{}')) > private.music_video_max_length(v_key) then
+        v_problems := v_problems || private.plan_problem(p_prefix || v_key, 'too_long',
+          format('%s can have at most %s characters.', private.music_video_field_label(v_key),
+            private.music_video_max_length(v_key)));
+      elsif jsonb_typeof(v_val) = 'string' and btrim(v_val #>> '{}') <> '' then
         v_item := v_item || jsonb_build_object(v_key, btrim(v_val #>> '{}'));
       elsif jsonb_typeof(v_val) in ('string', 'null') then
         v_item := v_item || jsonb_build_object(v_key, null);
@@ -340,6 +373,7 @@ declare
 begin
   foreach f in array array[
     'private.music_video_field_label(text)',
+    'private.music_video_max_length(text)',
     'private.music_video_parse_line_item(jsonb, text)',
     'private.music_video_parse_cast_item(jsonb, text)',
     'private.music_video_parse_platform_target(jsonb, text)',

@@ -81,6 +81,9 @@ begin
     if v_kind = 'text' then
       if v_text is null then
         v_problems := v_problems || private.plan_problem(v_key, 'invalid_type', v_label || ' must be text.');
+      elsif length(v_text) > private.music_video_max_length(v_key) then
+        v_problems := v_problems || private.plan_problem(v_key, 'too_long',
+          format('%s can have at most %s characters.', v_label, private.music_video_max_length(v_key)));
       else
         -- A blank title is "not set yet" (drafts); submit requires one.
         v_values := v_values || jsonb_build_object(v_key,

@@ -57,18 +57,24 @@ def _as_postgrest(name: str, value: Any) -> Any:
     return json.dumps(value)  # numbers, booleans, objects, arrays: their JSON text
 
 
+def postgrest_args(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: _as_postgrest(k, v) for k, v in params.items()}
+
+
+def to_rpc_error(exc: psycopg.Error) -> RpcError:
+    detail: Any = exc.diag.message_detail
+    with contextlib.suppress(ValueError):
+        detail = json.loads(detail) if detail else None
+    return RpcError(exc.sqlstate or "", exc.diag.message_primary or str(exc), detail, exc.diag.message_hint)
+
+
 def rpc(conn: psycopg.Connection, claims: dict, name: str, **params: Any) -> Any:
     """Call ``name`` as PostgREST would for ``claims``; return the body or raise RpcError."""
-    args = {k: _as_postgrest(k, v) for k, v in params.items()}
     try:
         with postgrest_request(conn, claims) as c:
-            return call_rpc(c, name, args).body
+            return call_rpc(c, name, postgrest_args(params)).body
     except psycopg.Error as exc:
-        detail = exc.diag.message_detail
-        with contextlib.suppress(ValueError):
-            detail = json.loads(detail) if detail else None
-        raise RpcError(exc.sqlstate or "", exc.diag.message_primary or str(exc), detail,
-                       exc.diag.message_hint) from exc
+        raise to_rpc_error(exc) from exc
 
 
 def rpc_error(conn: psycopg.Connection, claims: dict, name: str, **params: Any) -> RpcError:
