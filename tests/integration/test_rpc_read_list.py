@@ -192,3 +192,28 @@ def test_service_role_lists_any_release_and_anon_is_refused(conn, factory):
         rpc(conn, ANON, release_id=rel)
     assert exc.value.sqlstate == "42501"
     assert "permission denied for function list_music_videos" in str(exc.value)
+
+
+def test_card_metrics_follow_later_soft_deletes_updates_and_deletes(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    vid = factory.video(rel, "Moving numbers")
+    now = datetime.now(UTC)
+    ids = [conn.execute(
+        "insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at)"
+        " values (%s, 'youtube', %s, %s) returning id", (vid, views, now - timedelta(days=age))).fetchone()["id"]
+        for views, age in [(100, 3), (200, 2), (300, 1)]]
+
+    def metrics():
+        return rpc(conn, owner.claims(), release_id=rel)["items"][0]["metrics"]
+
+    assert metrics()["views_by_platform"] == {"youtube": 300}
+    # an import batch rolled back: its row is soft-deleted, the card falls back to the one before
+    conn.execute("update public.music_video_metrics set deleted_at = now() where id = %s", (ids[2],))
+    assert metrics()["views_by_platform"] == {"youtube": 200}
+    # an admin override corrects a number in place
+    conn.execute("update public.music_video_metrics set views_total = 250 where id = %s", (ids[1],))
+    assert metrics()["views_total"] == 250
+    conn.execute("delete from public.music_video_metrics where music_video_id = %s", (vid,))
+    assert metrics() == {"views_total": None, "views_by_platform": {}, "chart_position": None,
+                         "chart_source": None, "chart_collected_at": None, "last_collected_at": None}

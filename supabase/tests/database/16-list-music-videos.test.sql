@@ -50,7 +50,7 @@ select throws_ok(
 );
 
 create temp table first_page on commit drop as
-select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 4) as b;
+select public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 4)::jsonb as b;
 select is(jsonb_array_length((select b -> 'items' from first_page)), 4, 'a page holds page_size cards');
 select is(
   (select b -> 'counts' from first_page),
@@ -67,10 +67,10 @@ select isnt((select b ->> 'next_cursor' from first_page), null, 'a full page has
 
 create temp table walked on commit drop as
 with recursive pages (n, body) as (
-  select 1, public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 3)
+  select 1, public.list_music_videos(release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 3)::jsonb
   union all
   select n + 1, public.list_music_videos(
-    release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 3, cursor => body ->> 'next_cursor')
+    release_id => '16000000-0000-0000-0000-0000000000aa', page_size => 3, cursor => body ->> 'next_cursor')::jsonb
   from pages where body ->> 'next_cursor' is not null
 )
 select n, item ->> 'id' as id from pages, jsonb_array_elements(body -> 'items') as item;
@@ -81,13 +81,13 @@ select is(
   (select item -> 'metrics' -> 'views_by_platform'
    from jsonb_array_elements(public.list_music_videos(
      release_id => '16000000-0000-0000-0000-0000000000aa', search => 'clip-1', status => '{draft,planned}'
-   ) -> 'items') as item
+   )::jsonb -> 'items') as item
    where item ->> 'id' = '16000000-0000-0000-0000-100000000001'),
   '{"youtube": 10}'::jsonb, 'latest views skip the soft-deleted row'
 );
 select is(
   jsonb_array_length(public.list_music_videos(
-    release_id => '16000000-0000-0000-0000-0000000000aa', status => '{released}', search => 'CLIP') -> 'items'),
+    release_id => '16000000-0000-0000-0000-0000000000aa', status => '{released}', search => 'CLIP')::jsonb -> 'items'),
   3, 'status filter and case-insensitive search combine'
 );
 select throws_ok(
