@@ -1,0 +1,115 @@
+-- import_broadcast_metrics(), music_video_import_errors() and the row-errors table,
+-- override_music_video_metric() with its audit trail, rollback_music_video_import().
+begin;
+select plan(16);
+
+insert into auth.users (id, email, raw_app_meta_data) values
+  ('31000000-0000-0000-0000-000000000001', 'owner31@example.test', '{}'),
+  ('31000000-0000-0000-0000-000000000002', 'stranger31@example.test', '{}'),
+  ('31000000-0000-0000-0000-000000000003', 'admin31@example.test', '{"role": "admin"}');
+insert into public.profiles (id) values ('31000000-0000-0000-0000-000000000001');
+insert into public.releases (id, user_id, title) values
+  ('31000000-0000-0000-0000-0000000000aa', '31000000-0000-0000-0000-000000000001', 'Thirty-one');
+insert into public.music_videos (id, release_id, title) values
+  ('31000000-0000-0000-0000-0000000000b1', '31000000-0000-0000-0000-0000000000aa', 'On TV');
+insert into storage.objects (bucket_id, name) values
+  ('music-video-broadcast-imports', '31000000-0000-0000-0000-0000000000aa/week.csv');
+insert into public.music_video_metric_imports (id, music_video_id, platform, source, status) values
+  ('31000000-0000-0000-0000-0000000000c1', '31000000-0000-0000-0000-0000000000b1', 'mtv', 'broadcast', 'succeeded');
+insert into public.music_video_import_row_errors (import_id, music_video_id, line, column_name, raw_value, reason)
+values
+  ('31000000-0000-0000-0000-0000000000c1', '31000000-0000-0000-0000-0000000000b1', 3, 'viewers', 'N/A', 'missing value'),
+  ('31000000-0000-0000-0000-0000000000c1', '31000000-0000-0000-0000-0000000000b1', 3, 'air_date', 'x', 'bad'),
+  ('31000000-0000-0000-0000-0000000000c1', '31000000-0000-0000-0000-0000000000b1', 7, null, '=1+1', 'row has 2 fields');
+insert into public.music_video_metrics (id, music_video_id, platform, collected_at, views_total, import_batch_id)
+values
+  ('31000000-0000-0000-0000-0000000000d1', '31000000-0000-0000-0000-0000000000b1', 'mtv', '2026-11-01 00:00+00', 100,
+   '31000000-0000-0000-0000-0000000000c1');
+
+select is(
+  (select prosecdef from pg_proc where oid = 'public.import_broadcast_metrics(uuid, text, text, jsonb)'::regprocedure),
+  false, 'the exposed import RPC is security invoker'
+);
+select ok(
+  (select relrowsecurity from pg_class where oid = 'public.music_video_import_row_errors'::regclass)
+  and (select relrowsecurity from pg_class where oid = 'public.music_video_metric_overrides'::regclass),
+  'RLS is on for the two new tables'
+);
+
+set local role authenticated;
+select set_config('request.jwt.claims',
+  '{"sub": "31000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
+select is((select count(*)::int from public.music_video_import_row_errors), 0, 'a stranger reads no row errors');
+select throws_ok(
+  $$select public.music_video_import_errors('31000000-0000-0000-0000-0000000000c1')$$,
+  'PT404', 'Import not found', 'a stranger gets PT404 for the errors page'
+);
+select throws_ok(
+  $$select public.import_broadcast_metrics('31000000-0000-0000-0000-0000000000b1', 'mtv',
+    '31000000-0000-0000-0000-0000000000aa/week.csv', '{"air_date": "d", "viewers": "v"}')$$,
+  'PT404', 'Music video not found', 'a stranger cannot import for the video'
+);
+
+select set_config('request.jwt.claims',
+  '{"sub": "31000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
+select is(
+  (select jsonb_array_length(public.music_video_import_errors('31000000-0000-0000-0000-0000000000c1', null, 1)
+    -> 'errors')), 2, 'a page never splits a line: both errors of line 3 come together'
+);
+select is(
+  (select (public.music_video_import_errors('31000000-0000-0000-0000-0000000000c1', null, 1)
+    ->> 'next_after_line')::int), 3, 'the cursor is the last line of the page'
+);
+select throws_ok(
+  $$insert into public.music_video_import_row_errors (import_id, line, reason)
+    values ('31000000-0000-0000-0000-0000000000c1', 1, 'x')$$,
+  '42501', 'permission denied for table music_video_import_row_errors', 'owners cannot write row errors'
+);
+select throws_ok(
+  $$select public.import_broadcast_metrics('31000000-0000-0000-0000-0000000000b1', 'youtube',
+    '31000000-0000-0000-0000-0000000000aa/week.csv', '{"air_date": "d", "viewers": "v"}')$$,
+  '22023', 'Invalid broadcast import request', 'platform must be mtv or regional_tv'
+);
+select ok(
+  public.import_broadcast_metrics('31000000-0000-0000-0000-0000000000b1', 'regional_tv',
+    '31000000-0000-0000-0000-0000000000aa/week.csv', '{"air_date": "Date", "program": "Show", "viewers": "Audience"}')
+  is not null,
+  'the owner queues an import of an uploaded file'
+);
+select throws_ok(
+  $$select public.override_music_video_metric('31000000-0000-0000-0000-0000000000d1', p_views_total => 5,
+    p_reason => 'x')$$,
+  'PT403', 'Only admins can override metrics', 'owners cannot override'
+);
+select throws_ok(
+  $$select public.rollback_music_video_import('31000000-0000-0000-0000-0000000000c1', 'x')$$,
+  'PT403', 'Only admins can roll back imports', 'owners cannot roll back'
+);
+
+select set_config('request.jwt.claims',
+  '{"sub": "31000000-0000-0000-0000-000000000003", "role": "authenticated", "app_metadata": {"role": "admin"}}',
+  true);
+select is(
+  (select (public.override_music_video_metric('31000000-0000-0000-0000-0000000000d1', p_views_total => 150,
+    p_reason => 'partner data incomplete')) ->> 'views_total'),
+  '150', 'an admin overrides a value'
+);
+select is(
+  (select previous from public.music_video_metric_overrides
+   where metric_id = '31000000-0000-0000-0000-0000000000d1'),
+  '{"views_total": 100}'::jsonb, 'the previous value is in the audit trail'
+);
+select is(
+  (select (public.rollback_music_video_import('31000000-0000-0000-0000-0000000000c1', 'wrong file'))
+    ->> 'rows_deleted'),
+  '1', 'an admin rolls the import back'
+);
+select ok(
+  (select deleted_at is not null from public.music_video_metrics where id = '31000000-0000-0000-0000-0000000000d1')
+  and (select status = 'failed' from public.music_video_metric_imports
+       where id = '31000000-0000-0000-0000-0000000000c1'),
+  'its rows are soft-deleted and the import is failed'
+);
+
+select * from finish();
+rollback;
