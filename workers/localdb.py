@@ -128,20 +128,43 @@ class LocalCluster:
                 "timezone = 'UTC'\n"
             )
 
+    @staticmethod
+    def _is_postgres(pid: int) -> bool:
+        """A live postgres process. A killed postmaster nobody reaped is a zombie: dead."""
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()  # "pid (comm) state ..."
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            state = stat[stat.rindex(")") + 2:].split()[0]
+        except (ValueError, IndexError, OSError):
+            return False
+        return comm in ("postgres", "postmaster") and state not in ("Z", "X")
+
     def _pid_alive(self) -> bool:
+        """Whether the postmaster named in postmaster.pid runs; removes the file when it does not."""
         pidfile = self.datadir / "postmaster.pid"
         if not pidfile.exists():
             return False
         try:
             pid = int(pidfile.read_text().splitlines()[0])
-            comm = Path(f"/proc/{pid}/comm").read_text().strip()
         except (ValueError, IndexError, OSError):
-            comm = ""
-        if comm in ("postgres", "postmaster"):
+            pid = -1
+        if pid > 0 and self._is_postgres(pid):
             return True
-        # A crash left the pid file behind (or the pid now belongs to something else).
+        # A crash left the pid file behind (or its pid now belongs to something else).
         pidfile.unlink(missing_ok=True)
+        self._clear_stale_socket_locks()
         return False
+
+    def _clear_stale_socket_locks(self) -> None:
+        """Socket lock files naming a dead postmaster; PostgreSQL honours them while it is a zombie."""
+        for lock in self.rundir.glob(".s.PGSQL.*.lock"):
+            try:
+                owner = int(lock.read_text().splitlines()[0])
+            except (ValueError, IndexError, OSError):
+                owner = -1
+            if not self._is_postgres(owner):
+                lock.unlink(missing_ok=True)
+                Path(str(lock)[: -len(".lock")]).unlink(missing_ok=True)
 
     def running(self) -> bool:
         return self._pid_alive() and self.ready()
@@ -154,13 +177,25 @@ class LocalCluster:
     def start(self, timeout: float = 60.0) -> None:
         """Start the cluster (initialising it first). Harmless when it already runs."""
         self.init()
-        if self._pid_alive():
-            self._wait_ready(timeout)
-            return
+        deadline = time.monotonic() + timeout
+        while self._pid_alive():  # running, starting up, or still dying after a crash
+            if self.ready():
+                return
+            if time.monotonic() > deadline:
+                raise ConfigError(f"PostgreSQL on port {self.port} runs but does not accept connections")
+            time.sleep(0.1)
         self._prepare_dirs()
-        res = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile),
-                         "-w", "-t", str(int(timeout)), "start"], check=False)
-        if res.returncode != 0:
+        for attempt in range(3):
+            res = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile),
+                             "-w", "-t", str(int(timeout)), "start"], check=False)
+            if res.returncode == 0:
+                break
+            # After a crash the old backends may hold the shared memory, and the dead
+            # postmaster's socket lock may linger, for a moment.
+            time.sleep(0.5 * (attempt + 1))
+            self._pid_alive()
+            self._clear_stale_socket_locks()
+        else:
             tail = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
             raise ConfigError(f"could not start PostgreSQL: {res.stdout}{res.stderr}\n{tail}")
         self._wait_ready(timeout)
