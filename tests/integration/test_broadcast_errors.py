@@ -1,0 +1,81 @@
+"""Row errors at scale: batched writes, a fast path that gives way to the parser after errors were
+already flushed (no duplicates), and the CSV export with formula cells neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.integration.test_broadcast_import import (
+    import_errors,
+    job,
+    metric_rows,
+    request_import,
+    run,
+    upload,
+)
+from tests.integration.test_broadcast_import import owned as owned
+from workers.db import postgrest_request
+from workers.reports.import_errors import HEADER, export_import_errors
+from workers.sources.broadcast import ColumnMapping, ParseStats, iter_broadcast_rows
+
+
+def test_errors_flushed_by_the_fast_path_are_replaced_when_the_parser_takes_over(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    lines = ["air_date,program,viewers"]
+    lines += [f"2024-01-{1 + i % 28:02d},Show {i % 3},{i}" for i in range(20_000)]
+    lines += [f"2024-02-{1 + i % 28:02d},Show,N/A" for i in range(7_000)]  # > one error batch
+    data = ("\n".join(lines) + "\n").encode() + b"2024-03-01,Bad \xff byte,5\n"  # invalid UTF-8 at the end
+    path = upload(conn, storage, owner, rel, "big.csv", data)
+    import_id = request_import(conn, owner, vid, path)
+    run(db_url, tmp_path, storage)
+    j = job(conn, import_id)
+    assert j["status"] == "partially_failed"
+    assert j["metadata"]["parse_path"] == "parser"  # the fast path gave way
+    n = conn.execute("select count(*) as n, count(distinct line) as d from public.music_video_import_row_errors"
+                     " where import_id = %s", (import_id,)).fetchone()
+    parser_errors = [e for e in iter_broadcast_rows([data], ColumnMapping(air_date="air_date", program="program",
+                                                                          viewers="viewers"), stats=ParseStats())
+                     if not hasattr(e, "air_date")]
+    assert n["n"] == n["d"] == len(parser_errors) == 7_001
+    assert import_errors(conn, owner, import_id)["total"] == 7_001
+    assert sum(r["views_total"] for r in metric_rows(conn, vid)) == sum(range(20_000))
+
+
+def test_a_clean_file_takes_the_fast_path(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    data = b"air_date,program,viewers\n2024-01-01,A,\"1,000\"\n2024-01-01,B,250\n2024-01-02,A,7\n"
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "ok.csv", data))
+    run(db_url, tmp_path, storage)
+    j = job(conn, import_id)
+    assert (j["status"], j["metadata"]["parse_path"]) == ("succeeded", "fast")
+    assert [(r["collected_at"].date().isoformat(), r["views_total"], r["detail"]["programs"], r["detail"]["airings"])
+            for r in metric_rows(conn, vid)] == [("2024-01-01", 1250, {"A": 1000, "B": 250}, 2),
+                                                 ("2024-01-02", 7, {"A": 7}, 1)]
+
+
+def test_csv_export_neutralises_formula_cells(conn, db_url, tmp_path, owned):
+    owner, stranger, _a, rel, vid, storage = owned
+    data = (b"air_date,program,viewers\n"
+            b"=HYPERLINK(\"http://evil.example\"),A,1\n"
+            b"2024-01-01,B,+1+2\n"
+            b"@SUM(A1),C,-3\n"
+            b"2024-01-02,D,5\n")
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "inj.csv", data))
+    run(db_url, tmp_path, storage, broadcast_max_error_ratio=1.0)
+    out = io.StringIO(newline="")
+    assert export_import_errors(conn, import_id, out) == 4
+    got = list(csv.reader(io.StringIO(out.getvalue())))
+    assert tuple(got[0]) == HEADER
+    values = [r[2] for r in got[1:]]
+    assert values == ["'=HYPERLINK(\"http://evil.example\")", "'+1+2", "'@SUM(A1)", "'-3"]
+    assert [int(r[0]) for r in got[1:]] == [2, 3, 4, 4]
+    # stored as data: the table keeps the raw text unchanged
+    raw = [r["raw_value"] for r in conn.execute(
+        "select raw_value from public.music_video_import_row_errors where import_id = %s order by line, id",
+        (import_id,)).fetchall()]
+    assert raw[0] == "=HYPERLINK(\"http://evil.example\")"
+    # acting as another user, the export sees nothing (RLS)
+    with postgrest_request(conn, stranger.claims()) as c:
+        out2 = io.StringIO(newline="")
+        assert export_import_errors(c, import_id, out2) == 0
