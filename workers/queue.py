@@ -11,10 +11,13 @@ Design
   marks them ``processing``, counts the attempt, stamps ``started_at`` on the first attempt and
   sets the lease. Any number of workers on any number of machines can run it at once: skip
   locked splits the rows, so no job is held by two workers.
-* **Waking**: a dedicated connection ``LISTEN``s on ``music_video_imports`` (a statement-level
-  insert trigger notifies once per insert statement and source). A notification, a finished
-  batch or the poll interval (``MV_POLL_INTERVAL``) wakes the dispatcher; polling also finds
-  expired leases, which send no notification, so a lost notification costs one poll interval.
+* **Waking**: the dispatcher's own connection ``LISTEN``s on ``music_video_imports`` (a
+  statement-level insert trigger notifies once per insert statement and source) and runs the
+  claims. The dispatcher ``select()``s on that socket and on a self-pipe that finished batches
+  and ``stop()`` write to, so a notification reaches a claim without a thread hop. The poll
+  interval (``MV_POLL_INTERVAL``) bounds the wait; polling also finds expired leases, which send
+  no notification, so a lost notification costs one poll interval. Notifications that arrive
+  while a claim runs are drained right after it and trigger another claim.
 * **Leases**: a heartbeat thread renews the lease (``MV_LEASE_SECONDS``) of every job in hand
   every third of a lease. A job whose worker died is claimed again once its lease expires; the
   attempt counts, and a job that has used its last attempt that way is failed instead of being
@@ -37,20 +40,22 @@ Design
   the grace period. A job is never left in ``processing``: the worst case (kill -9) is a lease
   expiry.
 * **Reconnects**: connections come from a psycopg pool that checks them on checkout; a failed
-  claim, heartbeat or finish is retried with backoff until the database is back, and the
-  listener reconnects and re-LISTENs on its own (then polls once, for what it missed).
+  claim, heartbeat or finish is retried with backoff until the database is back; the dispatcher
+  reconnects its LISTEN connection and claims at once (for what it missed while away).
 
 Why threads and the sync psycopg API, not asyncio: the handlers are synchronous (httpx client,
 pure parsers), the work is I/O-bound with psycopg and httpx releasing the GIL while they wait,
-and a handful of threads (``MV_WORKER_CONCURRENCY`` batches in flight plus a dispatcher, a
-listener and a heartbeat) keeps the code plain and every handler free of ``await``.
+and a handful of threads (``MV_WORKER_CONCURRENCY`` batches in flight plus the dispatcher and a
+heartbeat) keeps the code plain and every handler free of ``await``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
+import select
 import signal
 import socket
 import threading
@@ -262,9 +267,21 @@ class QueueOps:
         self.worker_id = worker_id
         self.lease = float(lease_seconds)
 
-    def claim(self, conn: psycopg.Connection, source: str, n: int) -> Claimed:
-        rows = conn.execute(CLAIM_SQL, {"source": source, "n": n, "worker": self.worker_id,
-                                        "lease": self.lease}).fetchall()
+    def claim(self, conn: psycopg.Connection, source: str, n: int, *, set_async: bool = True) -> Claimed:
+        """Run :data:`CLAIM_SQL`. The claim commits asynchronously (no wait for the WAL flush:
+        ~0.4 ms instead of a disk sync). Safe: a claim lost in a server crash only puts the job
+        back where it was, and the worker that ran it cannot finish it then (the finish checks
+        ``locked_by``, and its durable commit flushes every earlier WAL record), so the cost is
+        at most a repeated fetch. ``set_async=False``: the connection already has
+        ``synchronous_commit = off`` (the worker's dispatcher connection), one round trip.
+        """
+        params = {"source": source, "n": n, "worker": self.worker_id, "lease": self.lease}
+        if set_async:
+            with conn.transaction():
+                conn.execute("set local synchronous_commit = off")
+                rows = conn.execute(CLAIM_SQL, params).fetchall()
+        else:
+            rows = conn.execute(CLAIM_SQL, params).fetchall()
         jobs, given_up, paused = [], [], None
         for r in rows:
             paused = r["paused_until"] or paused
@@ -278,8 +295,10 @@ class QueueOps:
     def heartbeat(self, conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
         if not ids:
             return set()
-        rows = conn.execute(HEARTBEAT_SQL, {"ids": list(ids), "worker": self.worker_id,
-                                            "lease": self.lease}).fetchall()
+        with conn.transaction():  # a lost renewal only shortens a lease: no disk sync needed
+            conn.execute("set local synchronous_commit = off")
+            rows = conn.execute(HEARTBEAT_SQL, {"ids": list(ids), "worker": self.worker_id,
+                                                "lease": self.lease}).fetchall()
         return {r["id"] for r in rows}
 
     def release(self, conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
@@ -360,8 +379,15 @@ class Worker:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
         self._hurry = threading.Event()
-        self._closing = threading.Event()  # ends the heartbeat and listener at the very end
-        self._wake = threading.Event()
+        self._closing = threading.Event()  # ends the heartbeat thread at the very end
+        # Wake-ups of the dispatcher: other threads write a byte; it select()s on this pipe and
+        # on its LISTEN connection's socket together (no extra thread on the pickup path).
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._pipe_lock = threading.Lock()
+        self._pipe_open = True
+        self._dconn: psycopg.Connection | None = None
         self._lock = threading.Lock()
         self._busy = 0
         self._held: dict[UUID, Job] = {}
@@ -380,7 +406,14 @@ class Worker:
         if self._stop.is_set() or hurry:
             self._hurry.set()
         self._stop.set()
-        self._wake.set()
+        self._poke()
+
+    def _poke(self) -> None:
+        with self._pipe_lock:
+            if self._pipe_open:
+                # BlockingIOError: the pipe is full, so a wake-up is pending anyway.
+                with contextlib.suppress(BlockingIOError):
+                    os.write(self._wake_w, b"!")
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("signal received; stopping", extra={"signal": signal.Signals(signum).name,
@@ -402,7 +435,7 @@ class Worker:
         self._pool.open(wait=False)
         self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
                               log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
-        for name, target in (("listener", self._listen_loop), ("heartbeat", self._heartbeat_loop)):
+        for name, target in (("heartbeat", self._heartbeat_loop),):
             t = threading.Thread(target=target, name=f"mv-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -452,35 +485,75 @@ class Worker:
                     close()
                 except Exception:
                     log.exception("handler close failed")
+        self._drop_dispatcher_conn()
         if self._pool is not None:
             self._pool.close(timeout=2.0)
+        with self._pipe_lock:  # a late batch thread must not write into a reused descriptor
+            self._pipe_open = False
+            os.close(self._wake_r)
+            os.close(self._wake_w)
         log.info("worker stopped", extra={"worker": self.worker_id, **self.stats})
 
     # ------------------------------------------------------------------ dispatcher
+
+    def _dispatcher_conn(self) -> psycopg.Connection:
+        """The dispatcher's own connection: LISTENs, and runs the claims (async commit)."""
+        if self._dconn is None or self._dconn.closed:
+            conn = psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row, connect_timeout=5,
+                                   application_name="mv-worker", options="-c synchronous_commit=off")
+            conn.execute(f"listen {CHANNEL}")
+            self._dconn = conn
+        return self._dconn
+
+    def _drop_dispatcher_conn(self) -> None:
+        if self._dconn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._dconn.close()
+            self._dconn = None
+
+    def _wait(self, timeout: float) -> None:
+        """Sleep until a notification arrives, another thread pokes us, or ``timeout``."""
+        fds = [self._wake_r]
+        if self._dconn is not None and not self._dconn.closed:
+            fds.append(self._dconn.fileno())
+        try:
+            ready, _, _ = select.select(fds, [], [], timeout)
+        except (OSError, ValueError):
+            ready = []
+        if self._wake_r in ready:
+            try:
+                while os.read(self._wake_r, 4096):
+                    pass
+            except BlockingIOError:
+                pass
 
     def _dispatch_loop(self) -> None:
         sources = sorted(self.handlers)
         db_backoff = 0.0
         idle_polls = 0
         while not self._stop.is_set():
-            self._wake.clear()
-            claimed_any = False
+            claimed_any = notified = False
             try:
+                conn = self._dispatcher_conn()
                 for i in range(len(sources)):
                     if self._busy >= self.concurrency or self._stop.is_set():
                         break
                     source = sources[(self._rr + i) % len(sources)]
-                    if self._claim_and_dispatch(source):
+                    if self._claim_and_dispatch(conn, source):
                         claimed_any = True
                 self._rr += 1
+                # Drain notifications, including those that arrived during the claims (an insert
+                # committed after our snapshot): if any, claim again before sleeping.
+                notified = any(True for _ in conn.notifies(timeout=0))
                 db_backoff = 0.0
             except DB_ERRORS as exc:
+                self._drop_dispatcher_conn()
                 db_backoff = min(5.0, max(0.1, db_backoff * 2))
                 log.warning("database unavailable; retrying", extra={
                     "worker": self.worker_id, "error": str(exc).strip()[:300], "retry_in_s": db_backoff})
-                self._stop.wait(db_backoff)
+                self._wait(db_backoff)
                 continue
-            if claimed_any:
+            if claimed_any or notified:
                 idle_polls = 0
                 if self._busy < self.concurrency:
                     continue  # there may be more due jobs
@@ -488,14 +561,12 @@ class Worker:
                 idle_polls += 1
                 if idle_polls >= 2:
                     break
-            self._wake.wait(self.settings.poll_interval if not self._idle_exit else
-                            min(self.settings.poll_interval, 0.2))
+            self._wait(self.settings.poll_interval if not self._idle_exit else min(self.settings.poll_interval, 0.2))
 
-    def _claim_and_dispatch(self, source: str) -> bool:
+    def _claim_and_dispatch(self, conn: psycopg.Connection, source: str) -> bool:
         handler = self.handlers[source]
         n = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
-        with self._pool.connection() as conn:
-            claimed = self.ops.claim(conn, source, n)
+        claimed = self.ops.claim(conn, source, n, set_async=False)
         for row in claimed.given_up:
             log.error("job failed: attempts exhausted after lost leases",
                       extra=job_fields(row, status="failed", worker=self.worker_id, error=row["error_message"]))
@@ -550,7 +621,7 @@ class Worker:
                     self._lost.discard(j.id)
                 self._busy -= 1
             self.stats["batches"] += 1
-            self._wake.set()
+            self._poke()
 
     def _call_handler(self, source: str, handler: Handler, claimed: Claimed) -> list[JobOutcome]:
         jobs = claimed.jobs
@@ -668,29 +739,6 @@ class Worker:
         self._log_events(events)
 
     # ------------------------------------------------------------------ background threads
-
-    def _listen_loop(self) -> None:
-        backoff = 0.1
-        while not self._closing.is_set():
-            try:
-                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5,
-                                     application_name="mv-worker-listen") as conn:
-                    conn.execute(f"listen {CHANNEL}")
-                    backoff = 0.1
-                    self._wake.set()  # poll once for whatever was missed while disconnected
-                    while not self._closing.is_set():
-                        for note in conn.notifies(timeout=0.25):
-                            if note.payload in self.handlers or not note.payload:
-                                self._wake.set()
-                            if self._closing.is_set():
-                                break
-            except psycopg.Error as exc:
-                if self._closing.is_set():
-                    break
-                log.warning("listen connection lost; reconnecting", extra={
-                    "worker": self.worker_id, "error": str(exc).strip()[:200], "retry_in_s": backoff})
-                self._closing.wait(backoff)
-                backoff = min(5.0, backoff * 2)
 
     def _heartbeat_loop(self) -> None:
         interval = max(0.05, self.settings.lease_seconds / 3)

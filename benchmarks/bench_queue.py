@@ -1,0 +1,462 @@
+"""Queue speed: pickup latency, no-op throughput (1 and 2 worker processes), YouTube sync at scale.
+
+    .venv/bin/python benchmarks/bench_queue.py [--runs 3] [--jobs 20000] [--pickups 200]
+        [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--shared-cluster]
+        [--only pickup throughput youtube]
+
+Everything runs against a throwaway PostgreSQL 15 cluster (default settings plus the embedded
+cluster's few lines; fsync and synchronous_commit on) started in /var/tmp for the run, so other
+engineers' tests on the shared cluster neither disturb nor are disturbed (``--shared-cluster``
+uses a scratch database on the shared one instead). Workers are real ``workers.queue.Worker``
+objects in separate processes (this script re-invoked with ``--child``).
+
+1. **Pickup latency**: one idle worker (LISTEN/NOTIFY, poll interval 2 s); 200 jobs inserted one at
+   a time, 30 ms apart, each in its own transaction. Latency = the handler's first line (the
+   worker's clock, ``time.time_ns``) minus the moment before the client sent the INSERT (same
+   machine clock). Median and p95. Also shown: ``started_at - created_at`` from the rows.
+2. **Throughput**: N no-op jobs bulk-enqueued, then 1 or 2 worker processes released together
+   (each connects, reports ready, waits for "go"). Rate = N / (last ``completed_at`` - first
+   ``started_at``), the same window as the reference figures ("first dequeue to the last
+   completion committed"). Median of ``--runs`` runs. The no-op handler is registered only here.
+3. **YouTube sync**: N videos with YouTube targets, one release-wide sync (N jobs), one worker
+   process with the real YouTube handler against a local fake ``videos.list`` that sleeps
+   ``--yt-latency`` per call and answers with items cloned from the real fixture. Reports wall
+   time (first ``started_at`` to last ``completed_at``), calls made, ceil(N/50) and the ratio to
+   the lower bound ``ceil(N/50) * latency / concurrency``.
+
+Logs are at WARNING in the workers (per-job INFO lines are not what is measured). Nothing here
+asserts; it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from psycopg.rows import dict_row  # noqa: E402
+
+FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES", ROOT.parent / "shared" / "fixtures" / "external"))
+
+
+def pct(values: Sequence[float], p: float) -> float:
+    s = sorted(values)
+    k = (len(s) - 1) * p
+    lo, hi = math.floor(k), math.ceil(k)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+# ----------------------------------------------------------------------------- child worker
+
+
+class NoopHandler:
+    """Does nothing; notes when it started (for the pickup latency)."""
+
+    def __init__(self, batch_size: int) -> None:
+        self.batch_size = batch_size
+
+    def process(self, ctx, jobs):
+        from workers.sync import JobOutcome
+
+        t = time.time_ns()
+        return [JobOutcome.succeeded(j, metadata={"picked_ns": t}) for j in jobs]
+
+
+def child(args: argparse.Namespace) -> int:
+    from workers.config import load_settings
+    from workers.logs import configure_logging
+    from workers.queue import Worker
+
+    settings = load_settings(database_url=args.url, worker_concurrency=args.concurrency,
+                             poll_interval=args.poll, claim_batch=min(500, args.batch), log_level="WARNING",
+                             storage_local_dir=Path(args.storage), lease_seconds=60)
+    configure_logging(settings)
+    if args.child == "noop":
+        handlers = {"broadcast": NoopHandler(args.batch)}
+    else:
+        from workers.youtube_jobs import YouTubeHandler
+
+        handlers = {"youtube": YouTubeHandler(settings)}
+    worker = Worker(settings, args.url, handlers=handlers)
+    # connect before "go": warm the pool like a long-running worker
+    from psycopg_pool import ConnectionPool
+
+    warm = ConnectionPool(args.url, min_size=1, max_size=1, open=True)
+    warm.close()
+    print("ready", flush=True)
+    if args.wait_go:
+        sys.stdin.readline()
+    return worker.run(install_signals=True, exit_when_idle=args.exit_when_idle)
+
+
+def spawn(kind: str, url: str, storage: Path, *, batch: int = 50, concurrency: int = 4, poll: float = 2.0,
+          wait_go: bool = True, exit_when_idle: bool = False, env: dict | None = None) -> subprocess.Popen:
+    cmd = [sys.executable, __file__, "--child", kind, "--url", url, "--batch", str(batch),
+           "--concurrency", str(concurrency), "--poll", str(poll), "--storage", str(storage)]
+    if wait_go:
+        cmd.append("--wait-go")
+    if exit_when_idle:
+        cmd.append("--exit-when-idle")
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                         env={**os.environ, **(env or {})})
+    line = p.stdout.readline()
+    if line.strip() != "ready":
+        raise RuntimeError(f"worker child failed to start: {line!r}")
+    return p
+
+
+def stop(procs: Sequence[subprocess.Popen]) -> None:
+    import signal
+
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+# ----------------------------------------------------------------------------- database
+
+
+class Db:
+    def __init__(self, shared: bool) -> None:
+        from workers.localdb import LocalCluster, find_bindir
+        from workers.migrate import migrate
+
+        self.cluster = None
+        self.root = None
+        if shared:
+            admin = LocalCluster.default().url()
+            self.name = f"mv_bench_queue_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(admin, autocommit=True) as c:
+                c.execute(f"create database {self.name}")
+            self.admin = admin
+            self.url = admin.rsplit("/", 1)[0] + "/" + self.name
+        else:
+            self.root = Path(tempfile.mkdtemp(prefix="mv-bench-", dir="/var/tmp"))
+            os.chmod(self.root, 0o755)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            self.cluster = LocalCluster(root=self.root, port=port, bindir=find_bindir())
+            self.cluster.start()
+            self.url = self.cluster.url()
+        migrate(self.url, seed=False)
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop(mode="immediate")
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            with psycopg.connect(self.admin, autocommit=True) as c:
+                c.execute(f"drop database if exists {self.name} with (force)")
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+
+
+def reset(conn: psycopg.Connection) -> None:
+    conn.execute("truncate public.music_video_metric_imports, public.music_video_metrics,"
+                 " public.music_video_events, private.worker_source_pauses cascade")
+    conn.execute("vacuum analyze public.music_video_metric_imports")
+    conn.execute("checkpoint")
+
+
+# ----------------------------------------------------------------------------- 1. pickup latency
+
+
+def bench_pickup(db: Db, storage: Path, n: int) -> dict:
+    with db.connect() as conn:
+        reset(conn)
+    p = spawn("noop", db.url, storage, batch=50, concurrency=4, poll=2.0, wait_go=False)
+    sent: dict = {}
+    try:
+        time.sleep(1.0)  # idle: waiting on LISTEN
+        with db.connect() as conn:
+            for _ in range(n):  # paced, and no polling while measuring: the CPU stays with the worker
+                t0 = time.time_ns()
+                jid = conn.execute("insert into public.music_video_metric_imports (source) values ('broadcast')"
+                                   " returning id").fetchone()["id"]
+                sent[jid] = (t0, time.time_ns())
+                time.sleep(0.03)
+            deadline = time.monotonic() + 30
+            while conn.execute("select count(*) as n from public.music_video_metric_imports"
+                               " where status = 'succeeded'").fetchone()["n"] < n:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("jobs not picked up within 30 s")
+                time.sleep(0.05)
+            rows = conn.execute("select id, metadata, started_at, created_at"
+                                " from public.music_video_metric_imports").fetchall()
+    finally:
+        stop([p])
+    lat = [(r["metadata"]["picked_ns"] - sent[r["id"]][0]) / 1e6 for r in rows]
+    after_commit = [(r["metadata"]["picked_ns"] - sent[r["id"]][1]) / 1e6 for r in rows]
+    insert_ms = [(sent[r["id"]][1] - sent[r["id"]][0]) / 1e6 for r in rows]
+    db_lat = [(r["started_at"] - r["created_at"]).total_seconds() * 1000 for r in rows]
+    return {"n": n, "median_ms": statistics.median(lat), "p95_ms": pct(lat, 0.95), "max_ms": max(lat),
+            "after_commit_median_ms": statistics.median(after_commit),
+            "after_commit_p95_ms": pct(after_commit, 0.95),
+            "insert_median_ms": statistics.median(insert_ms), "insert_p95_ms": pct(insert_ms, 0.95),
+            "db_median_ms": statistics.median(db_lat), "db_p95_ms": pct(db_lat, 0.95)}
+
+
+# ----------------------------------------------------------------------------- 2. throughput
+
+
+def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int, concurrency: int) -> dict:
+    with db.connect() as conn:
+        reset(conn)
+        conn.execute("insert into public.music_video_metric_imports (source)"
+                     " select 'broadcast' from generate_series(1, %s)", (n,))
+        conn.execute("analyze public.music_video_metric_imports")
+    procs = [spawn("noop", db.url, storage, batch=batch, concurrency=concurrency, poll=0.5) for _ in range(workers)]
+    t0 = time.monotonic()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    try:
+        with db.connect() as conn:
+            while True:
+                done = conn.execute("select count(*) as n from public.music_video_metric_imports"
+                                    " where status = 'succeeded'").fetchone()["n"]
+                if done >= n:
+                    break
+                if time.monotonic() - t0 > 300:
+                    raise RuntimeError(f"only {done}/{n} done after 300 s")
+                time.sleep(0.05)
+            wall = time.monotonic() - t0
+            row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
+                               " max(attempts) as max_attempts, count(distinct metadata ->> 'worker') as workers"
+                               " from public.music_video_metric_imports").fetchone()
+    finally:
+        stop(procs)
+    window = (row["b"] - row["a"]).total_seconds()
+    return {"n": n, "workers": workers, "window_s": window, "jobs_per_s": n / window, "client_wall_s": wall,
+            "max_attempts": row["max_attempts"], "workers_seen": row["workers"]}
+
+
+# ----------------------------------------------------------------------------- 3. YouTube sync
+
+
+class FakeYouTubeServer:
+    """videos.list with real fixture items, ``latency`` seconds per call, one thread per request."""
+
+    def __init__(self, latency: float) -> None:
+        doc = json.loads((FIXTURES / "youtube" / "videos_list_chart_mostPopular_US_2023-11_first10of50.json")
+                         .read_text())
+        templates = doc["items"]
+        self.calls = 0
+        self.ids_per_call: list[int] = []
+        lock = threading.Lock()
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                q = parse_qs(urlparse(self.path).query)
+                ids = q.get("id", [""])[0].split(",")
+                with lock:
+                    outer.calls += 1
+                    outer.ids_per_call.append(len(ids))
+                time.sleep(latency)
+                items = []
+                for n, vid in enumerate(ids):
+                    item = dict(templates[n % len(templates)])
+                    item["id"] = vid
+                    item["statistics"] = {"viewCount": str(1000 + n), "likeCount": "10", "favoriteCount": "0",
+                                          "commentCount": "2"}
+                    items.append(item)
+                body = json.dumps({"kind": "youtube#videoListResponse", "etag": doc["etag"], "items": items,
+                                   "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json; charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/youtube/v3"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def seed_videos(conn: psycopg.Connection, n: int) -> uuid.UUID:
+    uid = uuid.uuid4()
+    conn.execute("insert into auth.users (id, email, aud, role) values (%s, %s, 'authenticated', 'authenticated')",
+                 (uid, f"{uid.hex[:8]}@bench.test"))
+    conn.execute("insert into public.profiles (id) values (%s)", (uid,))
+    rid = conn.execute("insert into public.releases (user_id, title) values (%s, 'Bench') returning id",
+                       (uid,)).fetchone()["id"]
+    conn.execute("insert into public.music_videos (release_id, title, sync_strategy)"
+                 " select %s, 'Video ' || g, 'scheduled' from generate_series(1, %s) as g", (rid, n))
+    conn.execute("insert into public.music_video_platform_targets (music_video_id, platform, external_id)"
+                 " select v.id, 'youtube', 'b' || lpad(row_number() over (order by v.id)::text, 10, '0')"
+                 " from public.music_videos as v where v.release_id = %s", (rid,))
+    conn.execute("analyze")
+    return rid
+
+
+def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int) -> dict:
+    from workers.sync import sync_music_video_metrics
+
+    fake = FakeYouTubeServer(latency)
+    try:
+        with db.connect() as conn:
+            reset(conn)
+            conn.execute("truncate public.music_videos cascade")
+            rid = seed_videos(conn, n)
+        env = {"MV_YOUTUBE_API_KEY": "AIzaBENCHMARK-not-a-real-key", "MV_YOUTUBE_BASE_URL": fake.base_url}
+        p = spawn("youtube", db.url, storage, batch=50, concurrency=concurrency, poll=0.5, env=env)
+        with db.connect() as conn:
+            req = sync_music_video_metrics(conn, release_id=rid)
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        t0 = time.monotonic()
+        try:
+            with db.connect() as conn:
+                while True:
+                    done = conn.execute("select count(*) as n from public.music_video_metric_imports"
+                                        " where status in ('succeeded', 'failed', 'partially_failed')"
+                                        ).fetchone()["n"]
+                    if done >= req.created:
+                        break
+                    if time.monotonic() - t0 > 600:
+                        raise RuntimeError(f"only {done}/{req.created} done")
+                    time.sleep(0.05)
+                row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
+                                   " count(*) filter (where status = 'succeeded') as ok"
+                                   " from public.music_video_metric_imports").fetchone()
+                metrics = conn.execute("select count(*) as n from public.music_video_metrics").fetchone()["n"]
+                events = conn.execute("select count(*) as n from public.music_video_events").fetchone()["n"]
+        finally:
+            stop([p])
+    finally:
+        fake.close()
+    wall = (row["b"] - row["a"]).total_seconds()
+    calls_min = math.ceil(n / 50)
+    bound = calls_min * latency / concurrency
+    return {"videos": n, "jobs": req.created, "succeeded": row["ok"], "metric_rows": metrics, "events": events,
+            "calls": fake.calls, "calls_lower_bound": calls_min, "call_ratio": fake.calls / calls_min,
+            "max_ids_per_call": max(fake.ids_per_call), "wall_s": wall, "bound_s": bound,
+            "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency}
+
+
+# ----------------------------------------------------------------------------- main
+
+REFERENCE = {  # jobs/s with 1 / 2 workers; pickup median / p95 ms
+    "pgqueuer 1.6 asyncpg": (2690, 3402, 4.4, 8.4),
+    "pgqueuer psycopg": (2224, 2767, 5.2, 30.6),
+    "procrastinate": (155, 282, 8.1, 16.6),
+    "bare psycopg SKIP LOCKED x10 (ceiling)": (4320, 5084, 2.5, 5.1),
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--child", choices=["noop", "youtube"])
+    ap.add_argument("--url")
+    ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--poll", type=float, default=2.0)
+    ap.add_argument("--storage", default="/tmp")
+    ap.add_argument("--wait-go", action="store_true")
+    ap.add_argument("--exit-when-idle", action="store_true")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=20_000)
+    ap.add_argument("--pickups", type=int, default=200)
+    ap.add_argument("--noop-batch", type=int, default=200)
+    ap.add_argument("--noop-concurrency", type=int, default=4)
+    ap.add_argument("--yt-sizes", type=int, nargs="+", default=[100, 10_000])
+    ap.add_argument("--yt-latency", type=float, default=0.1)
+    ap.add_argument("--yt-concurrency", type=int, default=8)
+    ap.add_argument("--shared-cluster", action="store_true")
+    ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"])
+    args = ap.parse_args()
+    if args.child:
+        return child(args)
+
+    db = Db(args.shared_cluster)
+    storage = Path(tempfile.mkdtemp(prefix="mv-bench-storage-"))
+    results: dict = {}
+    try:
+        print(f"database: {'shared cluster' if args.shared_cluster else 'throwaway cluster'} {db.url}")
+        with db.connect() as c:
+            print("server:", c.execute("select version()").fetchone()["version"].split(",")[0],
+                  "| fsync", c.execute("show fsync").fetchone()["fsync"],
+                  "| synchronous_commit", c.execute("show synchronous_commit").fetchone()["synchronous_commit"])
+        if "pickup" in args.only:
+            r = bench_pickup(db, storage, args.pickups)
+            results["pickup"] = r
+            print(f"\npickup latency over {r['n']} jobs (idle worker, before INSERT -> handler start): "
+                  f"median {r['median_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms, max {r['max_ms']:.2f} ms\n"
+                  f"  of which the INSERT's own durable commit: median {r['insert_median_ms']:.2f} ms, "
+                  f"p95 {r['insert_p95_ms']:.2f} ms; from the commit's acknowledgement: median "
+                  f"{r['after_commit_median_ms']:.2f} ms, p95 {r['after_commit_p95_ms']:.2f} ms\n"
+                  f"  rows: started_at - created_at median {r['db_median_ms']:.2f} ms, p95 {r['db_p95_ms']:.2f} ms")
+            best_peer_p95 = min(v[3] for v in REFERENCE.values())
+            print(f"  target p95 < 8 ms and below every peer's p95 (best {best_peer_p95} ms): "
+                  f"{'met' if r['p95_ms'] < min(8, best_peer_p95) else 'NOT met'}")
+        if "throughput" in args.only:
+            results["throughput"] = {}
+            for k in (1, 2):
+                runs = [bench_throughput(db, storage, args.jobs, k, batch=args.noop_batch,
+                                         concurrency=args.noop_concurrency) for _ in range(args.runs)]
+                rates = [r["jobs_per_s"] for r in runs]
+                results["throughput"][k] = runs
+                best = max(v[k - 1] for name, v in REFERENCE.items() if "ceiling" not in name)
+                print(f"\nthroughput, {k} worker process(es), {args.jobs} no-op jobs "
+                      f"(batch {args.noop_batch}, concurrency {args.noop_concurrency}): runs "
+                      + ", ".join(f"{x:,.0f}" for x in rates) + f" jobs/s; median {statistics.median(rates):,.0f}"
+                      f" = {statistics.median(rates) / best:.2f}x the best established queue ({best:,}),"
+                      f" {statistics.median(rates) / REFERENCE['bare psycopg SKIP LOCKED x10 (ceiling)'][k - 1]:.2f}x"
+                      f" the bare SKIP LOCKED loop; max attempts {max(r['max_attempts'] for r in runs)},"
+                      f" workers seen {runs[0]['workers_seen']}")
+        if "youtube" in args.only:
+            results["youtube"] = []
+            for n in args.yt_sizes:
+                r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency)
+                results["youtube"].append(r)
+                print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
+                      f"{r['concurrency']}): {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
+                      f"{r['call_ratio']:.2f}, max {r['max_ids_per_call']} ids/call), wall {r['wall_s']:.2f} s vs "
+                      f"bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x; {r['succeeded']} jobs succeeded, "
+                      f"{r['metric_rows']} metric rows, {r['events']} events")
+        print("\nJSON:", json.dumps(results, default=str))
+    finally:
+        db.close()
+        shutil.rmtree(storage, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
