@@ -65,3 +65,9 @@ insert into public.music_video_metrics (id, music_video_id, platform, views_tota
 insert into public.music_video_events (id, event, music_video_id, payload) values
   ('00000000-0000-4000-8000-000000000107', 'music_video.metrics_synced', '00000000-0000-4000-8000-0000000000f1',
    '{"sources": ["youtube"]}');
+insert into public.music_video_import_row_errors (import_id, music_video_id, line, column_name, raw_value, reason)
+values ('00000000-0000-4000-8000-000000000105', '00000000-0000-4000-8000-0000000000f1', 7, 'viewers', 'N/A',
+        'missing value');
+insert into public.music_video_metric_overrides (id, metric_id, music_video_id, previous, new, reason) values
+  ('00000000-0000-4000-8000-000000000108', '00000000-0000-4000-8000-000000000106',
+   '00000000-0000-4000-8000-0000000000f1', '{"views_total": 10}', '{"views_total": 12}', 'partner correction');

@@ -41,7 +41,8 @@ from (values
   ('catalog', 'insert', '{denied,denied,ok:1,denied,ok:1}'),
   ('catalog', 'update', '{ok:0,ok:0,ok:1,denied,ok:1}'),
   ('catalog', 'delete', '{ok:0,ok:0,ok:1,denied,ok:1}'),
-  -- analytics events: owners and admins read; only the service role writes
+  -- audit-like rows (analytics events, CSV row errors, metric overrides): owners and admins
+  -- read; only the service role (and security definer RPCs) write
   ('events', 'select', '{ok:1,ok:0,ok:1,denied,ok:1}'),
   ('events', 'insert', '{denied,denied,denied,denied,ok:1}'),
   ('events', 'update', '{denied,denied,denied,denied,ok:1}'),
@@ -118,6 +119,14 @@ insert into cases values
   ('music_video_events', 'events', 'insert', $q$insert into public.music_video_events (event, music_video_id) values ('music_video.test_event', '00000000-0000-4000-8000-0000000000f1')$q$),
   ('music_video_events', 'events', 'update', $q$update public.music_video_events set payload = '{}' where id = '00000000-0000-4000-8000-000000000107'$q$),
   ('music_video_events', 'events', 'delete', $q$delete from public.music_video_events where id = '00000000-0000-4000-8000-000000000107'$q$),
+  ('music_video_import_row_errors', 'events', 'select', $q$select 1 from public.music_video_import_row_errors where import_id = '00000000-0000-4000-8000-000000000105'$q$),
+  ('music_video_import_row_errors', 'events', 'insert', $q$insert into public.music_video_import_row_errors (import_id, music_video_id, line, reason) values ('00000000-0000-4000-8000-000000000105', '00000000-0000-4000-8000-0000000000f1', 9, 'x')$q$),
+  ('music_video_import_row_errors', 'events', 'update', $q$update public.music_video_import_row_errors set reason = 'y' where import_id = '00000000-0000-4000-8000-000000000105'$q$),
+  ('music_video_import_row_errors', 'events', 'delete', $q$delete from public.music_video_import_row_errors where import_id = '00000000-0000-4000-8000-000000000105'$q$),
+  ('music_video_metric_overrides', 'events', 'select', $q$select 1 from public.music_video_metric_overrides where id = '00000000-0000-4000-8000-000000000108'$q$),
+  ('music_video_metric_overrides', 'events', 'insert', $q$insert into public.music_video_metric_overrides (metric_id, music_video_id, previous, new, reason) values ('00000000-0000-4000-8000-000000000106', '00000000-0000-4000-8000-0000000000f1', '{}', '{}', 'r')$q$),
+  ('music_video_metric_overrides', 'events', 'update', $q$update public.music_video_metric_overrides set reason = 'changed' where id = '00000000-0000-4000-8000-000000000108'$q$),
+  ('music_video_metric_overrides', 'events', 'delete', $q$delete from public.music_video_metric_overrides where id = '00000000-0000-4000-8000-000000000108'$q$),
   ('music_video_budget_variance', 'view', 'select', $q$select 1 from public.music_video_budget_variance where music_video_id = '00000000-0000-4000-8000-0000000000f1'$q$);
 
 select plan((select count(*)::int from cases join rules using (kind, op)) + 1);
