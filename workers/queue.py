@@ -579,8 +579,9 @@ class Worker:
             self._busy += 1
             for j in claimed.jobs:
                 self._held[j.id] = j
-        for j in claimed.jobs:
-            log.debug("job claimed", extra=job_fields(j, worker=self.worker_id))
+        if log.isEnabledFor(logging.DEBUG):
+            for j in claimed.jobs:
+                log.debug("job claimed", extra=job_fields(j, worker=self.worker_id))
         t = threading.Thread(target=self._run_batch, args=(source, handler, claimed), daemon=True,
                              name=f"mv-batch-{source}")
         t.start()
@@ -595,6 +596,8 @@ class Worker:
 
     @staticmethod
     def _log_events(events: Iterable[Mapping[str, Any]]) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
         for e in events:
             log.info("music_video.metrics_synced", extra={
                 "event": "music_video.metrics_synced", "video": e.get("music_video_id"),
@@ -732,6 +735,8 @@ class Worker:
             level = logging.INFO if r.status in ("succeeded", "pending") else logging.WARNING
             if r.status == "failed":
                 level = logging.ERROR
+            if not log.isEnabledFor(level):
+                continue
             log.log(level, f"job {row['status']}", extra=job_fields(
                 r.job, duration=duration, status=row["status"], error=r.error, worker=self.worker_id,
                 run_after=row["run_after"].isoformat() if row["status"] == "pending" else None,

@@ -395,23 +395,22 @@ def queue_sync(conn: psycopg.Connection, music_video_id: UUID | str, source: str
 
 _EVENT_SQL = """
 with groups as (
-  select distinct coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_id,
-         j.metadata ? 'sync_id' as shared, j.music_video_id
+  select distinct j.music_video_id, coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_id
   from public.music_video_metric_imports as j
-  where j.id = any(%(ids)s) and j.status in ('succeeded', 'failed', 'partially_failed')
+  where j.id = any(%(ids)s) and j.music_video_id is not null
+    and j.status in ('succeeded', 'failed', 'partially_failed')
 ),
 members as (
   select g.sync_id, j.*
   from groups as g
   join public.music_video_metric_imports as j
-    on (g.shared and j.music_video_id is not distinct from g.music_video_id
-        and j.metadata ->> 'sync_id' = g.sync_id)
-    or (not g.shared and j.id::text = g.sync_id)
+    on j.music_video_id = g.music_video_id
+    and coalesce(j.metadata ->> 'sync_id', j.id::text) = g.sync_id
 ),
 done as (
-  select m.sync_id, min(m.music_video_id::text)::uuid as music_video_id,
+  select m.sync_id, m.music_video_id,
          jsonb_build_object(
-           'music_video_id', min(m.music_video_id::text),
+           'music_video_id', m.music_video_id,
            'sync_id', m.sync_id,
            'sources', jsonb_agg(distinct m.source),
            'import_ids', jsonb_agg(m.id order by m.source),
@@ -429,7 +428,7 @@ done as (
                                 filter (where m.error_message is not null), '{}'::jsonb)
          ) as payload
   from members as m
-  group by m.sync_id
+  group by m.music_video_id, m.sync_id
   having bool_and(m.status in ('succeeded', 'failed', 'partially_failed'))
 )
 insert into public.music_video_events (event, music_video_id, payload, dedupe_key)
@@ -443,8 +442,9 @@ returning payload
 def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID]) -> list[dict[str, Any]]:
     """Write ``music_video.metrics_synced`` for every sync whose last job is among ``finished_ids``.
 
-    Call it inside the transaction that finished the jobs. Per-sync advisory locks make two
-    workers finishing a sync's last two jobs at once see each other's result, and the event's
+    A sync is the jobs of one video sharing ``metadata.sync_id`` (or a job alone without one);
+    jobs without a video emit nothing. Call it inside the transaction that finished the jobs.
+    Per-sync advisory locks make two workers finishing a sync's last two jobs at once see each other's result, and the event's
     dedupe key makes the write idempotent. Returns the payloads written (to log after commit).
     """
     if not finished_ids:
