@@ -445,7 +445,8 @@ def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID]) -
     A sync is the jobs of one video sharing ``metadata.sync_id`` (or a job alone without one);
     jobs without a video emit nothing. Call it inside the transaction that finished the jobs.
     Per-sync advisory locks make two workers finishing a sync's last two jobs at once see each
-    other's result, and the event's dedupe key makes the write idempotent. Returns the payloads written (to log after commit).
+    other's result, and the event's dedupe key makes the write idempotent. Returns the payloads
+    written (to log after commit).
     """
     if not finished_ids:
         return []
