@@ -96,7 +96,7 @@ class NightlyScheduler:
             req = enqueue_nightly(conn, run_date)
         with self._lock:
             self.runs.append((run_date, req))
-        log.info("nightly sync enqueued", extra={"run_date": run_date.isoformat(), "created": req.created,
+        log.info("nightly sync enqueued", extra={"run_date": run_date.isoformat(), "jobs_created": req.created,
                                                  "reused": req.reused, "videos": len(req.by_video)})
         return req
 
