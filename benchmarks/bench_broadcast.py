@@ -8,8 +8,9 @@ freshly migrated one:
 
 * ``import``: a real worker (``workers.queue.Worker`` with the broadcast handler) runs the job
   in a *subprocess*, reading the file from a LocalStorage folder; the rate is rows / the job's
-  processing time (``completed_at - started_at``); peak memory is the subprocess's ``ru_maxrss``
-  (``resource.getrusage(RUSAGE_CHILDREN)`` after it exits, one child at a time).
+  processing time (``completed_at - started_at``); peak memory is the subprocess's own
+  ``ru_maxrss`` (``resource.getrusage(RUSAGE_SELF)``, printed by the child as it exits).
+  ``--rows 30000000`` makes a ~1 GB file (flat memory check).
 * ``\\copy``: ``psql -c "\\copy t from file csv header"`` into a plain 3-column text table, the
   physical ceiling of getting those bytes into PostgreSQL on this machine.
 
