@@ -374,3 +374,40 @@ def test_backfill_rpc_access_reuse_and_errors(conn, tracked):
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
         call_rpc(c, "request_music_video_chart_backfill", {"p_music_video_id": a})
     assert exc.value.sqlstate == "42501"
+
+
+def test_an_unavailable_week_is_retried_then_reported_on_the_last_attempt(conn, db_url, tmp_path, tracked,
+                                                                            real_hot100, httpserver):
+    owner, _s, a, _b, _rows = tracked
+    docs = make_hot100_weeks(real_hot100, 3)
+    down = LATEST - timedelta(weeks=1)
+    for day, doc in docs.items():
+        if day == down:
+            httpserver.expect_request(f"/{day.isoformat()}.json").respond_with_data("busy", status=503)
+        else:
+            httpserver.expect_request(f"/{day.isoformat()}.json").respond_with_json(doc)
+    settings = settings_for(tmp_path, backoff_base=600, chart_locations={
+        "billboard_hot_100": httpserver.url_for("/") + "{date}.json"})
+    import_id = request_backfill(conn, owner, a, 3)["import_id"]
+    run_worker(db_url, settings, LocalStorage(tmp_path / "s"))
+    j = job(conn, import_id)
+    assert (j["status"], j["attempts"]) == ("pending", 1)  # transient: retried later, nothing stored yet
+    assert "1 chart feed(s) unavailable" in j["error_message"] and "HTTP 503" in j["error_message"]
+    assert chart_rows(conn, a) == []
+
+    conn.execute("update public.music_video_metric_imports set run_after = now(), max_attempts = 2 where id = %s",
+                 (import_id,))
+    run_worker(db_url, settings, LocalStorage(tmp_path / "s"))
+    j = job(conn, import_id)
+    assert (j["status"], j["attempts"]) == ("partially_failed", 2)  # last attempt: keep the good weeks
+    assert "unavailable after 2 attempts" in j["metadata"]["refused"][0]
+    assert len(chart_rows(conn, a)) == 2
+
+
+def test_without_configured_chart_feeds_the_jobs_fail_with_the_reason(conn, db_url, tmp_path, tracked):
+    owner, _s, a, _b, _rows = tracked
+    import_id = request_backfill(conn, owner, a, 2)["import_id"]
+    run_worker(db_url, settings_for(tmp_path, chart_locations={}), LocalStorage(tmp_path / "s"))
+    j = job(conn, import_id)
+    assert j["status"] == "failed"
+    assert "no chart feed configured" in j["error_message"]
