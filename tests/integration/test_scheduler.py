@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -84,8 +85,9 @@ def test_two_schedulers_at_once_enqueue_each_job_once(conn, factory, db_url):
                         ).fetchone()["n"] == 200
 
 
-def test_apscheduler_processes_running_together_and_restarting(conn, factory, db_url, tmp_path):
+def test_apscheduler_processes_running_together_and_restarting(conn, factory, db_url, tmp_path, caplog):
     """Two real schedulers firing every second, one restarted mid-way: one job per video and date."""
+    caplog.set_level(logging.DEBUG)  # every log line is built (a bad `extra` key would raise)
     videos = make_videos(conn, factory, 20, strategy="scheduled")
     settings = make_settings(tmp_path, db_url, sync_cron="* * * * * *", sync_timezone="UTC",
                              sync_catchup_hours=1)
