@@ -96,7 +96,7 @@ def _load_plugin_commands() -> None:
     """Import the modules that register commands; absent ones are simply not offered."""
     import importlib
 
-    for mod in ("workers.commands",):
+    for mod in ("workers.commands", "workers.reports.commands"):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:
@@ -117,4 +117,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under `python -m workers.cli` this file runs as __main__, a second copy of the module with
+    # its own COMMANDS; delegate to the imported module so plugins register in one place.
+    from workers.cli import main as _main
+
+    sys.exit(_main())

@@ -1,0 +1,50 @@
+"""``mv report``: the analytics report of a release as CSV or PDF.
+
+    mv report --release ID [--format csv|pdf] [--out PATH] [--as-user UUID]
+
+``--as-user`` builds it the way that user would see it through the API (RLS applies);
+without it the report runs as ``service_role`` (operators).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from uuid import UUID
+
+import psycopg
+
+from workers.cli import COMMANDS, database_url
+from workers.config import Settings
+from workers.db import jwt_claims, postgrest_request
+from workers.reports.analytics import build_report, write_report_csv, write_report_pdf
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--release", required=True, type=UUID)
+    p.add_argument("--format", choices=["csv", "pdf"], default="csv")
+    p.add_argument("--out", help="file to write (default: stdout for CSV; required for PDF)")
+    p.add_argument("--as-user", type=UUID, help="build it as this user sees it (RLS)")
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.format == "pdf" and not args.out:
+        print("error: --out is required for a PDF", file=sys.stderr)
+        return 2
+    claims = jwt_claims(sub=args.as_user) if args.as_user else jwt_claims(role="service_role")
+    with psycopg.connect(database_url(settings), autocommit=True) as conn, postgrest_request(conn, claims):
+        rows = build_report(conn, args.release)
+        title = conn.execute("select title from public.releases where id = %s", (args.release,)).fetchone()
+    heading = f"Music videos — {title[0] if title and title[0] else args.release}"
+    if args.format == "pdf":
+        write_report_pdf(rows, args.out, title=heading)
+    elif args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as fh:
+            write_report_csv(rows, fh)
+    else:
+        write_report_csv(rows, sys.stdout)
+    print(f"{len(rows)} video(s) reported", file=sys.stderr)
+    return 0
+
+
+COMMANDS["report"] = (_configure, _report)
