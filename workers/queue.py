@@ -26,7 +26,11 @@ Design
   :mod:`workers.metrics`) and the ``music_video.metrics_synced`` events commit in ONE
   transaction, which only touches jobs this worker still holds (``locked_by``). A worker that
   lost its lease (paused, partitioned) cannot write a second copy. Completions are batched:
-  one ``UPDATE ... FROM unnest(...)`` finishes a whole batch.
+  a committer thread takes every batch whose handler has returned since its last commit and
+  finishes them all with one ``UPDATE ... FROM unnest(...)`` and one durable commit, while the
+  handler's slot already runs the next batch (``MV_WORKER_CONCURRENCY`` counts batches inside
+  handlers). A commit the data itself refuses is retried batch by batch, and a batch whose
+  results cannot be stored is failed with the database's message.
 * **Retries**: ``retry`` outcomes (and transient exceptions) go back to ``pending`` with
   ``run_after = now() + backoff`` (exponential from ``MV_BACKOFF_BASE``, capped at
   ``MV_BACKOFF_MAX``, "equal jitter", the server's Retry-After as a minimum) until
@@ -54,6 +58,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import random
 import select
 import signal
@@ -389,7 +394,9 @@ class Worker:
         self._pipe_open = True
         self._dconn: psycopg.Connection | None = None
         self._lock = threading.Lock()
-        self._busy = 0
+        self._busy = 0  # batches in a handler (the concurrency limit)
+        self._committing = 0  # batches waiting for, or in, the committer
+        self._commit_q: queue.Queue[tuple[list[_Resolved], float]] = queue.Queue()
         self._held: dict[UUID, Job] = {}
         self._lost: set[UUID] = set()
         self._threads: list[threading.Thread] = []
@@ -435,7 +442,7 @@ class Worker:
         self._pool.open(wait=False)
         self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
                               log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
-        for name, target in (("heartbeat", self._heartbeat_loop),):
+        for name, target in (("heartbeat", self._heartbeat_loop), ("committer", self._commit_loop)):
             t = threading.Thread(target=target, name=f"mv-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -452,7 +459,7 @@ class Worker:
 
     def _shutdown(self) -> None:
         deadline = time.monotonic() + self.settings.shutdown_grace
-        while self._busy and time.monotonic() < deadline and not self._hurry.is_set():
+        while (self._busy or self._committing) and time.monotonic() < deadline and not self._hurry.is_set():
             time.sleep(0.02)
         if self._held:
             ids = list(self._held)
@@ -557,7 +564,7 @@ class Worker:
                 idle_polls = 0
                 if self._busy < self.concurrency:
                     continue  # there may be more due jobs
-            elif self._idle_exit and self._busy == 0:
+            elif self._idle_exit and self._busy == 0 and self._committing == 0:
                 idle_polls += 1
                 if idle_polls >= 2:
                     break
@@ -607,21 +614,27 @@ class Worker:
     # ------------------------------------------------------------------ one batch
 
     def _run_batch(self, source: str, handler: Handler, claimed: Claimed) -> None:
+        """Run the handler, then hand the outcomes to the committer and free the slot at once."""
         t0 = time.monotonic()
         jobs = claimed.jobs
+        queued = False
         try:
             outcomes = self._call_handler(source, handler, claimed)
             resolved = self._resolve(jobs, outcomes)
-            self._finish(resolved, t0)
+            with self._lock:
+                self._committing += 1
+            self._commit_q.put((resolved, t0))
+            queued = True
         except Exception:  # a bug in the runtime itself: never lose the jobs silently
             log.exception("batch crashed; jobs will be retried after their lease expires",
                           extra={"source": source, "job_ids": [str(j.id) for j in jobs],
                                  "worker": self.worker_id})
         finally:
             with self._lock:
-                for j in jobs:
-                    self._held.pop(j.id, None)
-                    self._lost.discard(j.id)
+                if not queued:
+                    for j in jobs:
+                        self._held.pop(j.id, None)
+                        self._lost.discard(j.id)
                 self._busy -= 1
             self.stats["batches"] += 1
             self._poke()
@@ -700,48 +713,108 @@ class Worker:
                 raise ValueError(f"unknown outcome status {o.status!r}")
         return out
 
-    def _finish(self, resolved: list[_Resolved], t0: float) -> None:
-        """Commit the batch; on a lost database retry until it is back (or shutdown hurries us)."""
+    def _commit_loop(self) -> None:
+        """The committer: finishes every batch waiting, several at once, in one transaction.
+
+        Completions are batched across batches (one durable commit for all that finished
+        meanwhile), and a slot starts its next batch while the previous one commits.
+        """
+        while True:
+            try:
+                first = self._commit_q.get(timeout=0.1)
+            except queue.Empty:
+                if self._closing.is_set():
+                    break
+                continue
+            items = [first]
+            njobs = len(first[0])
+            while njobs < 2000:
+                try:
+                    item = self._commit_q.get_nowait()
+                except queue.Empty:
+                    break
+                items.append(item)
+                njobs += len(item[0])
+            try:
+                self._commit(items)
+            except Exception:
+                log.exception("could not record job outcomes; their leases will expire",
+                              extra={"job_ids": [str(r.job.id) for it in items for r in it[0]],
+                                     "worker": self.worker_id})
+            finally:
+                with self._lock:
+                    for resolved, _t0 in items:
+                        for r in resolved:
+                            self._held.pop(r.job.id, None)
+                            self._lost.discard(r.job.id)
+                    self._committing -= len(items)
+                self._poke()
+
+    def _commit(self, items: list[tuple[list[_Resolved], float]]) -> None:
+        resolved = [r for it, _t0 in items for r in it]
+        try:
+            result = self._finish_retrying(resolved)
+        except psycopg.Error as exc:  # not the connection: something in the data itself
+            if len(items) > 1:  # find the batch at fault; commit the others
+                for item in items:
+                    self._commit([item])
+                return
+            log.error("storing the job results failed", extra={
+                "job_ids": [str(r.job.id) for r in resolved], "error": str(exc), "worker": self.worker_id})
+            failed = [_Resolved(r.job, "failed", f"the results could not be stored: {exc}".strip(), r.meta,
+                                {"attempt": r.job.attempts, "outcome": "failed", "error": str(exc)},
+                                None, None, 0) for r in resolved]
+            result = self._finish_retrying(failed)
+            resolved = failed
+            items = [(failed, items[0][1])]
+        if result is None:
+            return
+        rows, events = result
+        done = {r["id"]: r for r in rows}
+        self.stats["finished"] += len(done)
+        now = time.monotonic()
+        for batch, t0 in items:
+            duration = now - t0
+            for r in batch:
+                row = done.get(r.job.id)
+                if row is None:
+                    self.stats["lost"] += 1
+                    log.warning("job outcome discarded: the job is no longer held by this worker (lease lost)",
+                                extra=job_fields(r.job, duration=duration, outcome=r.status, worker=self.worker_id))
+                    continue
+                level = logging.INFO if r.status in ("succeeded", "pending") else logging.WARNING
+                if r.status == "failed":
+                    level = logging.ERROR
+                if not log.isEnabledFor(level):
+                    continue
+                log.log(level, f"job {row['status']}", extra=job_fields(
+                    r.job, duration=duration, status=row["status"], error=r.error, worker=self.worker_id,
+                    run_after=row["run_after"].isoformat() if row["status"] == "pending" else None,
+                    samples=len(r.samples)))
+        self._log_events(events)
+
+    def _finish_retrying(self, resolved: list[_Resolved]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+        """One finishing transaction; on a lost database retry until it is back (or shutdown hurries us)."""
         backoff = 0.1
         while True:
             try:
                 with self._pool.connection() as conn:
                     rows, _counts, events = self.ops.finish(conn, resolved)
-                break
+                return rows, events
             except PoolClosed:
                 log.warning("worker stopped before the job outcomes were recorded; leases will expire",
                             extra={"job_ids": [str(r.job.id) for r in resolved], "worker": self.worker_id})
-                return
+                return None
             except DB_ERRORS as exc:
                 if self._hurry.is_set():
                     log.warning("could not record job outcomes before shutdown; leases will expire",
                                 extra={"job_ids": [str(r.job.id) for r in resolved], "error": str(exc)})
-                    return
+                    return None
                 log.warning("database unavailable while finishing jobs; retrying", extra={
                     "job_ids": [str(r.job.id) for r in resolved], "error": str(exc).strip()[:300],
                     "retry_in_s": backoff, "worker": self.worker_id})
                 time.sleep(backoff)
                 backoff = min(5.0, backoff * 2)
-        duration = time.monotonic() - t0
-        done = {r["id"]: r for r in rows}
-        self.stats["finished"] += len(done)
-        for r in resolved:
-            row = done.get(r.job.id)
-            if row is None:
-                self.stats["lost"] += 1
-                log.warning("job outcome discarded: the job is no longer held by this worker (lease lost)",
-                            extra=job_fields(r.job, duration=duration, outcome=r.status, worker=self.worker_id))
-                continue
-            level = logging.INFO if r.status in ("succeeded", "pending") else logging.WARNING
-            if r.status == "failed":
-                level = logging.ERROR
-            if not log.isEnabledFor(level):
-                continue
-            log.log(level, f"job {row['status']}", extra=job_fields(
-                r.job, duration=duration, status=row["status"], error=r.error, worker=self.worker_id,
-                run_after=row["run_after"].isoformat() if row["status"] == "pending" else None,
-                samples=len(r.samples)))
-        self._log_events(events)
 
     # ------------------------------------------------------------------ background threads
 
