@@ -103,3 +103,26 @@ def test_report_command_writes_csv_as_the_user_sees_it(db_url, conn, factory, tm
                            "--as-user", str(owner.id)], cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert len(list(csv.DictReader(out.open(newline="")))) == 2
+
+
+def test_import_errors_command_exports_failed_rows_neutralised_and_by_rls(db_url, conn, factory, tmp_path):
+    s = _seed(conn, factory)
+    imp = conn.execute("insert into public.music_video_metric_imports (music_video_id, platform, source, status)"
+                       " values (%s, 'mtv', 'broadcast', 'partially_failed') returning id", (s.hit,)).fetchone()["id"]
+    conn.execute("insert into public.music_video_import_row_errors (import_id, music_video_id, line, column_name,"
+                 " raw_value, reason) values (%s, %s, 9, 'viewers', '=1+2', 'not a number'),"
+                 " (%s, %s, 4, 'air_date', 'January 15', 'date without a year')", (imp, s.hit, imp, s.hit))
+    env = {**os.environ, "MV_DATABASE_URL": db_url}
+    out = tmp_path / "errors.csv"
+
+    def run(user):
+        return subprocess.run([sys.executable, "-m", "workers.cli", "import-errors", str(imp), "--out", str(out),
+                               "--as-user", str(user.id)], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    proc = run(s.owner)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(out.open(newline="")))
+    assert rows == [["line", "column", "value", "reason"], ["4", "air_date", "January 15", "date without a year"],
+                    ["9", "viewers", "'=1+2", "not a number"]]
+    proc = run(s.other)
+    assert proc.returncode == 0 and "0 failed row(s)" in proc.stderr

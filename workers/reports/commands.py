@@ -1,15 +1,18 @@
-"""``mv report``: the analytics report of a release as CSV or PDF.
+"""Exports: the analytics report of a release, and an import's failed rows.
 
     mv report --release ID [--format csv|pdf] [--out PATH] [--as-user UUID]
+    mv import-errors IMPORT_ID [--out PATH] [--as-user UUID]
 
-``--as-user`` builds it the way that user would see it through the API (RLS applies);
-without it the report runs as ``service_role`` (operators).
+``--as-user`` builds the export the way that user would see it through the API (RLS applies);
+without it the export runs as ``service_role`` (operators).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 import psycopg
@@ -18,6 +21,15 @@ from workers.cli import COMMANDS, database_url
 from workers.config import Settings
 from workers.db import jwt_claims, postgrest_request
 from workers.reports.analytics import build_report, write_report_csv, write_report_pdf
+from workers.reports.import_errors import export_import_errors
+
+
+@contextmanager
+def _request(settings: Settings, as_user: UUID | None) -> Iterator[psycopg.Connection]:
+    """One PostgREST-like request as the given user, or as the service role."""
+    claims = jwt_claims(sub=as_user) if as_user else jwt_claims(role="service_role")
+    with psycopg.connect(database_url(settings), autocommit=True) as conn, postgrest_request(conn, claims):
+        yield conn
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -31,8 +43,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "pdf" and not args.out:
         print("error: --out is required for a PDF", file=sys.stderr)
         return 2
-    claims = jwt_claims(sub=args.as_user) if args.as_user else jwt_claims(role="service_role")
-    with psycopg.connect(database_url(settings), autocommit=True) as conn, postgrest_request(conn, claims):
+    with _request(settings, args.as_user) as conn:
         rows = build_report(conn, args.release)
         title = conn.execute("select title from public.releases where id = %s", (args.release,)).fetchone()
     heading = f"Music videos — {title[0] if title and title[0] else args.release}"
@@ -47,4 +58,22 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _configure_errors(p: argparse.ArgumentParser) -> None:
+    p.add_argument("import_id", type=UUID)
+    p.add_argument("--out", help="file to write (default: stdout)")
+    p.add_argument("--as-user", type=UUID, help="export it as this user sees it (RLS)")
+
+
+def _import_errors(args: argparse.Namespace, settings: Settings) -> int:
+    with _request(settings, args.as_user) as conn:
+        if args.out:
+            with open(args.out, "w", newline="", encoding="utf-8") as fh:
+                n = export_import_errors(conn, args.import_id, fh)
+        else:
+            n = export_import_errors(conn, args.import_id, sys.stdout)
+    print(f"{n} failed row(s) exported", file=sys.stderr)
+    return 0
+
+
 COMMANDS["report"] = (_configure, _report)
+COMMANDS["import-errors"] = (_configure_errors, _import_errors)
