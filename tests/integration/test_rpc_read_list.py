@@ -217,3 +217,26 @@ def test_card_metrics_follow_later_soft_deletes_updates_and_deletes(conn, factor
     conn.execute("delete from public.music_video_metrics where music_video_id = %s", (vid,))
     assert metrics() == {"views_total": None, "views_by_platform": {}, "chart_position": None,
                          "chart_source": None, "chart_collected_at": None, "last_collected_at": None}
+
+
+def test_concurrent_metric_writers_neither_deadlock_nor_lose_each_others_rows(db_url, conn, factory):
+    # Two transactions write the same two videos in crossing order (as two workers' upserts can).
+    # The summaries are refreshed at commit in one ordered batch, so neither waits on the other
+    # mid-transaction, and the card shows every committed row afterwards.
+    owner = factory.user()
+    rel = factory.release(owner)
+    v1, v2 = factory.video(rel, "One"), factory.video(rel, "Two")
+    ins = ("insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at)"
+           " values (%s, %s, %s, now())")
+    with psycopg.connect(db_url) as a, psycopg.connect(db_url) as b:
+        a.execute("set statement_timeout = '10s'")
+        b.execute("set statement_timeout = '10s'")
+        a.execute(ins, (v1, "youtube", 1))
+        b.execute(ins, (v2, "youtube", 2))
+        a.execute(ins, (v2, "mtv", 3))   # would wait on b under per-statement locking
+        b.execute(ins, (v1, "mtv", 4))
+        b.commit()  # b's refresh cannot see a's uncommitted rows ...
+        a.commit()  # ... a's refresh, after b committed, sees both
+    cards = {c["title"]: c["metrics"]["views_by_platform"]
+             for c in rpc(conn, owner.claims(), release_id=rel)["items"]}
+    assert cards == {"One": {"youtube": 1, "mtv": 4}, "Two": {"youtube": 2, "mtv": 3}}

@@ -20,6 +20,8 @@ insert into public.music_video_metrics (music_video_id, platform, views_total, c
 values
   ('16000000-0000-0000-0000-100000000001', 'youtube', 10, '2026-11-10', null),
   ('16000000-0000-0000-0000-100000000001', 'youtube', 99, '2026-11-11', '2026-11-12');
+-- The card-metric summaries are refreshed at commit; this file never commits, so flush now.
+set constraints all immediate;
 
 select is(
   (select provolatile::text from pg_proc
