@@ -536,25 +536,45 @@ class Worker:
 
     def _dispatch_loop(self) -> None:
         sources = sorted(self.handlers)
+        # Sources that may have due jobs. A claim that comes back short removes its source; a
+        # notification (payload = source) or the periodic sweep (every poll interval: retries
+        # coming due, expired leases) puts it back. Saves a claim round trip per idle source.
+        maybe_due = set(sources)
+        last_sweep = time.monotonic()
         db_backoff = 0.0
         idle_polls = 0
         while not self._stop.is_set():
             claimed_any = notified = False
+            now = time.monotonic()
+            if now - last_sweep >= self.settings.poll_interval:
+                maybe_due.update(sources)
+                last_sweep = now
             try:
                 conn = self._dispatcher_conn()
                 for i in range(len(sources)):
                     if self._busy >= self.concurrency or self._stop.is_set():
                         break
                     source = sources[(self._rr + i) % len(sources)]
-                    if self._claim_and_dispatch(conn, source):
-                        claimed_any = True
+                    if source not in maybe_due:
+                        continue
+                    got, full = self._claim_and_dispatch(conn, source)
+                    claimed_any = claimed_any or got
+                    if not full:
+                        maybe_due.discard(source)
                 self._rr += 1
                 # Drain notifications, including those that arrived during the claims (an insert
                 # committed after our snapshot): if any, claim again before sleeping.
-                notified = any(True for _ in conn.notifies(timeout=0))
+                for note in conn.notifies(timeout=0):
+                    if note.payload in self.handlers:
+                        maybe_due.add(note.payload)
+                        notified = True
+                    elif not note.payload:
+                        maybe_due.update(sources)
+                        notified = True
                 db_backoff = 0.0
             except DB_ERRORS as exc:
                 self._drop_dispatcher_conn()
+                maybe_due.update(sources)
                 db_backoff = min(5.0, max(0.1, db_backoff * 2))
                 log.warning("database unavailable; retrying", extra={
                     "worker": self.worker_id, "error": str(exc).strip()[:300], "retry_in_s": db_backoff})
@@ -562,25 +582,29 @@ class Worker:
                 continue
             if claimed_any or notified:
                 idle_polls = 0
-                if self._busy < self.concurrency:
+                if self._busy < self.concurrency and maybe_due:
                     continue  # there may be more due jobs
             elif self._idle_exit and self._busy == 0 and self._committing == 0:
                 idle_polls += 1
+                maybe_due.update(sources)
                 if idle_polls >= 2:
                     break
-            self._wait(self.settings.poll_interval if not self._idle_exit else min(self.settings.poll_interval, 0.2))
+            timeout = min(self.settings.poll_interval, 0.2) if self._idle_exit else self.settings.poll_interval
+            self._wait(max(0.0, min(timeout, last_sweep + self.settings.poll_interval - time.monotonic())))
 
-    def _claim_and_dispatch(self, conn: psycopg.Connection, source: str) -> bool:
+    def _claim_and_dispatch(self, conn: psycopg.Connection, source: str) -> tuple[bool, bool]:
+        """Claim one batch of ``source`` and start it. Returns (claimed anything, batch was full)."""
         handler = self.handlers[source]
         n = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
         claimed = self.ops.claim(conn, source, n, set_async=False)
+        full = len(claimed.jobs) + len(claimed.given_up) >= n
         for row in claimed.given_up:
             log.error("job failed: attempts exhausted after lost leases",
                       extra=job_fields(row, status="failed", worker=self.worker_id, error=row["error_message"]))
         if claimed.given_up:
             self._emit_events([r["id"] for r in claimed.given_up if r["music_video_id"]])
         if not claimed.jobs:
-            return bool(claimed.given_up)
+            return bool(claimed.given_up), full
         self.stats["claimed"] += len(claimed.jobs)
         with self._lock:
             self._busy += 1
@@ -592,7 +616,7 @@ class Worker:
         t = threading.Thread(target=self._run_batch, args=(source, handler, claimed), daemon=True,
                              name=f"mv-batch-{source}")
         t.start()
-        return True
+        return True, full
 
     def _emit_events(self, ids: list[UUID]) -> None:
         if not ids:
