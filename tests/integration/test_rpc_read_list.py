@@ -240,3 +240,29 @@ def test_concurrent_metric_writers_neither_deadlock_nor_lose_each_others_rows(db
     cards = {c["title"]: c["metrics"]["views_by_platform"]
              for c in rpc(conn, owner.claims(), release_id=rel)["items"]}
     assert cards == {"One": {"youtube": 1, "mtv": 4}, "Two": {"youtube": 2, "mtv": 3}}
+
+
+def test_card_last_sync_follows_the_job_and_heartbeats_do_not_refresh(conn, factory):
+    owner = factory.user()
+    rel = factory.release(owner)
+    vid = factory.video(rel, "Syncing")
+    job = conn.execute("insert into public.music_video_metric_imports (music_video_id, source)"
+                       " values (%s, 'youtube') returning id", (vid,)).fetchone()["id"]
+
+    def last_sync():
+        return rpc(conn, owner.claims(), release_id=rel)["items"][0]["last_sync"]
+
+    assert (last_sync()["id"], last_sync()["status"]) == (str(job), "pending")
+    conn.execute("update public.music_video_metric_imports set status = 'processing', locked_by = 'w1',"
+                 " locked_until = now() + interval '1 minute' where id = %s", (job,))
+    assert last_sync()["status"] == "processing"
+    stamp = conn.execute("select updated_at from private.music_video_metric_summaries"
+                         " where music_video_id = %s", (vid,)).fetchone()["updated_at"]
+    conn.execute("update public.music_video_metric_imports set heartbeat_at = now() where id = %s", (job,))
+    assert conn.execute("select updated_at from private.music_video_metric_summaries"
+                        " where music_video_id = %s", (vid,)).fetchone()["updated_at"] == stamp
+    conn.execute("update public.music_video_metric_imports set status = 'failed', error_message = 'quota',"
+                 " completed_at = now() where id = %s", (job,))
+    assert (last_sync()["status"], last_sync()["error_message"]) == ("failed", "quota")
+    conn.execute("delete from public.music_video_metric_imports where id = %s", (job,))
+    assert last_sync() is None
