@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -72,7 +73,12 @@ class RpcResult:
 
 
 def _adapt(value: Any) -> Any:
-    return Jsonb(value) if isinstance(value, dict | list) else value
+    """JSON-ish values as PostgREST passes them: objects/arrays as jsonb, ids and dates as strings."""
+    if isinstance(value, dict | list):
+        return Jsonb(value)
+    if isinstance(value, UUID | date | datetime):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    return value
 
 
 def call_rpc(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,

@@ -73,7 +73,7 @@ begin
       raise exception using
         errcode = 'PT409',
         message = 'A chart import is already running for this music video',
-        detail = jsonb_build_object('p_music_video_id', 'a charts job is being processed')::text,
+        detail = jsonb_build_object('music_video_id', 'a charts job is being processed')::text,
         hint = 'Ask for the backfill again when the running import has finished.';
     end if;
   end loop;
@@ -157,7 +157,7 @@ begin
     raise exception using
       errcode = '22023',
       message = 'Invalid backfill length',
-      detail = jsonb_build_object('p_weeks', 'must be between 1 and 520')::text;
+      detail = jsonb_build_object('weeks', 'must be between 1 and 520')::text;
   end if;
   return private.enqueue_music_video_chart_backfill(
     p_music_video_id, coalesce(p_weeks, private.chart_backfill_weeks()), 'backfill_request'
@@ -170,7 +170,7 @@ grant execute on function private.request_music_video_chart_backfill(uuid, integ
 -- POST /music-videos/:id/charts/backfill: queue (or widen) a chart history backfill; returns the
 -- import id to poll. security invoker; the private function above checks access and writes.
 create or replace function public.request_music_video_chart_backfill(
-  p_music_video_id uuid, p_weeks integer default null
+  music_video_id text, weeks integer default null
 )
 returns jsonb
 language sql
@@ -178,7 +178,7 @@ volatile
 security invoker
 set search_path = ''
 as $$
-  select private.request_music_video_chart_backfill(p_music_video_id, p_weeks)
+  select private.request_music_video_chart_backfill(private.try_uuid(music_video_id), weeks)
 $$;
-revoke all on function public.request_music_video_chart_backfill(uuid, integer) from public, anon;
-grant execute on function public.request_music_video_chart_backfill(uuid, integer) to authenticated, service_role;
+revoke all on function public.request_music_video_chart_backfill(text, integer) from public, anon;
+grant execute on function public.request_music_video_chart_backfill(text, integer) to authenticated, service_role;

@@ -10,7 +10,7 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
-create or replace function public.music_video_chart_history(p_music_video_id uuid, p_chart text default null)
+create or replace function private.music_video_chart_history(p_music_video_id uuid, p_chart text)
 returns jsonb
 language plpgsql
 stable
@@ -27,7 +27,7 @@ begin
     raise exception using
       errcode = '22023',
       message = 'Unknown chart',
-      detail = jsonb_build_object('p_chart', 'not a chart source: ' || p_chart)::text,
+      detail = jsonb_build_object('chart', 'not a chart source: ' || p_chart)::text,
       hint = 'Use an id from music_video_chart_sources, e.g. billboard_hot_100.';
   end if;
 
@@ -114,5 +114,18 @@ begin
 end
 $$;
 
-revoke all on function public.music_video_chart_history(uuid, text) from public, anon;
-grant execute on function public.music_video_chart_history(uuid, text) to authenticated, service_role;
+revoke all on function private.music_video_chart_history(uuid, text) from public;
+grant execute on function private.music_video_chart_history(uuid, text) to authenticated, service_role;
+
+-- GET /music-videos/:id/charts: the API's form (plain parameter names; a malformed id is a 404).
+create or replace function public.music_video_chart_history(music_video_id text, chart text default null)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select private.music_video_chart_history(private.try_uuid(music_video_id), chart)
+$$;
+revoke all on function public.music_video_chart_history(text, text) from public, anon;
+grant execute on function public.music_video_chart_history(text, text) to authenticated, service_role;

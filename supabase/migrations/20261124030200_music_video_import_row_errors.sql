@@ -40,8 +40,8 @@ using ((select private.is_admin()) or music_video_id in (select private.accessib
 -- GET /imports/:id/errors?after_line=: one page of an import's failed rows, by line. A page
 -- never splits a line: it ends at a line boundary (so it may hold a few more than p_limit rows
 -- when the last line has several bad cells), and next_after_line is the cursor of the next page.
-create or replace function public.music_video_import_errors(
-  p_import_id uuid, p_after_line integer default null, p_limit integer default 100
+create or replace function private.music_video_import_errors(
+  p_import_id uuid, p_after_line integer, p_limit integer
 )
 returns jsonb
 language plpgsql
@@ -62,7 +62,7 @@ begin
     raise exception using
       errcode = '22023',
       message = 'Invalid page size',
-      detail = jsonb_build_object('p_limit', 'must be between 1 and 1000')::text;
+      detail = jsonb_build_object('page_size', 'must be between 1 and 1000')::text;
   end if;
 
   select max(f.line) into v_last_line
@@ -93,5 +93,20 @@ begin
   );
 end
 $$;
-revoke all on function public.music_video_import_errors(uuid, integer, integer) from public, anon;
-grant execute on function public.music_video_import_errors(uuid, integer, integer) to authenticated, service_role;
+revoke all on function private.music_video_import_errors(uuid, integer, integer) from public;
+grant execute on function private.music_video_import_errors(uuid, integer, integer) to authenticated, service_role;
+
+-- The API's form (plain parameter names; a malformed id is a 404).
+create or replace function public.music_video_import_errors(
+  import_id text, after_line integer default null, page_size integer default 100
+)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select private.music_video_import_errors(private.try_uuid(import_id), after_line, page_size)
+$$;
+revoke all on function public.music_video_import_errors(text, integer, integer) from public, anon;
+grant execute on function public.music_video_import_errors(text, integer, integer) to authenticated, service_role;

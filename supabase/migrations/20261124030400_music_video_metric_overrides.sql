@@ -86,10 +86,10 @@ begin
     v_problems := v_problems || jsonb_build_object('values', 'counts cannot be negative');
   end if;
   if p_chart_position is not null and p_chart_position < 1 then
-    v_problems := v_problems || jsonb_build_object('p_chart_position', 'must be 1 or more');
+    v_problems := v_problems || jsonb_build_object('chart_position', 'must be 1 or more');
   end if;
   if p_reason is null or btrim(p_reason) = '' then
-    v_problems := v_problems || jsonb_build_object('p_reason', 'say why the metric is changed');
+    v_problems := v_problems || jsonb_build_object('reason', 'say why the metric is changed');
   end if;
   if v_problems <> '{}'::jsonb then
     raise exception using errcode = '22023', message = 'Invalid metric override', detail = v_problems::text;
@@ -124,14 +124,14 @@ to authenticated, service_role;
 
 -- PATCH /metrics/:id (admin): the exposed RPC, security invoker over the checked write above.
 create or replace function public.override_music_video_metric(
-  p_metric_id uuid,
-  p_views_total bigint default null,
-  p_likes_total bigint default null,
-  p_shares_total bigint default null,
-  p_comments_total bigint default null,
-  p_favorites_total bigint default null,
-  p_chart_position integer default null,
-  p_reason text default null
+  metric_id text,
+  views_total bigint default null,
+  likes_total bigint default null,
+  shares_total bigint default null,
+  comments_total bigint default null,
+  favorites_total bigint default null,
+  chart_position integer default null,
+  reason text default null
 )
 returns jsonb
 language sql
@@ -140,11 +140,11 @@ security invoker
 set search_path = ''
 as $$
   select private.override_music_video_metric(
-    p_metric_id, p_views_total, p_likes_total, p_shares_total, p_comments_total, p_favorites_total,
-    p_chart_position, p_reason
+    private.try_uuid(metric_id), views_total, likes_total, shares_total, comments_total, favorites_total,
+    chart_position, reason
   )
 $$;
-revoke all on function public.override_music_video_metric(uuid, bigint, bigint, bigint, bigint, bigint, integer, text)
+revoke all on function public.override_music_video_metric(text, bigint, bigint, bigint, bigint, bigint, integer, text)
 from public, anon;
-grant execute on function public.override_music_video_metric(uuid, bigint, bigint, bigint, bigint, bigint, integer, text)
+grant execute on function public.override_music_video_metric(text, bigint, bigint, bigint, bigint, bigint, integer, text)
 to authenticated, service_role;

@@ -28,7 +28,7 @@ begin
   if p_reason is null or btrim(p_reason) = '' then
     raise exception using
       errcode = '22023', message = 'Invalid rollback',
-      detail = jsonb_build_object('p_reason', 'say why the import is rolled back')::text;
+      detail = jsonb_build_object('reason', 'say why the import is rolled back')::text;
   end if;
   select i.* into v_import from public.music_video_metric_imports as i where i.id = p_import_id for update;
   if v_import.id is null then
@@ -66,14 +66,14 @@ revoke all on function private.rollback_music_video_import(uuid, text) from publ
 grant execute on function private.rollback_music_video_import(uuid, text) to authenticated, service_role;
 
 -- POST /imports/:id/rollback (admin): the exposed RPC, security invoker over the write above.
-create or replace function public.rollback_music_video_import(p_import_id uuid, p_reason text)
+create or replace function public.rollback_music_video_import(import_id text, reason text)
 returns jsonb
 language sql
 volatile
 security invoker
 set search_path = ''
 as $$
-  select private.rollback_music_video_import(p_import_id, p_reason)
+  select private.rollback_music_video_import(private.try_uuid(import_id), reason)
 $$;
-revoke all on function public.rollback_music_video_import(uuid, text) from public, anon;
-grant execute on function public.rollback_music_video_import(uuid, text) to authenticated, service_role;
+revoke all on function public.rollback_music_video_import(text, text) from public, anon;
+grant execute on function public.rollback_music_video_import(text, text) to authenticated, service_role;

@@ -41,14 +41,14 @@ def upload(conn, storage, user, release_id, name, data: bytes, mime="text/csv") 
 def request_import(conn, user, vid, path, mapping=None, platform="mtv"):
     with postgrest_request(conn, user.claims()) as c:
         return call_rpc(c, "import_broadcast_metrics", {
-            "p_music_video_id": vid, "p_platform": platform, "p_object_path": path,
-            "p_mapping": LONG if mapping is None else mapping}).body
+            "music_video_id": vid, "platform": platform, "object_path": path,
+            "mapping": LONG if mapping is None else mapping}).body
 
 
 def import_errors(conn, user, import_id, after=None, limit=100):
     with postgrest_request(conn, user.claims(), method="GET") as c:
         return call_rpc(c, "music_video_import_errors", {
-            "p_import_id": import_id, "p_limit": limit, **({"p_after_line": after} if after is not None else {}),
+            "import_id": import_id, "page_size": limit, **({"after_line": after} if after is not None else {}),
         }).body
 
 
@@ -201,16 +201,16 @@ def test_import_request_validation(conn, owned, factory):
     other_rel = factory.release(stranger)
     cases = [
         (stranger, vid, "mtv", path, LONG, "PT404", "Music video not found", None),
-        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request", "p_platform"),
+        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request", "platform"),
         (owner, vid, "mtv", path, {"air_date": "d", "viewers": "v", "colour": "x"}, "22023",
-         "Invalid broadcast import request", "p_mapping"),
+         "Invalid broadcast import request", "mapping"),
         (owner, vid, "mtv", path, {"program": "p", "viewers": "v"}, "22023", "Invalid broadcast import request",
-         "p_mapping.air_date"),
+         "mapping.air_date"),
         (owner, vid, "mtv", f"{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
-         "p_object_path"),
+         "object_path"),
         (owner, vid, "mtv", f"{rel}/../{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
-         "p_object_path"),
-        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request", "p_object_path"),
+         "object_path"),
+        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request", "object_path"),
         (owner, vid, "mtv", f"{rel}/missing.csv", LONG, "PT404", "Uploaded file not found", None),
     ]
     for user, v, platform, p, mapping, code, message, field in cases:
@@ -220,8 +220,8 @@ def test_import_request_validation(conn, owned, factory):
         if field:
             assert field in json.loads(exc.value.diag.message_detail)
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "import_broadcast_metrics", {"p_music_video_id": vid, "p_platform": "mtv",
-                                                 "p_object_path": path, "p_mapping": LONG})
+        call_rpc(c, "import_broadcast_metrics", {"music_video_id": vid, "platform": "mtv",
+                                                 "object_path": path, "mapping": LONG})
     assert exc.value.sqlstate == "42501"
     # a stranger cannot even write into the owner's release folder (the storage policy)
     with pytest.raises(psycopg.Error), postgrest_request(conn, stranger.claims()) as c:

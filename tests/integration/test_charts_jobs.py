@@ -92,13 +92,13 @@ def settings_for(tmp_path: Path, **overrides):
 def request_backfill(conn, user, vid, weeks=None):
     with postgrest_request(conn, user.claims()) as c:
         return call_rpc(c, "request_music_video_chart_backfill",
-                        {"p_music_video_id": vid, **({"p_weeks": weeks} if weeks is not None else {})}).body
+                        {"music_video_id": vid, **({"weeks": weeks} if weeks is not None else {})}).body
 
 
 def chart_history(conn, user, vid, chart=None):
     with postgrest_request(conn, user.claims(), method="GET") as c:
         return call_rpc(c, "music_video_chart_history",
-                        {"p_music_video_id": vid, **({"p_chart": chart} if chart else {})}).body
+                        {"music_video_id": vid, **({"chart": chart} if chart else {})}).body
 
 
 def chart_rows(conn, vid):
@@ -372,7 +372,7 @@ def test_backfill_rpc_access_reuse_and_errors(conn, tracked):
     assert exc.value.sqlstate == "PT409"
 
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "request_music_video_chart_backfill", {"p_music_video_id": a})
+        call_rpc(c, "request_music_video_chart_backfill", {"music_video_id": a})
     assert exc.value.sqlstate == "42501"
 
 

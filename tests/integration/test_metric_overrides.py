@@ -27,12 +27,12 @@ from workers.storage import LocalStorage
 
 def override(conn, user, metric_id, **values):
     with postgrest_request(conn, user.claims()) as c:
-        return call_rpc(c, "override_music_video_metric", {"p_metric_id": metric_id, **values}).body
+        return call_rpc(c, "override_music_video_metric", {"metric_id": metric_id, **values}).body
 
 
 def rollback(conn, user, import_id, reason="partner sent the wrong week"):
     with postgrest_request(conn, user.claims()) as c:
-        return call_rpc(c, "rollback_music_video_import", {"p_import_id": import_id, "p_reason": reason}).body
+        return call_rpc(c, "rollback_music_video_import", {"import_id": import_id, "reason": reason}).body
 
 
 def as_owner(conn, user, name, params):
@@ -55,10 +55,10 @@ def people(conn, factory):
 
 def test_admin_override_keeps_the_previous_values_in_the_audit_trail(conn, people):
     owner, stranger, admin, _rel, vid, metric_id = people
-    row = override(conn, admin, metric_id, p_views_total=120, p_reason="partner figure was missing a region")
+    row = override(conn, admin, metric_id, views_total=120, reason="partner figure was missing a region")
     assert (row["views_total"], row["likes_total"]) == (120, 7)
     assert row["detail"]["manual_override"]["reason"] == "partner figure was missing a region"
-    override(conn, admin, metric_id, p_views_total=130, p_likes_total=9, p_reason="second correction")
+    override(conn, admin, metric_id, views_total=130, likes_total=9, reason="second correction")
 
     with postgrest_request(conn, owner.claims()) as c:
         trail = c.execute("select changed_by, previous, new, reason from public.music_video_metric_overrides"
@@ -80,20 +80,20 @@ def test_admin_override_keeps_the_previous_values_in_the_audit_trail(conn, peopl
 def test_override_errors(conn, people):
     owner, _stranger, admin, _rel, _vid, metric_id = people
     cases = [
-        (owner, {"p_views_total": 1, "p_reason": "r"}, "PT403", "Only admins can override metrics"),
-        (admin, {"p_views_total": 1}, "22023", "Invalid metric override"),
-        (admin, {"p_reason": "nothing to change"}, "22023", "Invalid metric override"),
-        (admin, {"p_views_total": -1, "p_reason": "r"}, "22023", "Invalid metric override"),
+        (owner, {"views_total": 1, "reason": "r"}, "PT403", "Only admins can override metrics"),
+        (admin, {"views_total": 1}, "22023", "Invalid metric override"),
+        (admin, {"reason": "nothing to change"}, "22023", "Invalid metric override"),
+        (admin, {"views_total": -1, "reason": "r"}, "22023", "Invalid metric override"),
     ]
     for user, values, code, message in cases:
         with pytest.raises(psycopg.Error) as exc:
             override(conn, user, metric_id, **values)
         assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message), values
     with pytest.raises(psycopg.Error) as exc:
-        override(conn, admin, "00000000-0000-0000-0000-000000000000", p_views_total=1, p_reason="r")
+        override(conn, admin, "00000000-0000-0000-0000-000000000000", views_total=1, reason="r")
     assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT404", "Metric not found")
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "override_music_video_metric", {"p_metric_id": metric_id, "p_views_total": 1, "p_reason": "r"})
+        call_rpc(c, "override_music_video_metric", {"metric_id": metric_id, "views_total": 1, "reason": "r"})
     assert exc.value.sqlstate == "42501"
     assert conn.execute("select count(*) as n from public.music_video_metric_overrides").fetchone()["n"] == 0
 
@@ -162,10 +162,10 @@ def test_rollback_of_a_chart_import_hides_its_weeks_from_the_chart_history(conn,
         conn.execute("insert into public.music_video_metrics (music_video_id, platform, collected_at, source,"
                      " chart_position, import_batch_id) values (%s, 'other', %s, 'billboard_hot_100', %s, %s)",
                      (vid, week, rank, imp))
-    h = as_owner(conn, owner, "music_video_chart_history", {"p_music_video_id": vid})
+    h = as_owner(conn, owner, "music_video_chart_history", {"music_video_id": vid})
     assert (h["peak_position"], h["weeks_on_chart"]) == (2, 2)
     rollback(conn, admin, imp)
-    h = as_owner(conn, owner, "music_video_chart_history", {"p_music_video_id": vid})
+    h = as_owner(conn, owner, "music_video_chart_history", {"music_video_id": vid})
     assert (h["peak_position"], h["weeks_on_chart"], h["weeks"]) == (None, 0, [])
     assert json.dumps(h)  # a plain JSON document
     assert LONG  # (imported helper in use)

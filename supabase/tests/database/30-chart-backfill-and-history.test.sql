@@ -16,11 +16,11 @@ insert into public.music_videos (id, release_id, title, kpi_chart_target, submit
    null);
 
 select is(
-  (select prosecdef from pg_proc where oid = 'public.request_music_video_chart_backfill(uuid, integer)'::regprocedure),
+  (select prosecdef from pg_proc where oid = 'public.request_music_video_chart_backfill(text, integer)'::regprocedure),
   false, 'the exposed backfill RPC is security invoker'
 );
 select is(
-  (select prosecdef from pg_proc where oid = 'public.music_video_chart_history(uuid, text)'::regprocedure),
+  (select prosecdef from pg_proc where oid = 'public.music_video_chart_history(text, text)'::regprocedure),
   false, 'the chart history RPC is security invoker'
 );
 select is(

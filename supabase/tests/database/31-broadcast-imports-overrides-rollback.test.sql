@@ -27,7 +27,7 @@ values
    '31000000-0000-0000-0000-0000000000c1');
 
 select is(
-  (select prosecdef from pg_proc where oid = 'public.import_broadcast_metrics(uuid, text, text, jsonb)'::regprocedure),
+  (select prosecdef from pg_proc where oid = 'public.import_broadcast_metrics(text, text, text, jsonb)'::regprocedure),
   false, 'the exposed import RPC is security invoker'
 );
 select ok(
@@ -77,8 +77,8 @@ select ok(
   'the owner queues an import of an uploaded file'
 );
 select throws_ok(
-  $$select public.override_music_video_metric('31000000-0000-0000-0000-0000000000d1', p_views_total => 5,
-    p_reason => 'x')$$,
+  $$select public.override_music_video_metric('31000000-0000-0000-0000-0000000000d1', views_total => 5,
+    reason => 'x')$$,
   'PT403', 'Only admins can override metrics', 'owners cannot override'
 );
 select throws_ok(
@@ -90,8 +90,8 @@ select set_config('request.jwt.claims',
   '{"sub": "31000000-0000-0000-0000-000000000003", "role": "authenticated", "app_metadata": {"role": "admin"}}',
   true);
 select is(
-  (select (public.override_music_video_metric('31000000-0000-0000-0000-0000000000d1', p_views_total => 150,
-    p_reason => 'partner data incomplete')) ->> 'views_total'),
+  (select (public.override_music_video_metric('31000000-0000-0000-0000-0000000000d1', views_total => 150,
+    reason => 'partner data incomplete')) ->> 'views_total'),
   '150', 'an admin overrides a value'
 );
 select is(
