@@ -123,6 +123,12 @@ def spawn(kind: str, url: str, storage: Path, *, batch: int = 50, concurrency: i
     return p
 
 
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU time of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(procs: Sequence[subprocess.Popen]) -> None:
     import signal
 
@@ -353,6 +359,7 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                     if time.monotonic() - t0 > 600:
                         raise RuntimeError(f"only {done}/{req.created} done")
                     time.sleep(0.05)
+                cpu = cpu_seconds(p.pid)
                 row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
                                    " count(*) filter (where status = 'succeeded') as ok"
                                    " from public.music_video_metric_imports").fetchone()
@@ -368,7 +375,9 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
     return {"videos": n, "jobs": req.created, "succeeded": row["ok"], "metric_rows": metrics, "events": events,
             "calls": fake.calls, "calls_lower_bound": calls_min, "call_ratio": fake.calls / calls_min,
             "max_ids_per_call": max(fake.ids_per_call), "wall_s": wall, "bound_s": bound,
-            "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency}
+            "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency,
+            "rounds_bound_s": math.ceil(calls_min / concurrency) * latency, "worker_cpu_s": cpu,
+            "load_avg": os.getloadavg()[0]}
 
 
 # ----------------------------------------------------------------------------- main
@@ -449,8 +458,10 @@ def main() -> int:
                 print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
                       f"{r['concurrency']}): {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
                       f"{r['call_ratio']:.2f}, max {r['max_ids_per_call']} ids/call), wall {r['wall_s']:.2f} s vs "
-                      f"bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x; {r['succeeded']} jobs succeeded, "
-                      f"{r['metric_rows']} metric rows, {r['events']} events")
+                      f"bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x (vs ceil(calls/concurrency) x latency ="
+                      f" {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x); {r['succeeded']} jobs"
+                      f" succeeded, {r['metric_rows']} metric rows, {r['events']} events; worker CPU"
+                      f" {r['worker_cpu_s']:.2f} s; load average {r['load_avg']:.2f}")
         print("\nJSON:", json.dumps(results, default=str))
     finally:
         db.close()

@@ -173,7 +173,7 @@ def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) ->
     by_import: dict[UUID | None, tuple[int, int]] = {}
     inserted = updated = 0
     with conn.cursor() as cur:
-        cur.execute(_UPSERT_SQL, cols)
+        cur.execute(_UPSERT_SQL, cols, binary=True)  # binary arrays: no per-element text escaping
         for r in cur.fetchall():
             flag, batch = (r["inserted"], r["import_batch_id"]) if isinstance(r, Mapping) else (r[0], r[1])
             i, u = by_import.get(batch, (0, 0))

@@ -346,7 +346,7 @@ class QueueOps:
                 "delay": [r.delay for r in mine],
                 "refund": [r.refund for r in mine],
                 "worker": self.worker_id,
-            }).fetchall()
+            }, binary=True).fetchall()  # binary arrays: no per-element text escaping
             terminal = [r["id"] for r in rows if r["status"] in TERMINAL]
             with_video = {r.job.id for r in mine if r.job.music_video_id is not None}
             events = record_sync_events(conn, [i for i in terminal if i in with_video]) if with_video else []
