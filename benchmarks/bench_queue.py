@@ -1,7 +1,7 @@
 """Queue speed: pickup latency, no-op throughput (1 and 2 worker processes), YouTube sync at scale.
 
     .venv/bin/python benchmarks/bench_queue.py [--runs 3] [--jobs 20000] [--pickups 200]
-        [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--shared-cluster]
+        [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--yt-processes 1] [--shared-cluster]
         [--only pickup throughput youtube]
 
 Everything runs against a throwaway PostgreSQL 15 cluster (default settings plus the embedded
@@ -332,7 +332,7 @@ def seed_videos(conn: psycopg.Connection, n: int) -> uuid.UUID:
     return rid
 
 
-def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int) -> dict:
+def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int, processes: int = 1) -> dict:
     from workers.sync import sync_music_video_metrics
 
     fake = FakeYouTubeServer(latency)
@@ -342,11 +342,14 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             conn.execute("truncate public.music_videos cascade")
             rid = seed_videos(conn, n)
         env = {"MV_YOUTUBE_API_KEY": "AIzaBENCHMARK-not-a-real-key", "MV_YOUTUBE_BASE_URL": fake.base_url}
-        p = spawn("youtube", db.url, storage, batch=50, concurrency=concurrency, poll=0.5, env=env)
+        per = max(1, concurrency // processes)
+        procs = [spawn("youtube", db.url, storage, batch=50, concurrency=per, poll=0.5, env=env)
+                 for _ in range(processes)]
         with db.connect() as conn:
             req = sync_music_video_metrics(conn, release_id=rid)
-        p.stdin.write("go\n")
-        p.stdin.flush()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
         t0 = time.monotonic()
         try:
             with db.connect() as conn:
@@ -359,14 +362,14 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                     if time.monotonic() - t0 > 600:
                         raise RuntimeError(f"only {done}/{req.created} done")
                     time.sleep(0.05)
-                cpu = cpu_seconds(p.pid)
+                cpu = sum(cpu_seconds(p.pid) for p in procs)
                 row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
                                    " count(*) filter (where status = 'succeeded') as ok"
                                    " from public.music_video_metric_imports").fetchone()
                 metrics = conn.execute("select count(*) as n from public.music_video_metrics").fetchone()["n"]
                 events = conn.execute("select count(*) as n from public.music_video_events").fetchone()["n"]
         finally:
-            stop([p])
+            stop(procs)
     finally:
         fake.close()
     wall = (row["b"] - row["a"]).total_seconds()
@@ -377,7 +380,7 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             "max_ids_per_call": max(fake.ids_per_call), "wall_s": wall, "bound_s": bound,
             "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency,
             "rounds_bound_s": math.ceil(calls_min / concurrency) * latency, "worker_cpu_s": cpu,
-            "load_avg": os.getloadavg()[0]}
+            "load_avg": os.getloadavg()[0], "processes": processes}
 
 
 # ----------------------------------------------------------------------------- main
@@ -407,7 +410,8 @@ def main() -> int:
     ap.add_argument("--noop-concurrency", type=int, default=4)
     ap.add_argument("--yt-sizes", type=int, nargs="+", default=[100, 10_000])
     ap.add_argument("--yt-latency", type=float, default=0.1)
-    ap.add_argument("--yt-concurrency", type=int, default=8)
+    ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
+    ap.add_argument("--yt-processes", type=int, default=1)
     ap.add_argument("--shared-cluster", action="store_true")
     ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"])
     args = ap.parse_args()
@@ -453,10 +457,11 @@ def main() -> int:
         if "youtube" in args.only:
             results["youtube"] = []
             for n in args.yt_sizes:
-                r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency)
+                r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes)
                 results["youtube"].append(r)
                 print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
-                      f"{r['concurrency']}): {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
+                      f"{r['concurrency']} in {r['processes']} process(es)):"
+                      f" {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
                       f"{r['call_ratio']:.2f}, max {r['max_ids_per_call']} ids/call), wall {r['wall_s']:.2f} s vs "
                       f"bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x (vs ceil(calls/concurrency) x latency ="
                       f" {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x); {r['succeeded']} jobs"
