@@ -56,6 +56,7 @@ heartbeat) keeps the code plain and every handler free of ``await``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
@@ -143,18 +144,22 @@ picked as (
   limit %(n)s
 )
 update public.music_video_metric_imports as j
-set status = case when j.attempts >= j.max_attempts then 'failed' else 'processing' end
+set status = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then 'failed' else 'processing' end
       ::public.import_status_enum,
-    attempts = case when j.attempts >= j.max_attempts then j.attempts else j.attempts + 1 end,
+    attempts = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then j.attempts
+      else j.attempts + 1 end,
     started_at = coalesce(j.started_at, now()),
-    completed_at = case when j.attempts >= j.max_attempts then clock_timestamp() end,
-    error_message = case when j.attempts >= j.max_attempts
-      then format('gave up after %%s attempts: the worker running the last one (%%s) stopped renewing '
-                  'its lease (crashed or lost the database); see the worker logs for job %%s',
-                  j.attempts, coalesce(j.locked_by, 'unknown'), j.id)
-      else j.error_message end,
-    locked_by = case when j.attempts >= j.max_attempts then null else %(worker)s end,
-    locked_until = case when j.attempts >= j.max_attempts then null
+    completed_at = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then clock_timestamp() end,
+    error_message = case
+      when j.attempts < least(j.max_attempts, %(max_attempts)s) then j.error_message
+      when j.status = 'processing' then
+        format('gave up after %%s attempts: the worker running the last one (%%s) stopped renewing '
+               'its lease (crashed or lost the database); see the worker logs for job %%s',
+               j.attempts, coalesce(j.locked_by, 'unknown'), j.id)
+      else format('gave up after %%s attempts: %%s', j.attempts, coalesce(j.error_message, 'no error recorded'))
+    end,
+    locked_by = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then null else %(worker)s end,
+    locked_until = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then null
       else now() + make_interval(secs => %(lease)s) end,
     heartbeat_at = now()
 from picked
@@ -268,9 +273,11 @@ class _Resolved:
 class QueueOps:
     """The queue's SQL, bound to one worker id and lease length. Stateless otherwise."""
 
-    def __init__(self, worker_id: str, lease_seconds: float) -> None:
+    def __init__(self, worker_id: str, lease_seconds: float, max_attempts: int | None = None) -> None:
         self.worker_id = worker_id
         self.lease = float(lease_seconds)
+        # MV_MAX_ATTEMPTS caps every job; a row's own max_attempts may ask for fewer.
+        self.max_attempts = max_attempts if max_attempts is not None else 2**31 - 1
 
     def claim(self, conn: psycopg.Connection, source: str, n: int, *, set_async: bool = True) -> Claimed:
         """Run :data:`CLAIM_SQL`. The claim commits asynchronously (no wait for the WAL flush:
@@ -280,7 +287,8 @@ class QueueOps:
         at most a repeated fetch. ``set_async=False``: the connection already has
         ``synchronous_commit = off`` (the worker's dispatcher connection), one round trip.
         """
-        params = {"source": source, "n": n, "worker": self.worker_id, "lease": self.lease}
+        params = {"source": source, "n": n, "worker": self.worker_id, "lease": self.lease,
+                  "max_attempts": self.max_attempts}
         if set_async:
             with conn.transaction():
                 conn.execute("set local synchronous_commit = off")
@@ -291,7 +299,10 @@ class QueueOps:
         for r in rows:
             paused = r["paused_until"] or paused
             if r["status"] == "processing":
-                jobs.append(Job.from_row(r))
+                job = Job.from_row(r)
+                if job.max_attempts > self.max_attempts:
+                    job = dataclasses.replace(job, max_attempts=self.max_attempts)
+                jobs.append(job)
             else:
                 given_up.append(r)
         jobs.sort(key=lambda j: j.created_at)
@@ -380,7 +391,7 @@ class Worker:
         if not self.handlers:
             raise ConfigError("no job handlers to run")
         self.storage = storage if storage is not None else make_storage(settings)
-        self.ops = QueueOps(self.worker_id, settings.lease_seconds)
+        self.ops = QueueOps(self.worker_id, settings.lease_seconds, settings.max_attempts)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
         self._hurry = threading.Event()
@@ -390,7 +401,7 @@ class Worker:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
-        self._pipe_lock = threading.Lock()
+        self._pipe_lock = threading.RLock()  # RLock: stop() may run in a signal handler
         self._pipe_open = True
         self._dconn: psycopg.Connection | None = None
         self._lock = threading.Lock()
@@ -520,13 +531,15 @@ class Worker:
 
     def _wait(self, timeout: float) -> None:
         """Sleep until a notification arrives, another thread pokes us, or ``timeout``."""
-        fds = [self._wake_r]
+        poller = select.poll()  # poll, not select: no FD_SETSIZE limit on descriptor numbers
+        poller.register(self._wake_r, select.POLLIN)
         if self._dconn is not None and not self._dconn.closed:
-            fds.append(self._dconn.fileno())
+            poller.register(self._dconn.fileno(), select.POLLIN)
         try:
-            ready, _, _ = select.select(fds, [], [], timeout)
+            ready = {fd for fd, _ev in poller.poll(max(0.0, timeout) * 1000)}
         except (OSError, ValueError):
-            ready = []
+            ready = set()
+            time.sleep(min(timeout, 0.05))
         if self._wake_r in ready:
             try:
                 while os.read(self._wake_r, 4096):
@@ -599,7 +612,7 @@ class Worker:
         claimed = self.ops.claim(conn, source, n, set_async=False)
         full = len(claimed.jobs) + len(claimed.given_up) >= n
         for row in claimed.given_up:
-            log.error("job failed: attempts exhausted after lost leases",
+            log.error("job failed: attempts exhausted",
                       extra=job_fields(row, status="failed", worker=self.worker_id, error=row["error_message"]))
         if claimed.given_up:
             self._emit_events([r["id"] for r in claimed.given_up if r["music_video_id"]])

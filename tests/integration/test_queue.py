@@ -209,6 +209,23 @@ def test_retry_backoff_sets_run_after_with_jitter(conn, tmp_path, db_url):
     assert len({round(d, 3) for d in delays}) > 1  # jittered
 
 
+def test_the_max_attempts_setting_caps_every_job(conn, tmp_path, db_url):
+    job, = insert_jobs(conn, 1)  # the row allows 5
+    h = Scripted(lambda _c, jobs: [JobOutcome.retry(j, "HTTP 503") for j in jobs])
+    settings = make_settings(tmp_path, db_url, max_attempts=2, backoff_base=0.01, backoff_max=0.02)
+    with running_worker(settings, db_url, handlers={"broadcast": h}):
+        wait_for(lambda: get(conn, job)["status"] == "failed")
+    r = get(conn, job)
+    assert (r["attempts"], len(h.calls)) == (2, 2)
+    assert r["error_message"] == "gave up after 2 attempts: HTTP 503"
+    # a pending job already over a lowered cap is failed at claim time, with its last error
+    other, = insert_jobs(conn, 1, attempts=3, error_message="attempt 3 of 5 failed: HTTP 503")
+    drain(settings, db_url, handlers={"broadcast": h})
+    r = get(conn, other)
+    assert (r["status"], r["attempts"]) == ("failed", 3) and len(h.calls) == 2
+    assert r["error_message"] == "gave up after 3 attempts: attempt 3 of 5 failed: HTTP 503"
+
+
 def test_backoff_delay_grows_and_respects_the_cap_and_retry_after():
     assert backoff_delay(1, 2, 900, rng=lambda: 0) == 1
     assert backoff_delay(1, 2, 900, rng=lambda: 1) == 2
