@@ -277,8 +277,19 @@ class FakeYouTubeServer:
         lock = threading.Lock()
         outer = self
 
+        # Items as videos.list?part=statistics returns them (only the requested part comes back),
+        # from the real fixture's items; pre-serialised so the fake adds ~nothing to the latency.
+        pre = [json.dumps({"kind": t["kind"], "etag": t["etag"], "id": "@ID@",
+                           "statistics": {"viewCount": str(1000 + n), "likeCount": "10", "favoriteCount": "0",
+                                          "commentCount": "2"}})
+               for n, t in enumerate(templates)]
+        etag = doc["etag"]
+
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes; without TCP_NODELAY the body waits for the
+            # client's delayed ACK (~40 ms on Linux) on a kept-alive connection.
+            disable_nagle_algorithm = True
 
             def do_GET(self):
                 q = parse_qs(urlparse(self.path).query)
@@ -287,15 +298,10 @@ class FakeYouTubeServer:
                     outer.calls += 1
                     outer.ids_per_call.append(len(ids))
                 time.sleep(latency)
-                items = []
-                for n, vid in enumerate(ids):
-                    item = dict(templates[n % len(templates)])
-                    item["id"] = vid
-                    item["statistics"] = {"viewCount": str(1000 + n), "likeCount": "10", "favoriteCount": "0",
-                                          "commentCount": "2"}
-                    items.append(item)
-                body = json.dumps({"kind": "youtube#videoListResponse", "etag": doc["etag"], "items": items,
-                                   "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}}).encode()
+                items = ",".join(pre[n % len(pre)].replace("@ID@", vid) for n, vid in enumerate(ids))
+                body = ('{"kind":"youtube#videoListResponse","etag":' + json.dumps(etag) + ',"items":[' + items
+                        + '],"pageInfo":{"totalResults":' + str(len(ids)) + ',"resultsPerPage":' + str(len(ids))
+                        + "}}").encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -332,7 +338,27 @@ def seed_videos(conn: psycopg.Connection, n: int) -> uuid.UUID:
     return rid
 
 
-def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int, processes: int = 1) -> dict:
+SUMMARY_TRIGGERS = [("public.music_video_metric_imports", t) for t in
+                    ("note_summaries_on_insert", "note_summaries_on_update", "note_summaries_on_delete")] + \
+                   [("public.music_video_metrics", t) for t in
+                    ("note_metric_summaries_on_insert", "note_metric_summaries_on_update",
+                     "note_metric_summaries_on_delete")]
+
+
+def set_summary_triggers(conn: psycopg.Connection, enabled: bool) -> list[str]:
+    """Diagnostic only: the card-summary triggers (another module's) on the queue and metric tables."""
+    done = []
+    for table, trig in SUMMARY_TRIGGERS:
+        exists = conn.execute("select 1 from pg_trigger where tgname = %s and tgrelid = %s::regclass",
+                              (trig, table)).fetchone()
+        if exists:
+            conn.execute(f"alter table {table} {'enable' if enabled else 'disable'} trigger {trig}")
+            done.append(trig)
+    return done
+
+
+def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int, processes: int = 1,
+                  summary_triggers: bool = True) -> dict:
     from workers.sync import sync_music_video_metrics
 
     fake = FakeYouTubeServer(latency)
@@ -340,6 +366,7 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
         with db.connect() as conn:
             reset(conn)
             conn.execute("truncate public.music_videos cascade")
+            set_summary_triggers(conn, summary_triggers)
             rid = seed_videos(conn, n)
         env = {"MV_YOUTUBE_API_KEY": "AIzaBENCHMARK-not-a-real-key", "MV_YOUTUBE_BASE_URL": fake.base_url}
         per = max(1, concurrency // processes)
@@ -367,6 +394,9 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                                    " count(*) filter (where status = 'succeeded') as ok"
                                    " from public.music_video_metric_imports").fetchone()
                 metrics = conn.execute("select count(*) as n from public.music_video_metrics").fetchone()["n"]
+                batches = conn.execute(
+                    "select started_at, max(completed_at) as done, count(*) as n"
+                    " from public.music_video_metric_imports group by started_at order by started_at").fetchall()
                 events = conn.execute("select count(*) as n from public.music_video_events").fetchone()["n"]
         finally:
             stop(procs)
@@ -380,7 +410,10 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             "max_ids_per_call": max(fake.ids_per_call), "wall_s": wall, "bound_s": bound,
             "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency,
             "rounds_bound_s": math.ceil(calls_min / concurrency) * latency, "worker_cpu_s": cpu,
-            "load_avg": os.getloadavg()[0], "processes": processes}
+            "load_avg": os.getloadavg()[0], "processes": processes, "summary_triggers": summary_triggers,
+            "batch_ms_median": statistics.median((b["done"] - b["started_at"]).total_seconds() * 1000
+                                                 for b in batches),
+            "batch_ms_p95": pct([(b["done"] - b["started_at"]).total_seconds() * 1000 for b in batches], 0.95)}
 
 
 # ----------------------------------------------------------------------------- main
@@ -412,6 +445,8 @@ def main() -> int:
     ap.add_argument("--yt-latency", type=float, default=0.1)
     ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
     ap.add_argument("--yt-processes", type=int, default=1)
+    ap.add_argument("--without-summary-triggers", action="store_true",
+                    help="diagnostic: disable the card-summary triggers on the queue and metric tables")
     ap.add_argument("--shared-cluster", action="store_true")
     ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"])
     args = ap.parse_args()
@@ -457,16 +492,19 @@ def main() -> int:
         if "youtube" in args.only:
             results["youtube"] = []
             for n in args.yt_sizes:
-                r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes)
+                r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes,
+                                  not args.without_summary_triggers)
                 results["youtube"].append(r)
                 print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
-                      f"{r['concurrency']} in {r['processes']} process(es)):"
+                      f"{r['concurrency']} in {r['processes']} process(es)"
+                      f"{'' if r['summary_triggers'] else ', card-summary triggers DISABLED'}):"
                       f" {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
                       f"{r['call_ratio']:.2f}, max {r['max_ids_per_call']} ids/call), wall {r['wall_s']:.2f} s vs "
                       f"bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x (vs ceil(calls/concurrency) x latency ="
                       f" {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x); {r['succeeded']} jobs"
                       f" succeeded, {r['metric_rows']} metric rows, {r['events']} events; worker CPU"
-                      f" {r['worker_cpu_s']:.2f} s; load average {r['load_avg']:.2f}")
+                      f" {r['worker_cpu_s']:.2f} s; load average {r['load_avg']:.2f}; per batch claim -> committed"
+                      f" median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms")
         print("\nJSON:", json.dumps(results, default=str))
     finally:
         db.close()

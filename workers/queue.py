@@ -10,7 +10,9 @@ Design
   ``batch_size`` due jobs with ``FOR UPDATE SKIP LOCKED``, takes over jobs whose lease expired,
   marks them ``processing``, counts the attempt, stamps ``started_at`` on the first attempt and
   sets the lease. Any number of workers on any number of machines can run it at once: skip
-  locked splits the rows, so no job is held by two workers.
+  locked splits the rows, so no job is held by two workers. While every slot is busy the
+  dispatcher claims one batch per source ahead (held and heartbeated like the others), so a
+  slot that frees up starts again without waiting for a claim.
 * **Waking**: the dispatcher's own connection ``LISTEN``s on ``music_video_imports`` (a
   statement-level insert trigger notifies once per insert statement and source) and runs the
   claims. The dispatcher ``select()``s on that socket and on a self-pipe that finished batches
@@ -255,6 +257,7 @@ class Claimed:
     jobs: list[Job]
     given_up: list[dict[str, Any]]  # taken-over jobs failed at claim time (attempts exhausted)
     paused_until: datetime | None
+    ahead: bool = False  # claimed ahead of a free slot: re-check the source pause before running
 
 
 @dataclass
@@ -408,6 +411,8 @@ class Worker:
         self._busy = 0  # batches in a handler (the concurrency limit)
         self._committing = 0  # batches waiting for, or in, the committer
         self._commit_q: queue.Queue[tuple[list[_Resolved], float]] = queue.Queue()
+        self._paused: dict[str, tuple[datetime, str]] = {}  # source -> (quota reset, reason) seen here
+        self._ready: dict[str, Claimed] = {}  # per source, one batch claimed ahead while every slot is busy
         self._held: dict[UUID, Job] = {}
         self._lost: set[UUID] = set()
         self._threads: list[threading.Thread] = []
@@ -565,15 +570,27 @@ class Worker:
             try:
                 conn = self._dispatcher_conn()
                 for i in range(len(sources)):
-                    if self._busy >= self.concurrency or self._stop.is_set():
+                    if self._stop.is_set():
                         break
                     source = sources[(self._rr + i) % len(sources)]
+                    if self._busy < self.concurrency and source in self._ready:
+                        self._start(source, self._ready.pop(source))  # claimed ahead: no claim wait
+                        claimed_any = True
                     if source not in maybe_due:
                         continue
-                    got, full = self._claim_and_dispatch(conn, source)
-                    claimed_any = claimed_any or got
-                    if not full:
-                        maybe_due.discard(source)
+                    # Claim to start now if a slot is free; otherwise claim one batch ahead, so a
+                    # slot that frees up starts its next batch without waiting for a claim.
+                    if self._busy < self.concurrency or source not in self._ready:
+                        claimed, full = self._claim(conn, source)
+                        if not full:
+                            maybe_due.discard(source)
+                        if claimed is not None:
+                            claimed_any = True
+                            if self._busy < self.concurrency:
+                                self._start(source, claimed)
+                            else:
+                                claimed.ahead = True
+                                self._ready[source] = claimed
                 self._rr += 1
                 # Drain notifications, including those that arrived during the claims (an insert
                 # committed after our snapshot): if any, claim again before sleeping.
@@ -595,9 +612,9 @@ class Worker:
                 continue
             if claimed_any or notified:
                 idle_polls = 0
-                if self._busy < self.concurrency and maybe_due:
+                if any(self._busy < self.concurrency or s not in self._ready for s in maybe_due):
                     continue  # there may be more due jobs
-            elif self._idle_exit and self._busy == 0 and self._committing == 0:
+            elif self._idle_exit and self._busy == 0 and self._committing == 0 and not self._ready:
                 idle_polls += 1
                 maybe_due.update(sources)
                 if idle_polls >= 2:
@@ -605,8 +622,8 @@ class Worker:
             timeout = min(self.settings.poll_interval, 0.2) if self._idle_exit else self.settings.poll_interval
             self._wait(max(0.0, min(timeout, last_sweep + self.settings.poll_interval - time.monotonic())))
 
-    def _claim_and_dispatch(self, conn: psycopg.Connection, source: str) -> tuple[bool, bool]:
-        """Claim one batch of ``source`` and start it. Returns (claimed anything, batch was full)."""
+    def _claim(self, conn: psycopg.Connection, source: str) -> tuple[Claimed | None, bool]:
+        """Claim one batch of ``source`` (held from now on). Returns (the batch or None, it was full)."""
         handler = self.handlers[source]
         n = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
         claimed = self.ops.claim(conn, source, n, set_async=False)
@@ -617,19 +634,22 @@ class Worker:
         if claimed.given_up:
             self._emit_events([r["id"] for r in claimed.given_up if r["music_video_id"]])
         if not claimed.jobs:
-            return bool(claimed.given_up), full
+            return None, full
         self.stats["claimed"] += len(claimed.jobs)
         with self._lock:
-            self._busy += 1
             for j in claimed.jobs:
                 self._held[j.id] = j
         if log.isEnabledFor(logging.DEBUG):
             for j in claimed.jobs:
                 log.debug("job claimed", extra=job_fields(j, worker=self.worker_id))
-        t = threading.Thread(target=self._run_batch, args=(source, handler, claimed), daemon=True,
+        return claimed, full
+
+    def _start(self, source: str, claimed: Claimed) -> None:
+        with self._lock:
+            self._busy += 1
+        t = threading.Thread(target=self._run_batch, args=(source, self.handlers[source], claimed), daemon=True,
                              name=f"mv-batch-{source}")
         t.start()
-        return True, full
 
     def _emit_events(self, ids: list[UUID]) -> None:
         if not ids:
@@ -676,9 +696,27 @@ class Worker:
             self.stats["batches"] += 1
             self._poke()
 
+    def _source_pause(self, source: str, claimed: Claimed) -> tuple[datetime, str] | None:
+        """A pause of the source that began after this batch was claimed (here or by another worker)."""
+        pause = self._paused.get(source)
+        if pause is None and claimed.ahead:
+            try:
+                with self._pool.connection() as conn:
+                    row = conn.execute("select paused_until, reason from private.worker_source_pauses"
+                                       " where source = %s and paused_until > now()", (source,)).fetchone()
+                pause = (row["paused_until"], row["reason"]) if row else None
+            except DB_ERRORS:
+                pause = None  # the handler's own call will tell
+        return pause
+
     def _call_handler(self, source: str, handler: Handler, claimed: Claimed) -> list[JobOutcome]:
         jobs = claimed.jobs
         now = self.clock()
+        pause = self._source_pause(source, claimed)
+        if pause is not None and pause[0] > now:
+            # Paused since the claim (quota): no call; wait for the reset like the pending jobs.
+            return [JobOutcome.defer(j, pause[0], f"deferred until {pause[0].isoformat()}: {pause[1]}")
+                    for j in jobs]
         if claimed.paused_until is not None and claimed.paused_until > now:
             # Taken-over jobs of a paused source: no call, wait for the pause like the others.
             return [JobOutcome.defer(j, claimed.paused_until, f"{source} is paused until "
@@ -686,6 +724,7 @@ class Worker:
         try:
             outcomes = list(handler.process(self.ctx, jobs))
         except QuotaExceeded as exc:
+            self._paused[source] = (exc.retry_at, str(exc))
             try:
                 with self._pool.connection() as conn:
                     deferred = self.ops.pause_source(conn, source, exc.retry_at, str(exc))

@@ -124,8 +124,9 @@ def test_quota_exceeded_defers_every_youtube_job_to_midnight_pacific(conn, facto
     assert {r["run_after"] for r in rows} == {expected}
     assert all(r["attempts"] == 0 for r in rows)  # a deferral is not an attempt
     assert all("quota" in r["error_message"].lower() for r in rows)
+    # the batch that called, and any batch claimed ahead meanwhile, were deferred by the worker
     claimed = [r for r in rows if r["metadata"].get("attempt_errors")]
-    assert len(claimed) == 50 and all(r["metadata"]["attempt_errors"][0]["outcome"] == "defer" for r in claimed)
+    assert len(claimed) >= 50 and all(r["metadata"]["attempt_errors"][0]["outcome"] == "defer" for r in claimed)
     pause = conn.execute("select * from private.worker_source_pauses").fetchone()
     assert pause["source"] == "youtube" and pause["paused_until"] == expected
     # a job requested after the deferral is not sent either, by this or another worker
