@@ -28,8 +28,9 @@ Design
   :mod:`workers.metrics`) and the ``music_video.metrics_synced`` events commit in ONE
   transaction, which only touches jobs this worker still holds (``locked_by``). A worker that
   lost its lease (paused, partitioned) cannot write a second copy. Completions are batched:
-  a committer thread takes every batch whose handler has returned since its last commit and
-  finishes them all with one ``UPDATE ... FROM unnest(...)`` and one durable commit, while the
+  a committer thread (``MV_WORKER_COMMITTERS`` of them) takes every batch whose handler has
+  returned since its last commit and finishes them all with one ``UPDATE ... FROM unnest(...)`` and one durable
+  commit, while the
   handler's slot already runs the next batch (``MV_WORKER_CONCURRENCY`` counts batches inside
   handlers). A commit the data itself refuses is retried batch by batch, and a batch whose
   results cannot be stored is failed with the database's message.
@@ -452,13 +453,17 @@ class Worker:
                 previous[sig] = signal.signal(sig, self._on_signal)
         s = self.settings
         self._pool = ConnectionPool(
-            self.conninfo, min_size=1, max_size=self.concurrency + 3, name=f"worker-{self.worker_id}",
+            # Connections for every slot, the committers and the heartbeat, opened in the background.
+            self.conninfo, min_size=self.concurrency + 1 + self.settings.worker_committers,
+            max_size=self.concurrency + 2 + self.settings.worker_committers,
+            name=f"worker-{self.worker_id}",
             open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
         self._pool.open(wait=False)
         self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
                               log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
-        for name, target in (("heartbeat", self._heartbeat_loop), ("committer", self._commit_loop)):
+        committers = [(f"committer-{i + 1}", self._commit_loop) for i in range(s.worker_committers)]
+        for name, target in [("heartbeat", self._heartbeat_loop), *committers]:
             t = threading.Thread(target=target, name=f"mv-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -578,13 +583,15 @@ class Worker:
                         claimed_any = True
                     if source not in maybe_due:
                         continue
-                    # Claim to start now if a slot is free; otherwise claim one batch ahead, so a
-                    # slot that frees up starts its next batch without waiting for a claim.
-                    if self._busy < self.concurrency or source not in self._ready:
-                        claimed, full = self._claim(conn, source)
+                    # One claim for every free slot, plus one batch ahead (so a slot that frees up
+                    # starts again without waiting for a claim). A short claim means nothing more is due.
+                    free = self.concurrency - self._busy
+                    wanted = max(0, free) + (0 if source in self._ready else 1)
+                    if wanted:
+                        batches, full = self._claim(conn, source, wanted)
                         if not full:
                             maybe_due.discard(source)
-                        if claimed is not None:
+                        for claimed in batches:
                             claimed_any = True
                             if self._busy < self.concurrency:
                                 self._start(source, claimed)
@@ -622,10 +629,14 @@ class Worker:
             timeout = min(self.settings.poll_interval, 0.2) if self._idle_exit else self.settings.poll_interval
             self._wait(max(0.0, min(timeout, last_sweep + self.settings.poll_interval - time.monotonic())))
 
-    def _claim(self, conn: psycopg.Connection, source: str) -> tuple[Claimed | None, bool]:
-        """Claim one batch of ``source`` (held from now on). Returns (the batch or None, it was full)."""
+    def _claim(self, conn: psycopg.Connection, source: str, batches: int = 1) -> tuple[list[Claimed], bool]:
+        """Claim up to ``batches`` batches of ``source`` in one statement (held from now on).
+
+        Returns the batches (split by the handler's batch size) and whether the claim came back full.
+        """
         handler = self.handlers[source]
-        n = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
+        size = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
+        n = size * max(1, batches)
         claimed = self.ops.claim(conn, source, n, set_async=False)
         full = len(claimed.jobs) + len(claimed.given_up) >= n
         for row in claimed.given_up:
@@ -634,7 +645,7 @@ class Worker:
         if claimed.given_up:
             self._emit_events([r["id"] for r in claimed.given_up if r["music_video_id"]])
         if not claimed.jobs:
-            return None, full
+            return [], full
         self.stats["claimed"] += len(claimed.jobs)
         with self._lock:
             for j in claimed.jobs:
@@ -642,7 +653,8 @@ class Worker:
         if log.isEnabledFor(logging.DEBUG):
             for j in claimed.jobs:
                 log.debug("job claimed", extra=job_fields(j, worker=self.worker_id))
-        return claimed, full
+        return [Claimed(source, claimed.jobs[i:i + size], [], claimed.paused_until)
+                for i in range(0, len(claimed.jobs), size)], full
 
     def _start(self, source: str, claimed: Claimed) -> None:
         with self._lock:

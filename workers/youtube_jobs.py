@@ -106,6 +106,10 @@ class YouTubeHandler:
         self._client = client
         self._own_client = client is None
         self._lock = threading.Lock()
+        if client is None and settings.youtube_api_key is not None and settings.youtube_api_key.get_secret_value():
+            # Build the HTTP client now rather than inside the first batch (a Vault key waits for a job).
+            self._client = YouTubeClient(settings.youtube_api_key.get_secret_value(),
+                                         base_url=settings.youtube_base_url, timeout=settings.http_timeout)
 
     def close(self) -> None:
         if self._own_client and self._client is not None:

@@ -93,11 +93,14 @@ class FakeYouTube:
             time.sleep(self.delay)
         if err is not None:
             return Response(err[1], status=err[0], content_type="application/json; charset=UTF-8")
+        parts = set(request.args.get("part", "").split(","))
         items = []
         for n, vid in enumerate(ids):
             if vid not in self.stats:
                 continue  # unknown, deleted or private: silently left out, like YouTube
-            item = copy.deepcopy(self.templates[n % len(self.templates)])
+            template = self.templates[n % len(self.templates)]
+            # only the requested parts come back, in the real item's key order
+            item = {k: copy.deepcopy(v) for k, v in template.items() if k in ("kind", "etag", "id") or k in parts}
             item["id"] = vid
             item["statistics"] = dict(self.stats[vid])
             items.append(item)
