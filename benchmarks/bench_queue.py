@@ -1,7 +1,8 @@
 """Queue speed: pickup latency, no-op throughput (1 and 2 worker processes), YouTube sync at scale.
 
     .venv/bin/python benchmarks/bench_queue.py [--runs 3] [--jobs 20000] [--pickups 200]
-        [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--yt-processes 1] [--shared-cluster]
+        [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--yt-processes 1] [--yt-runs 1]
+        [--shared-cluster]
         [--only pickup throughput youtube]
 
 Everything runs against a throwaway PostgreSQL 15 cluster (default settings plus the embedded
@@ -445,6 +446,7 @@ def main() -> int:
     ap.add_argument("--yt-latency", type=float, default=0.1)
     ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
     ap.add_argument("--yt-processes", type=int, default=1)
+    ap.add_argument("--yt-runs", type=int, default=1)
     ap.add_argument("--without-summary-triggers", action="store_true",
                     help="diagnostic: disable the card-summary triggers on the queue and metric tables")
     ap.add_argument("--shared-cluster", action="store_true")
@@ -492,19 +494,26 @@ def main() -> int:
         if "youtube" in args.only:
             results["youtube"] = []
             for n in args.yt_sizes:
-                r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes,
-                                  not args.without_summary_triggers)
-                results["youtube"].append(r)
-                print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
-                      f"{r['concurrency']} in {r['processes']} process(es)"
-                      f"{'' if r['summary_triggers'] else ', card-summary triggers DISABLED'}):"
-                      f" {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
-                      f"{r['call_ratio']:.2f}, max {r['max_ids_per_call']} ids/call), wall {r['wall_s']:.2f} s vs "
-                      f"bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x (vs ceil(calls/concurrency) x latency ="
-                      f" {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x); {r['succeeded']} jobs"
-                      f" succeeded, {r['metric_rows']} metric rows, {r['events']} events; worker CPU"
-                      f" {r['worker_cpu_s']:.2f} s; load average {r['load_avg']:.2f}; per batch claim -> committed"
-                      f" median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms")
+                for _ in range(args.yt_runs):
+                    r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes,
+                                      not args.without_summary_triggers)
+                    results["youtube"].append(r)
+                    print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
+                          f"{r['concurrency']} in {r['processes']} process(es)"
+                          f"{'' if r['summary_triggers'] else ', card-summary triggers DISABLED'}):"
+                          f" {r['calls']} calls (lower bound {r['calls_lower_bound']}, ratio "
+                          f"{r['call_ratio']:.2f}, max {r['max_ids_per_call']} ids/call), wall {r['wall_s']:.2f} s"
+                          f" vs bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x (vs ceil(calls/concurrency) x"
+                          f" latency = {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x);"
+                          f" {r['succeeded']} jobs succeeded, {r['metric_rows']} metric rows, {r['events']} events;"
+                          f" worker CPU {r['worker_cpu_s']:.2f} s; load average {r['load_avg']:.2f}; per batch"
+                          f" claim -> committed median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms")
+                runs = [r for r in results["youtube"] if r["videos"] == n]
+                if len(runs) > 1:
+                    walls = [r["wall_s"] for r in runs]
+                    print(f"  {n:,} videos, {len(runs)} runs: wall median {statistics.median(walls):.2f} s ="
+                          f" {statistics.median(walls) / runs[0]['bound_s']:.2f}x the bound; calls "
+                          f"{sorted({r['calls'] for r in runs})}")
         print("\nJSON:", json.dumps(results, default=str))
     finally:
         db.close()
