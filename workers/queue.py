@@ -167,7 +167,9 @@ set status = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) the
     heartbeat_at = now()
 from picked
 where j.id = picked.id
-returning j.*, (select max(p.paused_until) from pause as p) as paused_until
+returning j.id, j.source, j.music_video_id, j.platform, j.status, j.attempts, j.max_attempts, j.metadata,
+  j.created_at, j.started_at, j.triggered_by, j.dedupe_key, j.error_message,
+  (select max(p.paused_until) from pause as p) as paused_until
 """
 
 # Renew the leases of the jobs in hand; rows not returned are no longer ours.
@@ -364,7 +366,8 @@ class QueueOps:
             }, binary=True).fetchall()  # binary arrays: no per-element text escaping
             terminal = [r["id"] for r in rows if r["status"] in TERMINAL]
             with_video = {r.job.id for r in mine if r.job.music_video_id is not None}
-            events = record_sync_events(conn, [i for i in terminal if i in with_video]) if with_video else []
+            events = record_sync_events(conn, [i for i in terminal if i in with_video],
+                                        payloads=log.isEnabledFor(logging.INFO)) if with_video else []
         return rows, counts, events
 
 

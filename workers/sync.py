@@ -439,7 +439,8 @@ returning payload
 """
 
 
-def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID], *,
+                       payloads: bool = True) -> list[dict[str, Any]]:
     """Write ``music_video.metrics_synced`` for every sync whose last job is among ``finished_ids``.
 
     A sync is the jobs of one video sharing ``metadata.sync_id`` (or a job alone without one);
@@ -456,5 +457,8 @@ def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID]) -
         " from (select distinct j.metadata ->> 'sync_id' as sync_id"
         "       from public.music_video_metric_imports as j"
         "       where j.id = any(%s) and j.metadata ? 'sync_id' order by 1) as s", (ids,))
+    if not payloads:
+        conn.execute(_EVENT_SQL.replace("returning payload", ""), {"ids": ids})
+        return []
     rows = conn.execute(_EVENT_SQL, {"ids": ids}).fetchall()
     return [r["payload"] if isinstance(r, Mapping) else r[0] for r in rows]

@@ -228,11 +228,12 @@ def test_two_workers_share_the_queue_and_each_job_runs_once(conn, factory, yt, t
     videos = make_videos(conn, factory, 400)
     for _, e in videos:
         yt.add(e)
-    yt.delay = 0.02
-    for v, _ in videos:  # one by one, as 400 separate requests would
-        queue_youtube_sync(conn, v)
-    settings = make_settings(tmp_path, db_url, yt.base_url)
+    yt.delay = 0.05
+    settings = make_settings(tmp_path, db_url, yt.base_url, worker_concurrency=2)
     with running_worker(settings, db_url) as w1, running_worker(settings, db_url) as w2:
+        wait_for(lambda: w1._dconn is not None and w2._dconn is not None)  # both listening
+        for v, _ in videos:  # one by one, as 400 separate requests would
+            queue_youtube_sync(conn, v)
         wait_for(lambda: job_counts(conn) == {"succeeded": 400}, timeout=30)
     sent = [i for c in yt.calls for i in c]
     assert len(sent) == len(set(sent)) == 400  # no id was fetched twice
@@ -241,7 +242,7 @@ def test_two_workers_share_the_queue_and_each_job_runs_once(conn, factory, yt, t
     rows = _imports(conn)
     assert all(r["attempts"] == 1 for r in rows)
     by_worker = {r["metadata"]["worker"] for r in rows}
-    assert by_worker == {w1.worker_id, w2.worker_id}
+    assert by_worker == {w1.worker_id, w2.worker_id}  # both took part
 
 
 def test_replay_reparses_stored_payloads_without_calling_the_api(conn, factory, yt, tmp_path, db_url):
