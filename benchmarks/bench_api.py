@@ -5,8 +5,8 @@
 1. Clones a dedicated database from the test template (built here like tests/conftest.py does
    when missing) and bulk-seeds it as the superuser with generate_series: 500 users, 2,000
    releases, 10,000 videos (200 of them on one release), YouTube/MTV targets, 40,000 budget line
-   items, 20,000 cast assignments, 1,000,000 metric rows (1 % soft-deleted) and 30,000 import
-   jobs. Triggers are off during the seed
+   items, 20,000 cast assignments, 20,000 status-history rows, 1,000,000 metric rows (1 %
+   soft-deleted) and 30,000 import jobs. Triggers are off during the seed
    (session_replication_role = replica); the card-metric summaries their trigger keeps are then
    built in one call, and the database is vacuumed and analyzed.
 2. Times each RPC exactly as PostgREST serves it (one transaction, set local role, JWT claims,
@@ -18,8 +18,8 @@
    the plans of the statements inside the functions to this client, prints them compactly and
    checks that none of them is a Seq Scan on a big table.
 
-get_music_video and create_music_video belong to the plan RPCs (another engineer); they are
-measured once their migration is committed (git), and skipped with a message until then.
+get_music_video and create_music_video are measured once their migration is committed (git).
+The list's json size per card (the text PostgREST ships) is printed too.
 Targets (2-core machine): list, get, history p95 < 5 ms; create p95 < 20 ms; RLS overhead < 1.5x.
 """
 
@@ -163,6 +163,14 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
        opts.ids[1 + (v + k) % array_length(opts.ids, 1)], 2000 * k, k = 1
 from generate_series(1, 10000) as v cross join generate_series(1, 2) as k cross join opts;
 
+-- the status history the trigger would have written: created as a draft, then submitted
+insert into public.music_video_status_history (music_video_id, from_status, to_status, changed_by, changed_at)
+select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, h.from_status::public.video_status_enum,
+       h.to_status::public.video_status_enum, null, timestamptz '2026-01-01 00:00+00' + (v / 3) * interval '1 hour'
+       + h.k * interval '1 day'
+from generate_series(1, 10000) as v
+cross join (values (null, 'draft', 0), ('draft', 'planned', 1)) as h (from_status, to_status, k);
+
 insert into public.music_video_metric_imports (music_video_id, platform, source, status, started_at, completed_at,
   created_at, triggered_by)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
@@ -256,6 +264,17 @@ def run_once(conn: psycopg.Connection, claims: dict, case: Case, i: int) -> tupl
         t2 = time.perf_counter()
     t3 = time.perf_counter()
     return (t3 - t0) * 1000, (t2 - t1) * 1000
+
+
+def card_bytes(conn: psycopg.Connection, claims: dict) -> tuple[int, int]:
+    """(bytes of the 200-card list body as sent, bytes per card) as the owner."""
+    with postgrest_request(conn, claims) as c:
+        row = c.execute(
+            "select octet_length(b::text) as total, (select sum(octet_length(e::text)) from"
+            " json_array_elements(b::json -> 'items') as e) / greatest(json_array_length(b::json -> 'items'), 1)"
+            " as per_card from public.list_music_videos(release_id => %s, page_size => 200) as b",
+            (BIG_RELEASE,)).fetchone()
+    return int(row["total"]), int(row["per_card"])
 
 
 def plan_nodes(plan: dict, depth: int = 0):
@@ -398,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}"
                           f"{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
             print(f"load average now {os.getloadavg()}")
+            total, per_card = card_bytes(conn, owner)
+            print(f"list (200 cards) body: {total:,} bytes of json, {per_card:,} bytes per card")
             print("\nverdicts")
             for case in cases:
                 own, svc = case.request["owner"], case.request["service"]

@@ -352,14 +352,14 @@ grant execute on function private.music_video_save(uuid, uuid, jsonb, text) to a
 revoke all on function public.create_music_video(
   text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
   text, text, text, text, text, jsonb, jsonb, jsonb
-) from public, anon, service_role;
+) from public, anon;
 grant execute on function public.create_music_video(
   text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text,
   text, text, text, text, text, jsonb, jsonb, jsonb
-) to authenticated;
-revoke all on function public.update_music_video(text, jsonb) from public, anon, service_role;
-grant execute on function public.update_music_video(text, jsonb) to authenticated;
-revoke all on function public.save_music_video_draft(text, text, text, jsonb, jsonb) from public, anon, service_role;
-grant execute on function public.save_music_video_draft(text, text, text, jsonb, jsonb) to authenticated;
-revoke all on function public.submit_music_video(text) from public, anon, service_role;
-grant execute on function public.submit_music_video(text) to authenticated;
+) to authenticated, service_role;
+revoke all on function public.update_music_video(text, jsonb) from public, anon;
+grant execute on function public.update_music_video(text, jsonb) to authenticated, service_role;
+revoke all on function public.save_music_video_draft(text, text, text, jsonb, jsonb) from public, anon;
+grant execute on function public.save_music_video_draft(text, text, text, jsonb, jsonb) to authenticated, service_role;
+revoke all on function public.submit_music_video(text) from public, anon;
+grant execute on function public.submit_music_video(text) to authenticated, service_role;

@@ -217,10 +217,10 @@ $$;
 revoke all on function private.music_video_enforce_rules(uuid) from public;
 grant execute on function private.music_video_enforce_rules(uuid) to authenticated, service_role;
 revoke all on function public.assign_music_video_cast(text, text, text, text, text, text)
-from public, anon, service_role;
-grant execute on function public.assign_music_video_cast(text, text, text, text, text, text) to authenticated;
+from public, anon;
+grant execute on function public.assign_music_video_cast(text, text, text, text, text, text) to authenticated, service_role;
 revoke all on function public.update_music_video_cast_assignment(text, text, jsonb, text)
-from public, anon, service_role;
-grant execute on function public.update_music_video_cast_assignment(text, text, jsonb, text) to authenticated;
-revoke all on function public.set_music_video_platform_targets(text, jsonb, text) from public, anon, service_role;
-grant execute on function public.set_music_video_platform_targets(text, jsonb, text) to authenticated;
+from public, anon;
+grant execute on function public.update_music_video_cast_assignment(text, text, jsonb, text) to authenticated, service_role;
+revoke all on function public.set_music_video_platform_targets(text, jsonb, text) from public, anon;
+grant execute on function public.set_music_video_platform_targets(text, jsonb, text) to authenticated, service_role;

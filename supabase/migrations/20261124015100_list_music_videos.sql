@@ -73,6 +73,21 @@ grant execute on function private.decode_cursor(text, text) to authenticated, se
 -- (workers, exports) may list any release.
 -- Parameters are named as the other RPCs name theirs (get_music_video(id), create_music_video(
 -- release_id, ...)); release_id is text so a malformed id is the same PT404 as a missing one.
+-- Returns json (text), built as json: PostgREST sends text anyway, and 200 cards built as jsonb
+-- (sorted binary objects) cost more for nothing.
+-- Body: {release_id, items: [card], next_cursor, counts: {<status>: n, ..., total}, resume_draft}.
+-- A card holds what a board card shows, nothing more (the plan itself is get_music_video):
+--   {id, title, slug, status,
+--    theme {name}, art_style {name},
+--    budget_estimate, budget_band {name, min_cost, max_cost, currency_code},
+--    kpi_view_target, kpi_chart_target, kpi_chart_target_label,
+--    metrics {views_total, views_by_platform {<platform>: views}, chart_position, chart_source},
+--    last_sync {status, source, created_at, completed_at} or null,
+--    updated_at}
+-- metrics and last_sync come from private.music_video_metric_summaries (20261124015500..015700:
+-- the latest live metric row per platform and the latest import, kept per video at commit), one
+-- primary-key probe per card. That table is created by a later migration; a plpgsql body is
+-- resolved when it runs, so it is read by name here.
 create or replace function public.list_music_videos(
   release_id text default null,
   status text[] default null,
@@ -80,7 +95,7 @@ create or replace function public.list_music_videos(
   cursor text default null,
   page_size integer default 50
 )
-returns jsonb
+returns json
 language plpgsql
 stable
 security invoker
@@ -166,83 +181,42 @@ begin
         nb.n,
         nb.created_at,
         nb.id,
-        jsonb_build_object(
+        json_build_object(
           'id', nb.id,
-          'release_id', nb.release_id,
           'title', nb.title,
           'slug', nb.slug,
           'status', nb.status,
-          'quality_tier', nb.quality_tier,
+          'theme', case when t.id is not null then json_build_object('name', t.name) end,
+          'art_style', case when s.id is not null then json_build_object('name', s.name) end,
           'budget_estimate', nb.budget_estimate,
-          'budget_band', case when b.id is not null then jsonb_build_object(
-            'id', b.id, 'name', b.name, 'min_cost', b.min_cost, 'max_cost', b.max_cost,
-            'currency_code', b.currency_code) end,
-          'theme', case when t.id is not null then jsonb_build_object('id', t.id, 'name', t.name) end,
-          'art_style', case when s.id is not null then jsonb_build_object('id', s.id, 'name', s.name) end,
-          'target_release_date', nb.target_release_date,
-          'shoot_start_date', nb.shoot_start_date,
-          'shoot_end_date', nb.shoot_end_date,
+          'budget_band', case when b.id is not null then json_build_object(
+            'name', b.name, 'min_cost', b.min_cost, 'max_cost', b.max_cost, 'currency_code', b.currency_code) end,
           'kpi_view_target', nb.kpi_view_target,
           'kpi_chart_target', nb.kpi_chart_target,
           'kpi_chart_target_label', cs.label,
-          'primary_platform', nb.primary_platform,
-          'sync_strategy', nb.sync_strategy,
-          'promo_only', nb.promo_only,
-          'submitted_at', nb.submitted_at,
-          'created_at', nb.created_at,
-          'updated_at', nb.updated_at,
-          'metrics', jsonb_build_object(
+          'metrics', json_build_object(
             'views_total', lm.views_total,
             'views_by_platform', coalesce(lm.views_by_platform, '{}'::jsonb),
             'chart_position', lm.chart_position,
-            'chart_source', lm.chart_source,
-            'chart_collected_at', lm.chart_collected_at,
-            'last_collected_at', lm.last_collected_at
+            'chart_source', lm.chart_source
           ),
-          'last_sync', case when ls.id is not null then jsonb_build_object(
-            'id', ls.id, 'source', ls.source, 'status', ls.status, 'created_at', ls.created_at,
-            'completed_at', ls.completed_at, 'error_message', ls.error_message) end
+          'last_sync', case when lm.last_sync_id is not null then json_build_object(
+            'status', lm.last_sync_status, 'source', lm.last_sync_source,
+            'created_at', lm.last_sync_created_at, 'completed_at', lm.last_sync_completed_at) end,
+          'updated_at', nb.updated_at
         ) as card
       from numbered as nb
       left join public.music_video_themes as t on nb.video_theme_id = t.id
       left join public.music_video_art_styles as s on nb.art_style_id = s.id
       left join public.music_video_budgets as b on nb.budget_band_id = b.id
       left join public.music_video_chart_sources as cs on nb.kpi_chart_target = cs.id
-      -- Latest live row per platform: one index probe per platform label.
-      left join lateral (
-        select
-          sum(m.views_total) as views_total,
-          jsonb_object_agg(m.platform, m.views_total) filter (where m.views_total is not null)
-            as views_by_platform,
-          (array_agg(m.chart_position order by m.collected_at desc)
-            filter (where m.chart_position is not null))[1] as chart_position,
-          (array_agg(m.source order by m.collected_at desc)
-            filter (where m.chart_position is not null))[1] as chart_source,
-          max(m.collected_at) filter (where m.chart_position is not null) as chart_collected_at,
-          max(m.collected_at) as last_collected_at
-        from unnest(enum_range(null::public.platform_enum)) as p (platform)
-        cross join lateral (
-          select mm.platform, mm.views_total, mm.chart_position, mm.source, mm.collected_at
-          from public.music_video_metrics as mm
-          where mm.music_video_id = nb.id
-            and mm.platform = p.platform
-            and mm.deleted_at is null
-          order by mm.collected_at desc
-          limit 1
-        ) as m
-      ) as lm on true
-      left join lateral (
-        select i.id, i.source, i.status, i.created_at, i.completed_at, i.error_message
-        from public.music_video_metric_imports as i
-        where i.music_video_id = nb.id
-        order by i.created_at desc
-        limit 1
-      ) as ls on true
+      -- The card's metrics and last sync, precomputed per video (one primary-key probe).
+      left join private.music_video_metric_summaries as lm on nb.id = lm.music_video_id
       where nb.n <= v_limit
     )
-    select jsonb_build_object(
+    select json_build_object(
       'release_id', v_release,
-      'items', coalesce((select jsonb_agg(c.card order by c.n) from cards as c), '[]'::jsonb),
+      'items', coalesce((select json_agg(c.card order by c.n) from cards as c), '[]'::json),
       'next_cursor', (
         select private.encode_cursor(jsonb_build_object('c', c.created_at, 'i', c.id))
         from cards as c
@@ -250,17 +224,24 @@ begin
           and exists (select 1 from numbered as nb2 where nb2.n = v_limit + 1)
       ),
       'counts', (
-        select jsonb_object_agg(st.status, coalesce(cnt.n, 0)) || jsonb_build_object('total', coalesce(sum(cnt.n), 0))
-        from unnest(enum_range(null::public.video_status_enum)) as st (status)
-        left join (
-          select v.status, count(*) as n
+        select json_object_agg(k.key, k.n order by k.ord)
+        from (
+          select st.status::text as key, coalesce(cnt.n, 0) as n, st.ord
+          from unnest(enum_range(null::public.video_status_enum)) with ordinality as st (status, ord)
+          left join (
+            select v.status, count(*) as n
+            from public.music_videos as v
+            where v.release_id = v_release
+            group by v.status
+          ) as cnt on st.status = cnt.status
+          union all
+          select 'total', count(*), 100
           from public.music_videos as v
           where v.release_id = v_release
-          group by v.status
-        ) as cnt on st.status = cnt.status
+        ) as k
       ),
       'resume_draft', (
-        select jsonb_build_object(
+        select json_build_object(
           'id', d.id, 'title', d.title, 'slug', d.slug, 'wizard_step', d.wizard_step,
           'wizard_state', d.wizard_state, 'updated_at', d.updated_at)
         from public.music_videos as d
@@ -274,7 +255,6 @@ begin
   );
 end
 $$;
-
 revoke all on function public.list_music_videos(text, text[], text, text, integer) from public, anon;
 grant execute on function public.list_music_videos(text, text[], text, text, integer)
 to authenticated, service_role;

@@ -1,23 +1,16 @@
--- Refresh the card-metric summaries once per transaction, at commit, instead of after each
--- statement (20261124015500). The per-statement refresh took its per-video advisory locks in one
--- ordered batch per statement, and an upsert fires two statement triggers (insert, update): two
--- workers upserting overlapping videos could take their batches in crossing orders and deadlock.
--- Now the statement triggers only note the touched videos (a transaction-local setting) and
--- schedule one deferred flush; at commit the flush takes every lock the transaction needs in a
--- single id-ordered batch (holding no other advisory lock meanwhile), so flushes cannot wait on
--- each other in a cycle, and it recomputes on a fresh snapshot that includes whatever a
--- concurrent writer of the same video committed first.
+-- Keeps the card-metric summaries (20261124015500) current: refreshed once per transaction, at
+-- commit, not after each statement. A per-statement refresh would take its per-video advisory
+-- locks in one ordered batch per statement, and an upsert fires two statement triggers (insert,
+-- update): two workers upserting overlapping videos could take their batches in crossing orders
+-- and deadlock. So the statement triggers only note the touched videos (a transaction-local
+-- setting) and schedule one deferred flush; at commit the flush takes every lock the transaction
+-- needs in a single id-ordered batch (holding no other advisory lock meanwhile), so flushes
+-- cannot wait on each other in a cycle, and it recomputes on a fresh snapshot that includes
+-- whatever a concurrent writer of the same video committed first.
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
-
-drop trigger refresh_metric_summaries_on_insert on public.music_video_metrics;
-drop trigger refresh_metric_summaries_on_update on public.music_video_metrics;
-drop trigger refresh_metric_summaries_on_delete on public.music_video_metrics;
--- A trigger function in a schema the API does not expose: no client calls it.
--- squawk-ignore ban-drop-function
-drop function private.refresh_music_video_metric_summaries_trigger();
 
 -- One row per transaction that has a flush pending; the deferred trigger on it runs the flush at
 -- commit and removes the row, so the table stays empty.

@@ -136,12 +136,19 @@ def test_assignments_of_other_videos_are_404(conn, factory, owner, release, vide
     err = rpc_error(conn, stranger.claims(), "assign_music_video_cast", music_video_id=other["id"],
                     cast_option_id=cast_id(conn, "Maya Chen"))
     assert err.sqlstate == "PT404"
-    for claims in (ANON, SERVICE):
-        assert rpc_error(conn, claims, "assign_music_video_cast", music_video_id=other["id"],
-                         cast_option_id=cast_id(conn, "Maya Chen")).sqlstate == "42501"
-        assert rpc_error(conn, claims, "update_music_video_cast_assignment", music_video_id=other["id"],
-                         assignment_id=a["id"], remove=True).sqlstate == "42501"
+    assert rpc_error(conn, ANON, "assign_music_video_cast", music_video_id=other["id"],
+                     cast_option_id=cast_id(conn, "Maya Chen")).sqlstate == "42501"
+    assert rpc_error(conn, ANON, "update_music_video_cast_assignment", music_video_id=other["id"],
+                     assignment_id=a["id"], remove=True).sqlstate == "42501"
     assert count(conn, "select count(*) as n from public.music_video_cast_assignments") == 1
+    # the service role may change any video's cast; another video's assignment is still a 404
+    err = rpc_error(conn, SERVICE, "update_music_video_cast_assignment", music_video_id=video["id"],
+                    assignment_id=a["id"], remove=True)
+    assert (err.sqlstate, err.message) == ("PT404", "Cast assignment not found")
+    body = rpc(conn, SERVICE, "update_music_video_cast_assignment", music_video_id=other["id"],
+               assignment_id=a["id"], remove=True)
+    assert body["assignment"] is None and body["cast_assignments"] == []
+    assert count(conn, "select count(*) as n from public.music_video_cast_assignments") == 0
 
 
 # --- platform targets ---------------------------------------------------------------------------------
@@ -230,6 +237,8 @@ def test_platform_targets_access(conn, factory, video):
     err = rpc_error(conn, stranger.claims(), "set_music_video_platform_targets", music_video_id=video["id"],
                     targets=targets)
     assert (err.sqlstate, err.message) == ("PT404", "Music video not found")
-    for claims in (ANON, SERVICE):
-        assert rpc_error(conn, claims, "set_music_video_platform_targets", music_video_id=video["id"],
-                         targets=targets).sqlstate == "42501"
+    assert rpc_error(conn, ANON, "set_music_video_platform_targets", music_video_id=video["id"],
+                     targets=targets).sqlstate == "42501"
+    # the service role may set any video's targets
+    body = rpc(conn, SERVICE, "set_music_video_platform_targets", music_video_id=video["id"], targets=targets)
+    assert [(t["platform"], t["external_id"]) for t in body["platform_targets"]] == [("youtube", "dQw4w9WgXcQ")]

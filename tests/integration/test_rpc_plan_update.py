@@ -264,7 +264,12 @@ def test_drafts_of_other_users_are_404(conn, factory, owner, release):
                        ("save_music_video_draft", {"release_id": release}),
                        ("submit_music_video", {"id": draft["id"]})]:
         assert rpc_error(conn, stranger.claims(), name, **args).sqlstate == "PT404"
-    for claims in (ANON, SERVICE):
-        assert rpc_error(conn, claims, "save_music_video_draft", release_id=release).sqlstate == "42501"
-        assert rpc_error(conn, claims, "submit_music_video", id=draft["id"]).sqlstate == "42501"
+    assert rpc_error(conn, ANON, "save_music_video_draft", release_id=release).sqlstate == "42501"
+    assert rpc_error(conn, ANON, "submit_music_video", id=draft["id"]).sqlstate == "42501"
     assert count(conn, "select count(*) as n from public.music_videos") == 1
+    # the service role (operators, services) may work on any user's drafts
+    saved = rpc(conn, SERVICE, "save_music_video_draft", id=draft["id"], patch={"title": "Named by the service"})
+    assert (saved["id"], saved["title"], saved["status"]) == (draft["id"], "Named by the service", "draft")
+    assert rpc_error(conn, SERVICE, "submit_music_video", id=draft["id"]).sqlstate == "PT422"
+    err = rpc_error(conn, SERVICE, "submit_music_video", id="00000000-0000-0000-0000-000000000000")
+    assert (err.sqlstate, err.message) == ("PT404", "Music video not found")

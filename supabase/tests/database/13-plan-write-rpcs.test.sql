@@ -1,9 +1,10 @@
 -- create_music_video, update_music_video, save_music_video_draft, submit_music_video and
 -- get_music_video: who may call them, how they are defined, and their answers.
 begin;
-select plan(27);
+select plan(28);
 
--- Definitions: security invoker, pinned search_path, callable by authenticated only.
+-- Definitions: security invoker, pinned search_path, callable by authenticated and the service
+-- role (operators and services act as it; it bypasses RLS), never by anon.
 select is(
   (select count(*)::int from pg_proc as p
    where p.pronamespace = 'public'::regnamespace
@@ -21,7 +22,7 @@ select is(
                        'get_music_video', 'assign_music_video_cast', 'update_music_video_cast_assignment',
                        'set_music_video_platform_targets')
      and has_function_privilege(r.rolname, p.oid, 'execute')),
-  array['authenticated'], 'only authenticated may execute them');
+  array['authenticated', 'service_role'], 'only authenticated and the service role may execute them');
 select is(
   (select count(*)::int from pg_proc as p
    where p.pronamespace = 'private'::regnamespace and p.proname like 'music_video%'
@@ -43,7 +44,7 @@ select
   (current_date + 120)::text as release_date;
 grant select on plan13 to authenticated;
 create temp table out13 (k text primary key, v jsonb) on commit drop;
-grant all on out13 to authenticated;
+grant all on out13 to authenticated, service_role;
 
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
@@ -136,9 +137,13 @@ select throws_ok(
   'PT404', 'Music video not found', 'nor change it');
 
 set local role service_role;
+select set_config('request.jwt.claims', '{"role": "service_role"}', true);
+select is(
+  public.get_music_video((select v ->> 'id' from out13 where k = 'created')) ->> 'id',
+  (select v ->> 'id' from out13 where k = 'created'), 'the service role reads any user''s plan');
 select throws_ok(
   $$select public.get_music_video('13000000-0000-0000-0000-100000000001')$$,
-  '42501', 'permission denied for function get_music_video', 'the service role does not use the plan RPCs');
+  'PT404', 'Music video not found', 'a missing video is still a PT404 for the service role');
 
 select * from finish();
 rollback;
