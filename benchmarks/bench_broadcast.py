@@ -8,8 +8,13 @@ freshly migrated one:
 
 * ``import``: a real worker (``workers.queue.Worker`` with the broadcast handler) runs the job
   in a *subprocess*, reading the file from a LocalStorage folder; the rate is rows / the job's
-  processing time (``completed_at - started_at``); peak memory is the subprocess's own
-  ``ru_maxrss`` (``resource.getrusage(RUSAGE_SELF)``, printed by the child as it exits).
+  processing time (``completed_at - started_at``, which includes starting the helper
+  processes of a big upload). Peak memory of the import's process tree: the worker's own
+  ``ru_maxrss`` (``RUSAGE_SELF``) plus ``RUSAGE_CHILDREN``'s ``ru_maxrss``, the peak of its
+  largest helper process (the only children it has), times the number of helpers
+  (``cpu_count - 1``, helpers only for uploads over 8 MiB). The helpers run at the same time as
+  the worker, so that sum is an upper bound of the tree's simultaneous peak; both parts are
+  printed.
   ``--rows 30000000`` makes a ~1 GB file (flat memory check).
 * ``\\copy``: ``psql -c "\\copy t from file csv header"`` into a plain 3-column text table, the
   physical ceiling of getting those bytes into PostgreSQL on this machine.
@@ -50,13 +55,18 @@ from workers.queue import Worker
 from workers.storage import LocalStorage
 from workers.sync import build_handlers
 logging.disable(logging.WARNING)
-url, storage_dir = sys.argv[1], sys.argv[2]
+url, storage_dir, cold = sys.argv[1], sys.argv[2], sys.argv[3] == "cold"
+if cold:
+    from workers.broadcast_jobs import BroadcastHandler
+    BroadcastHandler.prestart_helpers = False
 s = load_settings(poll_interval=0.05, storage_local_dir=storage_dir, log_json=False)
 w = Worker(s, url, handlers=build_handlers(s, ["broadcast"]), storage=LocalStorage(storage_dir),
            worker_id="bench", concurrency=1)
 w.run(install_signals=False, exit_when_idle=True)
 import resource
-print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "helpers_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "cpu_count": __import__("os").cpu_count()}))
 """
 
 
@@ -88,6 +98,9 @@ def main() -> int:
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--admin-url", default=os.environ.get("MV_TEST_ADMIN_URL"))
+    ap.add_argument("--cold-helpers", action="store_true",
+                    help="no helper processes started ahead with the handler: a big upload's job also"
+                         " waits for them to boot (the first big upload of a fresh worker)")
     args = ap.parse_args()
 
     admin = args.admin_url
@@ -128,9 +141,12 @@ def main() -> int:
                                 "air_date": "air_date", "program": "program", "viewers": "viewers"}}))).fetchone()[0]
                     # the child reports its own ru_maxrss (RUSAGE_CHILDREN would be the max over all
                     # children so far, hiding a smaller peak of a later, bigger file)
-                    out = subprocess.run([sys.executable, "-c", CHILD, url, str(storage_dir)], cwd=ROOT,
+                    out = subprocess.run([sys.executable, "-c", CHILD, url, str(storage_dir),
+                                          "cold" if args.cold_helpers else "warm"], cwd=ROOT,
                                          check=True, capture_output=True, text=True).stdout
-                    rss.append(json.loads(out.strip().splitlines()[-1])["maxrss_kb"] / 1024)
+                    mem = json.loads(out.strip().splitlines()[-1])
+                    n_helpers = (mem["cpu_count"] - 1) if mem["helpers_maxrss_kb"] else 0
+                    rss.append((mem["maxrss_kb"] / 1024, mem["helpers_maxrss_kb"] / 1024, n_helpers))
                     with psycopg.connect(url, autocommit=True) as conn:
                         row = conn.execute(
                             "select status::text, extract(epoch from completed_at - started_at) as s, metadata"
@@ -153,13 +169,20 @@ def main() -> int:
 
     copy_head = "\\copy rows/s (median)"
     print(f"{'rows':>9} {'MB':>6} {'import rows/s (median, p95-low)':>32} {copy_head:>22}"
-          f" {'ratio':>6} {'peak RSS MB':>11}")
+          f" {'ratio':>6} {'peak RSS MB (worker + helpers = tree)':>38}")
     for n, mb, imp, cp, rss, meta in results:
         med_i, med_c = statistics.median(imp), statistics.median(cp)
+        worker = max(r[0] for r in rss)
+        helper = max(r[1] for r in rss)
+        n_helpers = max(r[2] for r in rss)
+        tree = max(r[0] + r[1] * r[2] for r in rss)
         print(f"{n:>9} {mb:>6.1f} {med_i:>20,.0f} {pct(imp, 0.05):>11,.0f} {med_c:>22,.0f}"
-              f" {med_i / med_c:>6.2f} {max(rss):>11.1f}")
-        print(f"{'':>9} metric rows: {meta.get('samples', {}).get('count')}, row errors: {meta.get('row_errors')},"
-              f" stats: {meta.get('stats', {}).get('rows_seen')} seen")
+              f" {med_i / med_c:>6.2f} {worker:>12.1f} + {n_helpers} x {helper:.1f} = {tree:.1f}")
+        ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(imp, cp, strict=True))
+        print(f"{'':>9} runs rows/s: {', '.join(f'{r:,.0f}' for r in imp)}; \\copy: "
+              f"{', '.join(f'{r:,.0f}' for r in cp)}; ratios: {ratios}")
+        print(f"{'':>9} parse path: {meta.get('parse_path')}, metric rows: {meta.get('samples_built')},"
+              f" row errors: {meta.get('row_errors')}, stats: {meta.get('stats', {}).get('rows_seen')} seen")
     return 0
 
 

@@ -27,28 +27,49 @@ breakdown, airings count and file.
 
 Speed: the parser (:func:`workers.sources.broadcast.iter_broadcast_rows`) builds a
 ``BroadcastRow`` per row and runs the general number/date rules on every cell (~100k rows/s).
-For the ``long`` layout with ``viewers_scale`` 1 this module first tries :func:`fast_long_import`:
-the *same* line splitting, sniffing and ``csv.reader`` tokenizer, but each distinct air-date and
-programme text is judged once (by the parser's own ``parse_air_date`` / ``is_missing``) and
-plain or thousands-grouped integer viewer counts are converted directly; every other row goes
-through the parser's per-cell functions exactly as ``iter_broadcast_rows`` would. Anything
-unusual (invalid UTF-8, an over-long line, a header problem, a CSV error) abandons the fast path
-before it returns, and the job restarts with the parser itself. Tests check both paths agree on
-every fixture and on generated files.
+For the ``long`` layout with ``viewers_scale`` 1 this module first tries the fast path of
+:mod:`workers.broadcast_parallel` (:func:`fast_long_import`): the *same* line splitting, sniffing
+and ``csv.reader`` tokenizer, but each distinct air-date and programme text is judged once (by the
+parser's own ``parse_air_date`` / ``is_missing``) and plain or thousands-grouped integer viewer
+counts are converted directly; every other row goes through the parser's per-cell functions
+exactly as ``iter_broadcast_rows`` would. An upload over ``parallel_min_bytes`` (2 MiB) is
+spooled to a temp file (never held in memory) and split into ~1 MiB segments at newlines outside
+quoted fields, parsed by this process and ``cpu_count - 1`` helper processes (fresh
+interpreters, never a fork of this multi-threaded worker; a set is kept started and reused), and
+merged (see :func:`workers.broadcast_parallel.parallel_long_import`). Anything unusual (invalid
+UTF-8, an over-long line, a header problem, a CSV error, a cut that is not between records, a
+failed helper) abandons the parallel parse for the whole-file fast path, and that one for the
+parser itself. Tests check every path agrees on every fixture and on generated files.
 """
 
 from __future__ import annotations
 
-import csv
-import itertools
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import os
+import subprocess
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
+from workers.broadcast_parallel import (
+    _FAST_OK,
+    SEGMENT_BYTES,
+    FastPathAbandoned,
+    ParallelResult,
+    Spool,
+    fast_long_import,
+    helpers_idle,
+    open_spool_dir,
+    parallel_long_import,
+    read_range,
+    start_helpers,
+    stop_helpers,
+)
 from workers.config import Settings
 from workers.errors import RowError
 from workers.metrics import MetricSample
@@ -56,25 +77,7 @@ from workers.sources.broadcast import BroadcastRow, ColumnMapping, ParseStats, i
 from workers.storage import StorageError, StorageNotFound
 from workers.sync import Job, JobContext, JobOutcome, register_handler
 
-try:  # the parser's own helpers, so the fast path judges every cell exactly as the parser does
-    from workers.sources.broadcast import (
-        MISSING_VALUE,
-        SNIFF_BYTES,
-        SNIFF_LINES,
-        _clip,
-        _norm_header,
-        _preview,
-        _sniff,
-        is_missing,
-        parse_air_date,
-        parse_viewers,
-    )
-except ImportError:  # the parser changed shape: use it whole (slower, always right)
-    _FAST_OK = False
-else:
-    _FAST_OK = True
-
-__all__ = ["BROADCAST_BUCKET", "BroadcastHandler", "fast_long_import", "write_row_errors"]
+__all__ = ["BROADCAST_BUCKET", "BroadcastHandler", "FastPathAbandoned", "fast_long_import", "write_row_errors"]
 
 BROADCAST_BUCKET = "music-video-broadcast-imports"
 PLATFORMS = ("mtv", "regional_tv")
@@ -131,6 +134,11 @@ class _ErrorSink:
         self.buffer.clear()
 
 
+def _stop_spares(spares: list[list[subprocess.Popen[bytes]]]) -> None:
+    while spares:
+        stop_helpers(spares.pop())
+
+
 def _close(chunks: Any) -> None:
     close = getattr(chunks, "close", None)
     if close is not None:
@@ -142,9 +150,57 @@ class BroadcastHandler:
     """One uploaded CSV per job: stream, parse, aggregate per air date, report bad rows."""
 
     batch_size = 1
+    # Uploads bigger than this are spooled to a temp file and parsed by this process plus
+    # ``helpers`` helper processes (default: one per extra core), segment by segment.
+    parallel_min_bytes = 2 << 20
+    segment_bytes = SEGMENT_BYTES
+    helpers: int | None = None
+    # Keep a set of helpers started ahead (idle, waiting on their stdin) so a big upload does not
+    # wait for interpreters to boot; a used set is replaced after the parse.
+    prestart_helpers = True
+    parent_share = True  # tests: False leaves every segment but the first to the helpers
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._spare_lock = threading.Lock()
+        self._spare: list[list[subprocess.Popen[bytes]]] = []  # at most one idle set
+        # a handler dropped without close() still stops its idle helpers (they also exit when
+        # this process does: their stdin closes)
+        weakref.finalize(self, _stop_spares, self._spare)
+        self._restock()
+
+    def _helper_count(self) -> int:
+        return (os.cpu_count() or 1) - 1 if self.helpers is None else self.helpers
+
+    def _restock(self) -> None:
+        n = self._helper_count()
+        if self.prestart_helpers and n > 0:
+            with self._spare_lock:
+                if not self._spare:
+                    self._spare.append(start_helpers(n))
+
+    def _take_helpers(self, n: int) -> list[subprocess.Popen[bytes]]:
+        with self._spare_lock:
+            spare = self._spare.pop() if self._spare else None
+        if spare is not None and (len(spare) != n or any(p.poll() is not None for p in spare)):
+            stop_helpers(spare)
+            spare = None
+        return spare if spare is not None else start_helpers(n)
+
+    def _give_back(self, helpers: list[subprocess.Popen[bytes]] | None) -> None:
+        """Keep a healthy used set as the spare (else stop it and start a fresh spare)."""
+        if helpers is not None and helpers_idle(helpers):
+            with self._spare_lock:
+                if not self._spare:
+                    self._spare.append(helpers)
+                    return
+        if helpers is not None:
+            stop_helpers(helpers)
+        self._restock()
+
+    def close(self) -> None:
+        with self._spare_lock:
+            _stop_spares(self._spare)
 
     def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
         return [self.process_one(ctx, job) for job in jobs]
@@ -188,8 +244,7 @@ class BroadcastHandler:
         path_used = "parser"
         if _FAST_OK and mapping.layout == "long" and mapping.viewers_scale == 1:
             try:
-                totals = fast_long_import(chunks, mapping, today=today, stats=stats, on_error=sink.add)
-                path_used = "fast"
+                totals, path_used = self._fast(ctx, job, chunks, mapping, today, stats, sink)
             except FastPathAbandoned as why:
                 ctx.log.info("broadcast fast path abandoned; using the parser",
                              extra={"job_id": str(job.id), "reason": str(why)})
@@ -266,238 +321,49 @@ class BroadcastHandler:
                 metadata)
         return JobOutcome.succeeded(job, samples, metadata)
 
+    def _fast(self, ctx: JobContext, job: Job, chunks: Iterable[bytes], mapping: ColumnMapping, today: date,
+              stats: ParseStats, sink: _ErrorSink) -> tuple[dict[date, list[Any]], str]:
+        """The fast path: whole-file for small uploads, split over the cores for big ones.
 
-# --------------------------------------------------------------------------- the fast path
-
-
-class FastPathAbandoned(Exception):
-    """The file needs the general parser (the caller restarts the import with it)."""
-
-
-_MISS = object()
-_CACHE_MAX = 200_000
-# Lines longer than this leave the fast path: the parser's own over-long-line rule depends on
-# how the stream is chunked, so only the parser itself can apply it.
-_FAST_MAX_LINE = 64 * 1024
-_GROUPED = {".": re.compile(r"[0-9]{1,3}(?:,[0-9]{3}){1,5}"), ",": re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){1,5}")}
-_GROUP_SEP = {".": ",", ",": "."}
-
-
-_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def _fast_line_batches(chunks: Iterable[bytes]) -> Iterator[list[str]]:
-    """Physical lines split on b"\n" exactly as the parser's reader splits them, one list per chunk."""
-    buf = b""
-    first = True
-    for chunk in chunks:
-        data = buf + bytes(chunk) if buf else bytes(chunk)
-        if first and data:
-            first = False
-            data = data.removeprefix(b"\xef\xbb\xbf")
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            buf = data
-            if len(buf) > _FAST_MAX_LINE:
-                raise FastPathAbandoned("long line")
-            continue
-        buf = data[cut + 1:]
-        if len(buf) > _FAST_MAX_LINE:
-            raise FastPathAbandoned("long line")
-        try:
-            text = data[:cut + 1].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FastPathAbandoned("invalid UTF-8") from exc
-        if _ODD_BREAKS.search(text) is None:
-            lines = text.splitlines(True)  # only "\n" breaks in this text: same split, in C
-        else:
-            parts = text.split("\n")
-            parts.pop()  # after the last "\n"
-            lines = [part + "\n" for part in parts]
-        if lines and max(map(len, lines)) > _FAST_MAX_LINE // 4 and \
-                max(len(x.encode()) for x in lines) > _FAST_MAX_LINE:
-            raise FastPathAbandoned("long line")
-        yield lines
-    if buf:
-        if first:
-            buf = buf.removeprefix(b"\xef\xbb\xbf")
-        try:
-            yield [buf.decode("utf-8")]
-        except UnicodeDecodeError as exc:
-            raise FastPathAbandoned("invalid UTF-8") from exc
-
-
-def fast_long_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date | None,
-                     stats: ParseStats, on_error: Callable[[RowError], None]) -> dict[date, list[Any]]:
-    """Parse + aggregate a ``long``-layout CSV as ``iter_broadcast_rows`` + aggregation would.
-
-    Returns ``{air date: [viewers, airings, {programme: viewers}]}``; row errors go to
-    ``on_error`` in line order and ``stats`` is updated like the parser's. Raises
-    :class:`FastPathAbandoned` (possibly after some ``on_error`` calls) when the file needs the
-    general parser.
-    """
-    if not _FAST_OK or mapping.layout != "long" or mapping.viewers_scale != 1:
-        raise FastPathAbandoned("layout or scale")
-    lines = itertools.chain.from_iterable(_fast_line_batches(chunks))
-    head: list[str] = []
-    size = 0
-    for text in lines:
-        head.append(text)
-        size += len(text)
-        if size >= SNIFF_BYTES or len(head) >= SNIFF_LINES:
-            break
-    delim = mapping.delimiter or _sniff(head)
-    stats.delimiter = delim
-    dec = mapping.decimal_separator or ("," if delim == ";" else ".")
-
-    reader = csv.reader(itertools.chain(head, lines), delimiter=delim, strict=False)
-    prev_end = 0
-    header: list[str] | None = None
-    try:
-        for row in reader:
-            prev_end = reader.line_num
-            if row and any(c.strip() for c in row):
-                header = row
-                break
-            stats.blank_lines += 1
-    except csv.Error as exc:
-        raise FastPathAbandoned("CSV error in the header") from exc
-    if header is None:
-        raise FastPathAbandoned("no header")
-    names = [_norm_header(h) for h in header]
-    wanted = [mapping.air_date] + ([mapping.program] if mapping.program else []) + [mapping.viewers]
-    idx = {}
-    for col in wanted:
-        hits = [i for i, n in enumerate(names) if n == _norm_header(col)]
-        if len(hits) != 1:
-            raise FastPathAbandoned("header problem")
-        idx[col] = hits[0]
-    di, vi = idx[mapping.air_date], idx[mapping.viewers]
-    pi = idx[mapping.program] if mapping.program else None
-    width = len(header)
-    day_first = mapping.day_first
-    grouped = _GROUPED.get(dec)
-    group_sep = _GROUP_SEP.get(dec, "")
-
-    totals: dict[date, list[Any]] = {}
-    # raw date text -> its day's totals slot [viewers, airings, {programme: viewers}], or (reason,)
-    dcache: dict[str, Any] = {}
-    pcache: dict[str, Any] = {}  # raw programme -> normalised name | _MISS
-    if pi is None:
-        pcache = None  # type: ignore[assignment]
-
-    def slot(day: date) -> list[Any]:
-        t = totals.get(day)
-        if t is None:
-            t = totals[day] = [0, 0, {}]
-        return t
-
-    def judge_date(raw: str) -> Any:
-        """The parser's date rules (missing, format, after today) for one distinct raw value."""
-        if is_missing(raw):
-            out: Any = (MISSING_VALUE,)
-        else:
+        Raises :class:`FastPathAbandoned` when the file needs the general parser.
+        """
+        n_helpers = self._helper_count()
+        it = iter(chunks)
+        head: list[bytes] = []
+        size = 0
+        if n_helpers > 0:
+            for chunk in it:
+                head.append(chunk)
+                size += len(chunk)
+                if size > self.parallel_min_bytes:
+                    break
+        if n_helpers <= 0 or size <= self.parallel_min_bytes:
+            return fast_long_import(head or it, mapping, today=today, stats=stats, on_error=sink.add), "fast"
+        with open_spool_dir() as tmp:
+            helpers = self._take_helpers(n_helpers)  # a cold set boots while the upload is spooled
+            result: ParallelResult | None = None
             try:
-                day = parse_air_date(raw, day_first=day_first)
-                out = (f"air date is after today ({today.isoformat()})",) if today is not None and day > today \
-                    else slot(day)
-            except ValueError as exc:
-                out = (str(exc),)
-        if len(dcache) < _CACHE_MAX:
-            dcache[raw] = out
-        return out
-
-    def judge_program(raw: str) -> Any:
-        out = _MISS if is_missing(raw) else " ".join(raw.split())
-        if len(pcache) < _CACHE_MAX:
-            pcache[raw] = out
-        return out
-
-    def slow_row(start: int, row: list[str]) -> None:
-        """A row the quick checks did not settle: the parser's long-layout rules, verbatim."""
-        if not any(c.strip() for c in row):
-            stats.blank_lines += 1
-            return
-        stats.rows_seen += 1
-        if len(row) < width or (len(row) > width and any(c.strip() for c in row[width:])):
-            stats.rows_failed += 1
-            stats.errors += 1
-            on_error(RowError(line=start, column=None, value=_preview(row),
-                              reason=f"row has {len(row)} fields, header has {width}"))
-            return
-        errs: list[RowError] = []
-        raw_date = row[di]
-        t = dcache.get(raw_date)
-        if t is None:
-            t = judge_date(raw_date)
-        if t.__class__ is tuple:
-            errs.append(RowError(line=start, column=mapping.air_date, value=_clip(raw_date), reason=t[0]))
-        program = None
-        if pi is not None:
-            raw_prog = row[pi]
-            if is_missing(raw_prog):
-                errs.append(RowError(line=start, column=mapping.program, value=_clip(raw_prog), reason=MISSING_VALUE))
-            else:
-                program = " ".join(raw_prog.split())
-        raw_v = row[vi]
-        viewers = 0
-        if is_missing(raw_v):
-            errs.append(RowError(line=start, column=mapping.viewers, value=_clip(raw_v), reason=MISSING_VALUE))
-        else:
-            try:
-                viewers = parse_viewers(raw_v, scale=mapping.viewers_scale, decimal_separator=dec)
-            except ValueError as exc:
-                errs.append(RowError(line=start, column=mapping.viewers, value=_clip(raw_v), reason=str(exc)))
-        if errs:
-            stats.rows_failed += 1
-            stats.errors += len(errs)
-            for e in errs:
-                on_error(e)
-            return
-        key = program or ""
-        t[0] += viewers
-        t[1] += 1
-        progs = t[2]
-        progs[key] = progs.get(key, 0) + viewers
-        stats.rows_ok += 1
-        stats.values_ok += 1
-
-    ok = 0
-    try:
-        for row in reader:
-            if len(row) == width:
-                t = dcache.get(row[di])
-                if t is None:
-                    t = judge_date(row[di])
-                if t.__class__ is list:
-                    if pi is None:
-                        program = ""
-                    else:
-                        program = pcache.get(row[pi])
-                        if program is None:
-                            program = judge_program(row[pi])
-                    if program is not _MISS:
-                        raw_v = row[vi]
-                        if raw_v.isdigit() and raw_v.isascii() and len(raw_v) < 19:
-                            viewers = int(raw_v)
-                        elif grouped is not None and grouped.fullmatch(raw_v):
-                            viewers = int(raw_v.replace(group_sep, ""))
-                        else:
-                            viewers = -1
-                        if viewers >= 0:
-                            t[0] += viewers
-                            t[1] += 1
-                            progs = t[2]
-                            progs[program] = progs.get(program, 0) + viewers
-                            ok += 1
-                            prev_end = reader.line_num
-                            continue
-            start, prev_end = prev_end + 1, reader.line_num
-            slow_row(start, row)
-    except csv.Error as exc:
-        raise FastPathAbandoned("CSV error") from exc
-    stats.rows_seen += ok
-    stats.rows_ok += ok
-    stats.values_ok += ok
-    # a day is only known once a row of it counted (a date seen only on failed rows has no total)
-    return {d: t for d, t in totals.items() if t[1]}
+                spool = Spool(Path(tmp), self.segment_bytes)
+                try:
+                    for chunk in head:
+                        spool.write(chunk)
+                    head.clear()
+                    for chunk in it:
+                        spool.write(chunk)
+                finally:
+                    spool.close()
+                try:
+                    result = parallel_long_import(spool, mapping, helpers, today=today,
+                                                  parent_share=self.parent_share)
+                except Exception as why:  # any trouble: the whole-file path decides
+                    ctx.log.info("broadcast parallel parse abandoned; parsing the file whole",
+                                 extra={"job_id": str(job.id), "reason": f"{type(why).__name__}: {why}"})
+            finally:
+                self._give_back(helpers if result is not None else None)
+            if result is not None:
+                totals = result.apply(stats, sink.add)
+                ctx.log.info("broadcast parallel parse", extra={"job_id": str(job.id), "segments": result.segments,
+                                                                "helpers": len(helpers), "bytes": spool.size})
+                return totals, "fast-parallel"
+            return fast_long_import(read_range(spool.path, 0, spool.size), mapping, today=today, stats=stats,
+                                    on_error=sink.add), "fast"
