@@ -6,17 +6,17 @@ job through ``pending -> processing -> succeeded | failed | partially_failed``. 
 
 Design
 ======
-* **Claiming**: one statement (:data:`CLAIM_SQL`) per source claims up to the handler's
-  ``batch_size`` due jobs with ``FOR UPDATE SKIP LOCKED``, takes over jobs whose lease expired,
-  marks them ``processing``, counts the attempt, stamps ``started_at`` on the first attempt and
-  sets the lease. Any number of workers on any number of machines can run it at once: skip
-  locked splits the rows, so no job is held by two workers. While every slot is busy the
-  dispatcher claims one batch per source ahead (held and heartbeated like the others), so a
-  slot that frees up starts again without waiting for a claim.
+* **Claiming**: one statement (:data:`CLAIM_SQL`) per source claims due jobs for every free slot
+  (``batch_size`` each, split after the claim) with ``FOR UPDATE SKIP LOCKED``, takes over jobs
+  whose lease expired, marks them ``processing``, counts the attempt, stamps ``started_at`` on
+  the first attempt and sets the lease. Any number of workers on any number of machines can run
+  it at once: skip locked splits the rows, so no job is held by two workers. While every slot is
+  busy the dispatcher claims one batch per source ahead (held and heartbeated like the others),
+  so a slot that frees up starts again without waiting for a claim.
 * **Waking**: the dispatcher's own connection ``LISTEN``s on ``music_video_imports`` (a
   statement-level insert trigger notifies once per insert statement and source) and runs the
-  claims. The dispatcher ``select()``s on that socket and on a self-pipe that finished batches
-  and ``stop()`` write to, so a notification reaches a claim without a thread hop. The poll
+  claims. The dispatcher ``poll()``s that socket and a self-pipe that finished batches and
+  ``stop()`` write to, so a notification reaches a claim without a thread hop. The poll
   interval (``MV_POLL_INTERVAL``) bounds the wait; polling also finds expired leases, which send
   no notification, so a lost notification costs one poll interval. Notifications that arrive
   while a claim runs are drained right after it and trigger another claim.
@@ -28,12 +28,12 @@ Design
   :mod:`workers.metrics`) and the ``music_video.metrics_synced`` events commit in ONE
   transaction, which only touches jobs this worker still holds (``locked_by``). A worker that
   lost its lease (paused, partitioned) cannot write a second copy. Completions are batched:
-  a committer thread (``MV_WORKER_COMMITTERS`` of them) takes every batch whose handler has
-  returned since its last commit and finishes them all with one ``UPDATE ... FROM unnest(...)`` and one durable
-  commit, while the
-  handler's slot already runs the next batch (``MV_WORKER_CONCURRENCY`` counts batches inside
-  handlers). A commit the data itself refuses is retried batch by batch, and a batch whose
-  results cannot be stored is failed with the database's message.
+  a committer thread (``MV_WORKER_COMMITTERS`` of them, default 1) takes every batch whose
+  handler has returned since its last commit and finishes them all with one
+  ``UPDATE ... FROM unnest(...)`` and one durable commit, while the handler's slot already runs
+  the next batch (``MV_WORKER_CONCURRENCY`` counts batches inside handlers). A commit the data
+  itself refuses is retried batch by batch, and a batch whose results cannot be stored is
+  failed with the database's message.
 * **Retries**: ``retry`` outcomes (and transient exceptions) go back to ``pending`` with
   ``run_after = now() + backoff`` (exponential from ``MV_BACKOFF_BASE``, capped at
   ``MV_BACKOFF_MAX``, "equal jitter", the server's Retry-After as a minimum) until
@@ -52,8 +52,9 @@ Design
 
 Why threads and the sync psycopg API, not asyncio: the handlers are synchronous (httpx client,
 pure parsers), the work is I/O-bound with psycopg and httpx releasing the GIL while they wait,
-and a handful of threads (``MV_WORKER_CONCURRENCY`` batches in flight plus the dispatcher and a
-heartbeat) keeps the code plain and every handler free of ``await``.
+and a handful of threads (``MV_WORKER_CONCURRENCY`` batches in flight plus the dispatcher, a
+committer and a heartbeat) keeps the code plain and every handler free of ``await``. Claims and
+lease renewals commit asynchronously (see :meth:`QueueOps.claim`); finishes are durable.
 """
 
 from __future__ import annotations
