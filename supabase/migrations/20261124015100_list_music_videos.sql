@@ -79,7 +79,7 @@ grant execute on function private.decode_cursor(text, text) to authenticated, se
 -- A card holds what a board card shows, nothing more (the plan itself is get_music_video):
 --   {id, title, slug, status,
 --    theme {name}, art_style {name},
---    budget_estimate, budget_band {name, min_cost, max_cost, currency_code},
+--    budget_estimate, budget_band {name, currency_code} (the estimate's currency),
 --    kpi_view_target, kpi_chart_target, kpi_chart_target_label,
 --    metrics {views_total, views_by_platform {<platform>: views}, chart_position, chart_source},
 --    last_sync {status, source, created_at, completed_at} or null,
@@ -163,7 +163,9 @@ begin
 
   return (
     with page as (
-      select v.*
+      select
+        v.id, v.title, v.slug, v.status, v.video_theme_id, v.art_style_id, v.budget_estimate,
+        v.budget_band_id, v.kpi_view_target, v.kpi_chart_target, v.created_at, v.updated_at
       from public.music_videos as v
       where v.release_id = v_release
         and (v_statuses is null or v.status = any(v_statuses))
@@ -176,42 +178,66 @@ begin
       select page.*, row_number() over (order by page.created_at desc, page.id desc) as n
       from page
     ),
+    -- Each card is row_to_json of one row (compact text, names from the columns); the catalog
+    -- objects are built once per catalog row, not once per card.
     cards as (
       select
         nb.n,
         nb.created_at,
         nb.id,
-        json_build_object(
-          'id', nb.id,
-          'title', nb.title,
-          'slug', nb.slug,
-          'status', nb.status,
-          'theme', case when t.id is not null then json_build_object('name', t.name) end,
-          'art_style', case when s.id is not null then json_build_object('name', s.name) end,
-          'budget_estimate', nb.budget_estimate,
-          'budget_band', case when b.id is not null then json_build_object(
-            'name', b.name, 'min_cost', b.min_cost, 'max_cost', b.max_cost, 'currency_code', b.currency_code) end,
-          'kpi_view_target', nb.kpi_view_target,
-          'kpi_chart_target', nb.kpi_chart_target,
-          'kpi_chart_target_label', cs.label,
-          'metrics', json_build_object(
-            'views_total', lm.views_total,
-            'views_by_platform', coalesce(lm.views_by_platform, '{}'::jsonb),
-            'chart_position', lm.chart_position,
-            'chart_source', lm.chart_source
-          ),
-          'last_sync', case when lm.last_sync_id is not null then json_build_object(
-            'status', lm.last_sync_status, 'source', lm.last_sync_source,
-            'created_at', lm.last_sync_created_at, 'completed_at', lm.last_sync_completed_at) end,
-          'updated_at', nb.updated_at
-        ) as card
+        row_to_json(x) as card
       from numbered as nb
-      left join public.music_video_themes as t on nb.video_theme_id = t.id
-      left join public.music_video_art_styles as s on nb.art_style_id = s.id
-      left join public.music_video_budgets as b on nb.budget_band_id = b.id
+      left join (
+        select t.id, json_build_object('name', t.name) as j
+        from public.music_video_themes as t
+      ) as t on nb.video_theme_id = t.id
+      left join (
+        select s.id, json_build_object('name', s.name) as j
+        from public.music_video_art_styles as s
+      ) as s on nb.art_style_id = s.id
+      left join (
+        select b.id, json_build_object('name', b.name, 'currency_code', b.currency_code) as j
+        from public.music_video_budgets as b
+      ) as b on nb.budget_band_id = b.id
       left join public.music_video_chart_sources as cs on nb.kpi_chart_target = cs.id
       -- The card's metrics and last sync, precomputed per video (one primary-key probe).
       left join private.music_video_metric_summaries as lm on nb.id = lm.music_video_id
+      cross join lateral (
+        select
+          nb.id,
+          nb.title,
+          nb.slug,
+          nb.status,
+          t.j as theme,
+          s.j as art_style,
+          nb.budget_estimate,
+          b.j as budget_band,
+          nb.kpi_view_target,
+          nb.kpi_chart_target,
+          cs.label as kpi_chart_target_label,
+          (
+            select row_to_json(m)
+            from (
+              select
+                lm.views_total,
+                coalesce(lm.views_by_platform, '{}'::jsonb) as views_by_platform,
+                lm.chart_position,
+                lm.chart_source
+            ) as m
+          ) as metrics,
+          (
+            select row_to_json(l)
+            from (
+              select
+                lm.last_sync_status as status,
+                lm.last_sync_source as source,
+                lm.last_sync_created_at as created_at,
+                lm.last_sync_completed_at as completed_at
+            ) as l
+            where lm.last_sync_id is not null
+          ) as last_sync,
+          nb.updated_at
+      ) as x
       where nb.n <= v_limit
     )
     select json_build_object(
