@@ -69,6 +69,7 @@ from workers.broadcast_parallel import (
     read_range,
     start_helpers,
     stop_helpers,
+    wait_ready,
 )
 from workers.config import Settings
 from workers.errors import RowError
@@ -198,6 +199,12 @@ class BroadcastHandler:
             stop_helpers(helpers)
         self._restock()
 
+    def warm_up(self) -> bool:
+        """Wait until the idle helper set has booted (before the worker polls); False if there is none."""
+        with self._spare_lock:
+            spare = list(self._spare)
+        return bool(spare) and all(wait_ready(s) for s in spare)
+
     def close(self) -> None:
         with self._spare_lock:
             _stop_spares(self._spare)
@@ -242,9 +249,10 @@ class BroadcastHandler:
         stats = ParseStats()
         totals: dict[date, list[Any]] | None = None  # air date -> [viewers, airings, {programme: viewers}]
         path_used = "parser"
+        parse_detail: dict[str, Any] = {}
         if _FAST_OK and mapping.layout == "long" and mapping.viewers_scale == 1:
             try:
-                totals, path_used = self._fast(ctx, job, chunks, mapping, today, stats, sink)
+                totals, path_used, parse_detail = self._fast(ctx, job, chunks, mapping, today, stats, sink)
             except FastPathAbandoned as why:
                 ctx.log.info("broadcast fast path abandoned; using the parser",
                              extra={"job_id": str(job.id), "reason": str(why)})
@@ -291,6 +299,7 @@ class BroadcastHandler:
         metadata: dict[str, Any] = {
             "file": {"bucket": bucket, "path": path},
             "parse_path": path_used,
+            **({"parse_detail": parse_detail} if parse_detail else {}),
             "stats": stats.as_dict(),
             "days": len(totals),
             "error_ratio": round(ratio, 6),
@@ -322,7 +331,7 @@ class BroadcastHandler:
         return JobOutcome.succeeded(job, samples, metadata)
 
     def _fast(self, ctx: JobContext, job: Job, chunks: Iterable[bytes], mapping: ColumnMapping, today: date,
-              stats: ParseStats, sink: _ErrorSink) -> tuple[dict[date, list[Any]], str]:
+              stats: ParseStats, sink: _ErrorSink) -> tuple[dict[date, list[Any]], str, dict[str, Any]]:
         """The fast path: whole-file for small uploads, split over the cores for big ones.
 
         Raises :class:`FastPathAbandoned` when the file needs the general parser.
@@ -338,7 +347,7 @@ class BroadcastHandler:
                 if size > self.parallel_min_bytes:
                     break
         if n_helpers <= 0 or size <= self.parallel_min_bytes:
-            return fast_long_import(head or it, mapping, today=today, stats=stats, on_error=sink.add), "fast"
+            return fast_long_import(head or it, mapping, today=today, stats=stats, on_error=sink.add), "fast", {}
         with open_spool_dir() as tmp:
             helpers = self._take_helpers(n_helpers)  # a cold set boots while the upload is spooled
             result: ParallelResult | None = None
@@ -362,8 +371,9 @@ class BroadcastHandler:
                 self._give_back(helpers if result is not None else None)
             if result is not None:
                 totals = result.apply(stats, sink.add)
-                ctx.log.info("broadcast parallel parse", extra={"job_id": str(job.id), "segments": result.segments,
-                                                                "helpers": len(helpers), "bytes": spool.size})
-                return totals, "fast-parallel"
+                detail = {"segments": result.segments, "by_helpers": result.by_helpers, "helpers": len(helpers),
+                          "bytes": spool.size}
+                ctx.log.info("broadcast parallel parse", extra={"job_id": str(job.id), **detail})
+                return totals, "fast-parallel", detail
             return fast_long_import(read_range(spool.path, 0, spool.size), mapping, today=today, stats=stats,
-                                    on_error=sink.add), "fast"
+                                    on_error=sink.add), "fast", {"parallel_abandoned": True}

@@ -213,7 +213,8 @@ class _State:
     def __init__(self, plan: _Plan, today: date | None) -> None:
         self.plan, self.today = plan, today
         self.days: dict[date, _Day] = {}
-        self.dcache: dict[str, Any] = {}  # raw date text -> its _Day, or (reason,)
+        self.dcache: dict[str, _Day] = {}  # raw date text -> its day
+        self.bad_dates: dict[str, str] = {}  # raw date text -> why it is not an air date
         self.pcache: dict[str, Any] = {}  # raw programme -> normalised name | _MISS
         self.cached = [0]
 
@@ -249,26 +250,33 @@ def _body(reader: Any, state: _State, *, stats: ParseStats, on_error: Callable[[
     group_sep = _GROUP_SEP.get(dec)
     seps = [group_sep * k for k in range(6)] if group_sep else []
 
-    days, dcache, pcache, cached = state.days, state.dcache, state.pcache, state.cached
+    days, dcache, bad_dates, pcache, cached = state.days, state.dcache, state.bad_dates, state.pcache, state.cached
     sentinel_seen = False
 
-    def judge_date(raw: str) -> Any:
-        """The parser's date rules (missing, format, after today) for one distinct raw value."""
+    def judge_date(raw: str) -> _Day | str:
+        """The parser's date rules (missing, format, after today) for one distinct raw value:
+        its day, or the reason it is not an air date."""
+        bad = bad_dates.get(raw)
+        if bad is not None:
+            return bad
         if is_missing(raw):
-            out: Any = (MISSING_VALUE,)
+            bad = MISSING_VALUE
         else:
             try:
                 day = parse_air_date(raw, day_first=day_first)
             except ValueError as exc:
-                out = (str(exc),)
+                bad = str(exc)
             else:
                 if today is not None and day > today:
-                    out = (f"air date is after today ({today.isoformat()})",)
-                else:
-                    out = days.get(day)
-                    if out is None:
-                        out = days[day] = _Day()
-                        out.names = {}
+                    bad = f"air date is after today ({today.isoformat()})"
+        if bad is not None:
+            if len(bad_dates) < _CACHE_MAX:
+                bad_dates[raw] = bad
+            return bad
+        out = days.get(day)
+        if out is None:
+            out = days[day] = _Day()
+            out.names = {}
         if len(dcache) < _CACHE_MAX:
             dcache[raw] = out
         return out
@@ -284,11 +292,10 @@ def _body(reader: Any, state: _State, *, stats: ParseStats, on_error: Callable[[
         else:
             name = ""
         if name is _MISS:
-            out = _MISS
-        else:
-            out = t.names.get(name)
-            if out is None:
-                out = t.names[name] = [0, 0]
+            return _MISS  # not cached in t: the quick loop must send such rows to slow_row
+        out = t.names.get(name)
+        if out is None:
+            out = t.names[name] = [0, 0]
         if cached[0] < _CACHE_MAX:
             cached[0] += 1
             t[raw] = out
@@ -315,8 +322,8 @@ def _body(reader: Any, state: _State, *, stats: ParseStats, on_error: Callable[[
         t = dcache.get(raw_date)
         if t is None:
             t = judge_date(raw_date)
-        if t.__class__ is tuple:
-            errs.append(RowError(line=start, column=plan.air_date, value=_clip(raw_date), reason=t[0]))
+        if t.__class__ is str:
+            errs.append(RowError(line=start, column=plan.air_date, value=_clip(raw_date), reason=t))
         if has_prog:
             raw_prog = row[pi]
             if is_missing(raw_prog):
@@ -343,16 +350,15 @@ def _body(reader: Any, state: _State, *, stats: ParseStats, on_error: Callable[[
         c[0] += viewers
         c[1] += 1
 
+    dget = dcache.get
     try:
         for row in reader:
             if len(row) == width:
-                t = dcache.get(row[di])
-                if t is None:
-                    t = judge_date(row[di])
-                if t.__class__ is _Day:
+                t = dget(row[di])  # a known good date (else slow_row judges it)
+                if t is not None:
                     c = t.get(row[pi])
                     if c is None:
-                        c = cell(t, row[pi])
+                        c = cell(t, row[pi])  # a new programme text: judged once
                     if c is not _MISS:
                         raw_v = row[vi]
                         if raw_v.isdigit() and raw_v.isascii() and len(raw_v) < 19:
@@ -462,12 +468,12 @@ class Spool:
         return list(itertools.pairwise(bounds))
 
 
-def read_range(path: Path, start: int, end: int) -> Iterator[bytes]:
+def read_range(path: Path, start: int, end: int, chunk_size: int = CHUNK) -> Iterator[bytes]:
     with path.open("rb") as fh:
         fh.seek(start)
         left = end - start
         while left > 0:
-            chunk = fh.read(min(CHUNK, left))
+            chunk = fh.read(min(chunk_size, left))
             if not chunk:
                 return
             left -= len(chunk)
@@ -480,10 +486,11 @@ def _counted(batches: Iterable[list[str]], box: list[int]) -> Iterator[list[str]
         yield batch
 
 
-def _lines_of(path: Path, seg: tuple[int, int], final: bool) -> tuple[Iterator[str], list[int]]:
+def _lines_of(path: Path, seg: tuple[int, int], final: bool,
+              chunk_size: int = CHUNK) -> tuple[Iterator[str], list[int]]:
     """A segment's lines (then the sentinel line unless ``final``) and a box counting its own lines."""
     box = [0]
-    batches = _counted(_fast_line_batches(read_range(path, *seg), file_start=seg[0] == 0), box)
+    batches = _counted(_fast_line_batches(read_range(path, *seg, chunk_size), file_start=seg[0] == 0), box)
     lines = itertools.chain.from_iterable(batches)
     return (lines if final else itertools.chain(lines, [_SENTINEL + "\n"])), box
 
@@ -664,6 +671,7 @@ class ParallelResult:
     totals: dict[date, list[Any]]
     stats: dict[str, Any]
     segments: int
+    by_helpers: int  # segments parsed by the helper processes
     _errors: list[tuple[Path, int]]
 
     def apply(self, stats: ParseStats, on_error: Callable[[RowError], None]) -> dict[date, list[Any]]:
@@ -693,7 +701,7 @@ def parallel_long_import(spool: Spool, mapping: ColumnMapping, helpers: list[sub
         work = spool.path.parent
         claims_path = work / "claims"
         claims_path.write_bytes(b"\x01" + b"\x00" * (len(segs) - 1))
-        whole, _ = _lines_of(spool.path, (0, spool.size), True)
+        whole, _ = _lines_of(spool.path, (0, spool.size), True, SNIFF_BYTES)
         delim, _ = _sniff_delim(whole, mapping)
         del whole  # closes its file
         part_stats = ParseStats()
@@ -752,7 +760,7 @@ def parallel_long_import(spool: Spool, mapping: ColumnMapping, helpers: list[sub
         errors.append((work / f"err-{j}", offset))
         offset += seg_lines[j]
     summed["delimiter"] = delim
-    return ParallelResult(totals, summed, len(segs), errors)
+    return ParallelResult(totals, summed, len(segs), len(segs) - len(mine), errors)
 
 
 def open_spool_dir() -> tempfile.TemporaryDirectory[str]:

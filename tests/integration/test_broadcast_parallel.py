@@ -109,7 +109,7 @@ def handler_fast(data: bytes, mapping: ColumnMapping, *, segment: int):
     stats, sink = ParseStats(), Collect()
     ctx = SimpleNamespace(log=logging.getLogger("test"))
     try:
-        totals, used = h._fast(ctx, SimpleNamespace(id="job"), chunked(data, 4096), mapping, TODAY, stats, sink)
+        totals, used, _ = h._fast(ctx, SimpleNamespace(id="job"), chunked(data, 4096), mapping, TODAY, stats, sink)
     except FastPathAbandoned:
         return None, None
     finally:
@@ -282,6 +282,8 @@ def test_worker_end_to_end_parallel_equals_the_parser(conn, db_url, tmp_path, fa
     j = job(conn, import_id)
     assert j["status"] == "partially_failed", j["error_message"]
     assert j["metadata"]["parse_path"] == "fast-parallel"
+    detail = j["metadata"]["parse_detail"]
+    assert detail["by_helpers"] == detail["segments"] - 1 > 2  # the helper did all but the header's segment
     totals, errors, stats = parser_view(data, LONG_MAP)
     assert j["metadata"]["stats"] == stats
     assert j["metadata"]["row_errors"] == len(errors)
