@@ -31,7 +31,6 @@ import fcntl
 import itertools
 import os
 import pickle
-import re
 import subprocess
 import sys
 import tempfile
@@ -83,7 +82,9 @@ _CACHE_MAX = 200_000
 # how the stream is chunked, so only the parser itself can apply it.
 _FAST_MAX_LINE = 64 * 1024
 _GROUP_SEP = {".": ",", ",": "."}
-_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# What str.splitlines() breaks on besides "\n", as UTF-8 bytes (UTF-8 is self-synchronising: in
+# valid UTF-8 these byte strings only occur as these characters); bytes.find is memchr-fast
+_ODD_BREAKS = tuple(c.encode() for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 # Appended after a non-final segment; must come back as a one-field record on its own line.
 _SENTINEL = "\ufdd0mv-broadcast-segment-end\ufdd0"
 _READY = b"R"
@@ -116,11 +117,12 @@ def _fast_line_batches(chunks: Iterable[bytes], *, file_start: bool = True) -> I
         buf = data[cut + 1:]
         if len(buf) > _FAST_MAX_LINE:
             raise FastPathAbandoned("long line")
+        body = data[:cut + 1]
         try:
-            text = data[:cut + 1].decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FastPathAbandoned("invalid UTF-8") from exc
-        if _ODD_BREAKS.search(text) is None:
+        if not any(b in body for b in _ODD_BREAKS):
             lines = text.splitlines(True)  # only "\n" breaks in this text: same split, in C
         else:
             parts = text.split("\n")
