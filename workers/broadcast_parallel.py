@@ -83,8 +83,14 @@ _CACHE_MAX = 200_000
 _FAST_MAX_LINE = 64 * 1024
 _GROUP_SEP = {".": ",", ",": "."}
 # What str.splitlines() breaks on besides "\n", as UTF-8 bytes (UTF-8 is self-synchronising: in
-# valid UTF-8 these byte strings only occur as these characters); bytes.find is memchr-fast
+# valid UTF-8 these byte strings only occur as these characters). Searching a single byte is
+# memchr-fast, a multi-byte string is not: the last byte of each is looked for first.
 _ODD_BREAKS = tuple(c.encode() for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_ODD_LAST_BYTES = tuple({b[-1:] for b in _ODD_BREAKS})
+
+
+def _has_odd_breaks(body: bytes) -> bool:
+    return any(b in body for b in _ODD_LAST_BYTES) and any(b in body for b in _ODD_BREAKS)
 # Appended after a non-final segment; must come back as a one-field record on its own line.
 _SENTINEL = "\ufdd0mv-broadcast-segment-end\ufdd0"
 _READY = b"R"
@@ -122,7 +128,7 @@ def _fast_line_batches(chunks: Iterable[bytes], *, file_start: bool = True) -> I
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FastPathAbandoned("invalid UTF-8") from exc
-        if not any(b in body for b in _ODD_BREAKS):
+        if not _has_odd_breaks(body):
             lines = text.splitlines(True)  # only "\n" breaks in this text: same split, in C
         else:
             parts = text.split("\n")
@@ -372,8 +378,9 @@ def _body(reader: Any, state: _State, *, stats: ParseStats, on_error: Callable[[
                             # [0-9]{1,3}(?:<sep>[0-9]{3}){1,5}: k separators exactly every 4th char from
                             # the right, digits elsewhere, a first group of 1-3 digits
                             x = raw_v.replace(group_sep, "")
-                            k = len(raw_v) - len(x)
-                            if 0 < k < 6 and 0 < len(x) - 3 * k < 4 and x.isdigit() and x.isascii() \
+                            lx = len(x)
+                            k = len(raw_v) - lx
+                            if 0 < k < 6 and 0 < lx - 3 * k < 4 and x.isdigit() and x.isascii() \
                                     and raw_v[-4::-4] == seps[k]:
                                 c[0] += int(x)
                                 c[1] += 1
