@@ -33,7 +33,7 @@ and ``csv.reader`` tokenizer, but each distinct air-date and programme text is j
 parser's own ``parse_air_date`` / ``is_missing``) and plain or thousands-grouped integer viewer
 counts are converted directly; every other row goes through the parser's per-cell functions
 exactly as ``iter_broadcast_rows`` would. An upload over ``parallel_min_bytes`` (2 MiB) is
-spooled to a temp file (never held in memory) and split into ~1 MiB segments at newlines outside
+spooled to a temp file (never held in memory) and split into ~256 KiB segments at newlines outside
 quoted fields, parsed by this process and ``cpu_count - 1`` helper processes (fresh
 interpreters, never a fork of this multi-threaded worker; a set is kept started and reused), and
 merged (see :func:`workers.broadcast_parallel.parallel_long_import`). Anything unusual (invalid

@@ -75,7 +75,7 @@ __all__ = [
 ]
 
 CHUNK = 1 << 20
-SEGMENT_BYTES = 1 << 20
+SEGMENT_BYTES = 256 << 10
 _MISS = object()
 _CACHE_MAX = 200_000
 # Lines longer than this leave the fast path: the parser's own over-long-line rule depends on
