@@ -224,9 +224,3 @@ _OURS = {
     "replay": (_replay_args, _replay),
 }
 COMMANDS.update(_OURS)
-# Under ``python -m workers.cli`` the running CLI is ``__main__``, a second copy of workers.cli
-# with its own COMMANDS; register there too so both entry points offer the commands.
-_main = sys.modules.get("__main__")
-if getattr(getattr(_main, "__spec__", None), "name", None) == "workers.cli" and \
-        isinstance(getattr(_main, "COMMANDS", None), dict):
-    _main.COMMANDS.update(_OURS)
