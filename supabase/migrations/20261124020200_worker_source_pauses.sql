@@ -15,3 +15,9 @@ create table private.worker_source_pauses (
 alter table private.worker_source_pauses enable row level security;
 revoke all on table private.worker_source_pauses from public, anon, authenticated;
 grant select, insert, update, delete on table private.worker_source_pauses to service_role;
+
+-- Admins may see why a source is paused and until when (an operator's first question when
+-- syncs stall); only the workers (service role) write.
+grant select on table private.worker_source_pauses to authenticated;
+create policy "Admins read source pauses" on private.worker_source_pauses
+for select to authenticated using ((select private.is_admin()));

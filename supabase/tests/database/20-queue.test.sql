@@ -53,9 +53,9 @@ select throws_ok(
   '23505', null, 'an event dedupe key is written once'
 );
 
--- Source pauses: workers only.
-select ok(not has_table_privilege('authenticated', 'private.worker_source_pauses', 'select'),
-          'signed-in users cannot see source pauses');
+-- Source pauses: workers write them; signed-in users cannot (admins read them, see 02-rls-enabled).
+select ok(not has_table_privilege('authenticated', 'private.worker_source_pauses', 'insert, update, delete'),
+          'signed-in users cannot pause or resume a source');
 select ok(has_table_privilege('service_role', 'private.worker_source_pauses', 'insert'),
           'the service role may pause a source');
 
