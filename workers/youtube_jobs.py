@@ -33,7 +33,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from workers.config import Settings
-from workers.errors import ConfigError, SourceAuthError
+from workers.errors import ConfigError, FeedRejected, SourceAuthError
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
 from workers.sources.youtube import (
     MAX_IDS_PER_CALL,
@@ -147,6 +147,11 @@ class YouTubeHandler:
                     self._client = None
                     client.close()
             raise
+        except FeedRejected as exc:
+            # A 200 that is not a videos.list answer: keep the body for audit, fail the batch.
+            raw = getattr(exc, "raw", None)
+            meta = {"raw_payload": ctx.store_raw(SOURCE, raw, fetched_at=ctx.now())} if raw is not None else {}
+            return outcomes + [JobOutcome.failed(job, str(exc), meta) for js in wanted.values() for job in js]
         collected_at = ctx.now()
         raw_ref = ctx.store_raw(SOURCE, fetched.raw, fetched_at=collected_at)
         common = {"raw_payload": raw_ref, "collected_at": collected_at.isoformat(),

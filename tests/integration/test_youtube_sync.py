@@ -295,3 +295,21 @@ def test_queue_youtube_sync_reuses_a_live_job(conn, factory):
     again = queue_youtube_sync(conn, v)
     assert first == again
     assert conn.execute("select count(*) as n from public.music_video_metric_imports").fetchone()["n"] == 1
+
+
+def test_a_response_that_is_not_a_video_list_fails_the_batch_and_is_kept_for_audit(conn, factory, yt, tmp_path,
+                                                                                    db_url):
+    (v1, e1), (v2, e2) = make_videos(conn, factory, 2)
+    yt.add(e1)
+    yt.add(e2)
+    body = b"<html><body>Network login required</body></html>"  # e.g. a captive portal answering 200
+    yt.errors.append((200, body))
+    j1, j2 = queue_youtube_sync(conn, v1), queue_youtube_sync(conn, v2)
+    drain(make_settings(tmp_path, db_url, yt.base_url), db_url)
+    rows = {r["id"]: r for r in _imports(conn)}
+    assert {rows[j1]["status"], rows[j2]["status"]} == {"failed"}
+    assert yt.call_count == 1  # permanent: not retried
+    ref = rows[j1]["metadata"]["raw_payload"]
+    assert ref == rows[j2]["metadata"]["raw_payload"]
+    assert LocalStorage(tmp_path / "storage").get(ref["bucket"], ref["path"]) == body
+    assert conn.execute("select count(*) as n from public.music_video_metrics").fetchone()["n"] == 0

@@ -401,8 +401,13 @@ class YouTubeClient:
         if not 200 <= response.status_code < 300:
             raise parse_error(response.status_code, raw, response.headers, self._clock(),
                               secret=self._api_key)
+        try:
+            result = parse_videos_list(raw, unique)
+        except FeedRejected as exc:
+            exc.raw = raw  # the caller keeps the rejected body for audit
+            raise
         return FetchedPayload(raw=raw, status=response.status_code, url_without_key=url_without_key,
-                              result=parse_videos_list(raw, unique))
+                              result=result)
 
 
 def fetch_youtube_metrics(client: YouTubeClient, video_ids: Sequence[str], since: datetime | None = None,
