@@ -168,7 +168,7 @@ def main() -> int:
                                     f"\\copy public.bench_copy from '{csv_path}' with (format csv, header true)"],
                                    check=True, stdout=subprocess.DEVNULL)
                     copy_rates.append(n / (time.perf_counter() - t0))
-                results.append((n, size_mb, imp_rates, copy_rates, rss, meta))
+                results.append((n, size_mb, imp_rates, copy_rates, rss, meta, os.getloadavg()[0]))
     finally:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
@@ -176,7 +176,7 @@ def main() -> int:
     copy_head = "\\copy rows/s (median)"
     print(f"{'rows':>9} {'MB':>6} {'import rows/s (median, p95-low)':>32} {copy_head:>22}"
           f" {'ratio':>6} {'peak RSS MB (worker + helpers = tree)':>38}")
-    for n, mb, imp, cp, rss, meta in results:
+    for n, mb, imp, cp, rss, meta, load in results:
         med_i, med_c = statistics.median(imp), statistics.median(cp)
         worker = max(r[0] for r in rss)
         helper = max(r[1] for r in rss)
@@ -184,9 +184,12 @@ def main() -> int:
         tree = max(r[0] + r[1] * r[2] for r in rss)
         print(f"{n:>9} {mb:>6.1f} {med_i:>20,.0f} {pct(imp, 0.05):>11,.0f} {med_c:>22,.0f}"
               f" {med_i / med_c:>6.2f} {worker:>12.1f} + {n_helpers} x {helper:.1f} = {tree:.1f}")
-        ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(imp, cp, strict=True))
+        per_run = [a / b for a, b in zip(imp, cp, strict=True)]
         print(f"{'':>9} runs rows/s: {', '.join(f'{r:,.0f}' for r in imp)}; \\copy: "
-              f"{', '.join(f'{r:,.0f}' for r in cp)}; ratios: {ratios}")
+              f"{', '.join(f'{r:,.0f}' for r in cp)}")
+        print(f"{'':>9} per-run ratios (import / the \\copy right after it): "
+              f"{', '.join(f'{r:.2f}' for r in per_run)}; median {statistics.median(per_run):.2f};"
+              f" 1-min load average after: {load:.2f} on {os.cpu_count()} CPUs")
         print(f"{'':>9} parse path: {meta.get('parse_path')} {meta.get('parse_detail', '')},"
               f" metric rows: {meta.get('samples_built')},"
               f" row errors: {meta.get('row_errors')}, stats: {meta.get('stats', {}).get('rows_seen')} seen")

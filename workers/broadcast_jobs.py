@@ -44,6 +44,7 @@ parser itself. Tests check every path agrees on every fixture and on generated f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -84,6 +85,7 @@ BROADCAST_BUCKET = "music-video-broadcast-imports"
 PLATFORMS = ("mtv", "regional_tv")
 ERROR_BATCH = 5000
 PREVIEW = 20
+MAX_HELPERS = 7  # each helper is an interpreter of ~50 MB
 MAX_RAW = 1000  # characters of a raw cell kept in the errors table
 _COPY_SQL = ("copy public.music_video_import_row_errors"
              " (import_id, music_video_id, line, column_name, raw_value, reason) from stdin")
@@ -155,7 +157,7 @@ class BroadcastHandler:
     # ``helpers`` helper processes (default: one per extra core), segment by segment.
     parallel_min_bytes = 2 << 20
     segment_bytes = SEGMENT_BYTES
-    helpers: int | None = None
+    helpers: int | None = None  # None: one per usable CPU but this one, at most MAX_HELPERS
     # Keep a set of helpers started ahead (idle, waiting on their stdin) so a big upload does not
     # wait for interpreters to boot; a used set is replaced after the parse.
     prestart_helpers = True
@@ -171,14 +173,22 @@ class BroadcastHandler:
         self._restock()
 
     def _helper_count(self) -> int:
-        return (os.cpu_count() or 1) - 1 if self.helpers is None else self.helpers
+        if self.helpers is not None:
+            return self.helpers
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            cpus = os.cpu_count() or 1
+        return max(0, min(cpus - 1, MAX_HELPERS))
 
     def _restock(self) -> None:
         n = self._helper_count()
         if self.prestart_helpers and n > 0:
             with self._spare_lock:
+                # no processes to spare (OSError): a big upload starts its own, or goes alone
                 if not self._spare:
-                    self._spare.append(start_helpers(n))
+                    with contextlib.suppress(OSError):
+                        self._spare.append(start_helpers(n))
 
     def _take_helpers(self, n: int) -> list[subprocess.Popen[bytes]]:
         with self._spare_lock:
@@ -186,7 +196,12 @@ class BroadcastHandler:
         if spare is not None and (len(spare) != n or any(p.poll() is not None for p in spare)):
             stop_helpers(spare)
             spare = None
-        return spare if spare is not None else start_helpers(n)
+        if spare is not None:
+            return spare
+        try:
+            return start_helpers(n)
+        except OSError:  # cannot start processes now: this one parses every segment
+            return []
 
     def _give_back(self, helpers: list[subprocess.Popen[bytes]] | None) -> None:
         """Keep a healthy used set as the spare (else stop it and start a fresh spare)."""

@@ -26,6 +26,7 @@ to the whole-file path: correctness first).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import itertools
@@ -610,14 +611,22 @@ def start_helpers(n: int) -> list[subprocess.Popen[bytes]]:
     """Start ``n`` helper processes (fresh interpreters; they serve jobs from stdin until it closes).
 
     A helper writes one ready byte once booted, then for each pickled job on its stdin one
-    pickled result on its stdout. Reusable: see :func:`helpers_idle`.
+    pickled result on its stdout. Reusable: see :func:`helpers_idle`. Raises ``OSError`` (and
+    stops those already started) if a process cannot be started.
     """
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return [subprocess.Popen([sys.executable, "-m", "workers.broadcast_parallel"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=root)
-            for _ in range(n)]
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(n):
+            started.append(subprocess.Popen([sys.executable, "-m", "workers.broadcast_parallel"],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL, env=env, cwd=root))
+    except OSError:
+        stop_helpers(started)
+        raise
+    return started
 
 
 def wait_ready(helpers: list[subprocess.Popen[bytes]]) -> bool:
@@ -670,7 +679,8 @@ def stop_helpers(helpers: list[subprocess.Popen[bytes]]) -> None:
         p.wait()
         for f in (p.stdin, p.stdout):
             if f is not None:
-                f.close()
+                with contextlib.suppress(OSError):  # unflushed bytes to a dead helper
+                    f.close()
 
 
 @dataclass
@@ -718,11 +728,12 @@ def parallel_long_import(spool: Spool, mapping: ColumnMapping, helpers: list[sub
         plan, reader0, prev_end = _prepare(lines0, mapping, part_stats, delim)
         job = {"file": str(spool.path), "dir": str(work), "segments": segs, "plan": plan, "today": today,
                "claims": str(claims_path)}
+        unreachable: set[int] = set()
         for n, p in enumerate(helpers):
             try:
                 _send(p, {**job, "mark": 2 + n})
-            except OSError as exc:
-                raise FastPathAbandoned(f"helper unavailable: {exc}") from exc
+            except OSError:  # a dead helper never got the job, so claims nothing: the rest do its share
+                unreachable.add(n)
         state = _State(plan, today)
         mine: dict[int, int] = {}
         claims = _Claims(claims_path)
@@ -741,7 +752,7 @@ def parallel_long_import(spool: Spool, mapping: ColumnMapping, helpers: list[sub
             claims.close()
         results = [_process_result(state, part_stats, mine)]
         for n, p in enumerate(helpers):
-            if parent_share and 2 + n not in marks:
+            if n in unreachable or (parent_share and 2 + n not in marks):
                 continue  # it took nothing (maybe still booting): its empty answer is read later
             theirs = _receive(p)
             if theirs is None:

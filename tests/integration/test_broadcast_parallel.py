@@ -330,3 +330,25 @@ def test_line_breaks_other_than_newline_split_like_the_parser(tmp_path, pool, od
     assert want[2] == stats
     got = parallel(data, LONG_MAP, tmp_path, pool(), segment=100)
     assert got is not None and got[:3] == want
+
+
+def test_without_helpers_the_parent_parses_every_segment(tmp_path):
+    data = generated(31, rows=900, crlf=True)
+    got = parallel(data, LONG_MAP, tmp_path, [], segment=300, parent_share=True)
+    assert got is not None and got[:3] == single(data, LONG_MAP) and got[3] > 5
+
+
+def test_a_dead_helper_loses_nothing(tmp_path, pool):
+    # a helper that died before its job: its share is done by the others (here: the parent)
+    procs = pool()
+    assert wait_ready(procs)
+    procs[0].kill()
+    procs[0].wait()
+    data = generated(32, rows=900)
+    spool = Spool(tmp_path, 200)
+    spool.write(data)
+    spool.close()
+    result = parallel_long_import(spool, LONG_MAP, procs, today=TODAY)
+    assert result.by_helpers == 0 and result.segments > 5
+    stats, sink = ParseStats(), Collect()
+    assert (result.apply(stats, sink.add), sink.errors, stats.as_dict()) == single(data, LONG_MAP)
