@@ -203,15 +203,14 @@ class BroadcastHandler:
         except OSError:  # cannot start processes now: this one parses every segment
             return []
 
-    def _give_back(self, helpers: list[subprocess.Popen[bytes]] | None) -> None:
-        """Keep a healthy used set as the spare (else stop it and start a fresh spare)."""
-        if helpers is not None and helpers_idle(helpers):
+    def _give_back(self, helpers: list[subprocess.Popen[bytes]]) -> None:
+        """Keep a used set as the spare if all its helpers are alive (else stop it, start a fresh spare)."""
+        if helpers and helpers_idle(helpers):
             with self._spare_lock:
                 if not self._spare:
                     self._spare.append(helpers)
                     return
-        if helpers is not None:
-            stop_helpers(helpers)
+        stop_helpers(helpers)
         self._restock()
 
     def warm_up(self) -> bool:
@@ -367,15 +366,18 @@ class BroadcastHandler:
             helpers = self._take_helpers(n_helpers)  # a cold set boots while the upload is spooled
             result: ParallelResult | None = None
             try:
-                spool = Spool(Path(tmp), self.segment_bytes)
                 try:
-                    for chunk in head:
-                        spool.write(chunk)
-                    head.clear()
-                    for chunk in it:
-                        spool.write(chunk)
-                finally:
-                    spool.close()
+                    spool = Spool(Path(tmp), self.segment_bytes)
+                    try:
+                        for chunk in head:
+                            spool.write(chunk)
+                        head.clear()
+                        for chunk in it:
+                            spool.write(chunk)
+                    finally:
+                        spool.close()
+                except OSError as exc:  # e.g. no room in the temp dir: the parser streams it instead
+                    raise FastPathAbandoned(f"cannot spool the upload: {exc}") from exc
                 try:
                     result = parallel_long_import(spool, mapping, helpers, today=today,
                                                   parent_share=self.parent_share)
@@ -383,7 +385,7 @@ class BroadcastHandler:
                     ctx.log.info("broadcast parallel parse abandoned; parsing the file whole",
                                  extra={"job_id": str(job.id), "reason": f"{type(why).__name__}: {why}"})
             finally:
-                self._give_back(helpers if result is not None else None)
+                self._give_back(helpers)  # a failed parse has stopped them already
             if result is not None:
                 totals = result.apply(stats, sink.add)
                 detail = {"segments": result.segments, "by_helpers": result.by_helpers, "helpers": len(helpers),
