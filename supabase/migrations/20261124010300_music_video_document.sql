@@ -7,8 +7,7 @@ set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
 -- The plan document of one video, or null when the caller cannot see it. Keys: every
--- music_videos column,
--- plus
+-- music_videos column, plus
 --   theme {id, name}, art_style {id, name}, budget_band {id, name, min_cost, max_cost,
 --   currency_code}, chart_source {id, label, provider};
 --   line_items [{id, category, amount, notes}];
