@@ -58,10 +58,12 @@ from workers.queue import Worker
 from workers.storage import LocalStorage
 from workers.sync import build_handlers
 logging.disable(logging.WARNING)
-url, storage_dir, cold = sys.argv[1], sys.argv[2], sys.argv[3] == "cold"
+url, storage_dir, cold, helpers = sys.argv[1], sys.argv[2], sys.argv[3] == "cold", sys.argv[4]
+from workers.broadcast_jobs import BroadcastHandler
 if cold:
-    from workers.broadcast_jobs import BroadcastHandler
     BroadcastHandler.prestart_helpers = False
+if helpers != "auto":
+    BroadcastHandler.helpers = int(helpers)
 s = load_settings(poll_interval=0.05, storage_local_dir=storage_dir, log_json=False)
 w = Worker(s, url, handlers=build_handlers(s, ["broadcast"]), storage=LocalStorage(storage_dir),
            worker_id="bench", concurrency=1)
@@ -103,6 +105,9 @@ def main() -> int:
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--admin-url", default=os.environ.get("MV_TEST_ADMIN_URL"))
+    ap.add_argument("--helpers", type=int, default=None,
+                    help="helper processes for big uploads (default: usable CPUs - 1; 0: the single-process"
+                         " fast path, for comparison)")
     ap.add_argument("--cold-helpers", action="store_true",
                     help="no helper processes started ahead: they boot when the big upload arrives, during"
                          " its job (the first big upload of a fresh worker). Default: the worker's idle"
@@ -148,7 +153,8 @@ def main() -> int:
                     # the child reports its own ru_maxrss (RUSAGE_CHILDREN would be the max over all
                     # children so far, hiding a smaller peak of a later, bigger file)
                     out = subprocess.run([sys.executable, "-c", CHILD, url, str(storage_dir),
-                                          "cold" if args.cold_helpers else "warm"], cwd=ROOT,
+                                          "cold" if args.cold_helpers else "warm",
+                                          "auto" if args.helpers is None else str(args.helpers)], cwd=ROOT,
                                          check=True, capture_output=True, text=True).stdout
                     mem = json.loads(out.strip().splitlines()[-1])
                     n_helpers = (mem["cpu_count"] - 1) if mem["helpers_maxrss_kb"] else 0
