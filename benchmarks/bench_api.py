@@ -40,17 +40,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_database, clone_database, schema_hash, with_dbname  # noqa: E402
 from workers.db import call_rpc, jwt_claims, postgrest_request  # noqa: E402
-from workers.localdb import LocalCluster  # noqa: E402
-from workers.migrate import migrate  # noqa: E402
+from workers.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
 
 BIG_TABLES = {"music_videos", "music_video_metrics", "music_video_metric_imports",
               "music_video_platform_targets", "releases", "release_profiles", "profiles", "users",
@@ -193,31 +190,6 @@ begin
 end
 $$;
 """
-
-
-def admin_url() -> str:
-    cluster = LocalCluster.default()
-    cluster.start()
-    return cluster.url()
-
-
-def ensure_template(admin: str) -> str:
-    """The test template (baseline + migrations + seed), built the way tests/conftest.py does."""
-    name = f"mv_template_{schema_hash()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(4242)")
-        try:
-            if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
-                building = name + "_building"
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(building)))
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(building)))
-                migrate(with_dbname(admin, building), seed=True)
-                conn.execute(sql.SQL("alter database {} rename to {}").format(
-                    sql.Identifier(building), sql.Identifier(name)))
-                conn.execute(sql.SQL("alter database {} is_template true").format(sql.Identifier(name)))
-        finally:
-            conn.execute("select pg_advisory_unlock(4242)")
-    return name
 
 
 def seed(url: str) -> None:
@@ -460,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             print(f"kept {url}")
         else:
-            _drop_database(admin, dbname)
+            drop_database(admin, dbname)
     return 0
 
 

@@ -9,7 +9,6 @@ Nothing here mocks the database.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,100 +18,46 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
+from workers import testdb
 from workers.db import jwt_claims
-from workers.localdb import LocalCluster
-from workers.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES",
                                       ROOT.parent / "shared" / "fixtures" / "external")).resolve()
 
 
-def schema_hash() -> str:
-    h = hashlib.sha256()
-    for path in sorted([*ROOT.glob("sql/*.sql"), *ROOT.glob("supabase/migrations/*.sql"),
-                        ROOT / "supabase" / "seed.sql"]):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    return make_conninfo(url, dbname=dbname)
-
-
 @pytest.fixture(scope="session")
 def admin_url() -> str:
     """A superuser URL of the server the tests run on."""
-    url = os.environ.get("MV_TEST_ADMIN_URL")
-    if url:
-        return url
-    cluster = LocalCluster.default()
-    cluster.start()
-    return cluster.url()
-
-
-def _drop_database(admin: str, name: str) -> None:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    return testdb.admin_url()
 
 
 @pytest.fixture(scope="session")
 def template_db(admin_url: str) -> str:
     """Name of a template database holding baseline + migrations + seed (built once)."""
-    name = f"mv_template_{schema_hash()}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(4242)")
-        try:
-            exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
-            if not exists:
-                for (old,) in conn.execute(
-                        "select datname from pg_database where datname like 'mv\\_template\\_%%'").fetchall():
-                    conn.execute(sql.SQL("alter database {} is_template false").format(sql.Identifier(old)))
-                    conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(old)))
-                building = name + "_building"
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(building)))
-                conn.execute(sql.SQL("create database {}").format(sql.Identifier(building)))
-                migrate(with_dbname(admin_url, building), seed=True)
-                conn.execute(sql.SQL("alter database {} rename to {}").format(
-                    sql.Identifier(building), sql.Identifier(name)))
-                conn.execute(sql.SQL("alter database {} is_template true").format(sql.Identifier(name)))
-        finally:
-            conn.execute("select pg_advisory_unlock(4242)")
-    return name
-
-
-def clone_database(admin_url: str, template: str, prefix: str = "mv_test") -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {} template {}").format(
-            sql.Identifier(name), sql.Identifier(template)))
-    return name
+    return testdb.ensure_template(admin_url)
 
 
 @pytest.fixture
 def db_url(admin_url: str, template_db: str) -> Iterator[str]:
     """A fresh, migrated and seeded database for this test (superuser URL)."""
-    name = clone_database(admin_url, template_db)
+    name = testdb.clone_database(admin_url, template_db)
     try:
-        yield with_dbname(admin_url, name)
+        yield testdb.with_dbname(admin_url, name)
     finally:
-        _drop_database(admin_url, name)
+        testdb.drop_database(admin_url, name)
 
 
 @pytest.fixture
 def empty_db_url(admin_url: str) -> Iterator[str]:
     """A plain, empty database on the same server (no baseline, no migrations)."""
-    name = f"mv_empty_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    name = testdb.create_empty_database(admin_url)
     try:
-        yield with_dbname(admin_url, name)
+        yield testdb.with_dbname(admin_url, name)
     finally:
-        _drop_database(admin_url, name)
+        testdb.drop_database(admin_url, name)
 
 
 @pytest.fixture
@@ -176,6 +121,3 @@ def shared_fixtures() -> Path:
         pytest.fail(f"real payload fixtures not found at {SHARED_FIXTURES} (set MV_EXTERNAL_FIXTURES)")
     return SHARED_FIXTURES
 
-
-def conninfo_port(url: str) -> int:
-    return int(conninfo_to_dict(url).get("port") or 5432)

@@ -3,40 +3,24 @@
     python -m workers.lintdb create        prints its URL
     python -m workers.lintdb drop URL
 
-It lives on the server ``MV_TEST_ADMIN_URL`` names, or on the embedded cluster.
+It is a clone of the migrated template (:mod:`workers.testdb`), on the server
+``MV_TEST_ADMIN_URL`` names or on the embedded cluster.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
-from workers.localdb import LocalCluster
-from workers.migrate import migrate
-
-
-def _admin_url() -> str:
-    url = os.environ.get("MV_TEST_ADMIN_URL")
-    if url:
-        return url
-    cluster = LocalCluster.default()
-    cluster.start()
-    return cluster.url()
+from workers import testdb
 
 
 def create() -> str:
-    admin = _admin_url()
-    name = f"mv_lint_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = make_conninfo(admin, dbname=name)
-    migrate(url, seed=True)
-    info = conninfo_to_dict(url)
+    """Clone the migrated template (built when missing) and print a URL for the linter."""
+    admin = testdb.admin_url()
+    name = testdb.clone_database(admin, testdb.ensure_template(admin), prefix="mv_lint")
+    info = conninfo_to_dict(testdb.with_dbname(admin, name))
     auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
     return f"postgresql://{auth}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
 
@@ -45,8 +29,7 @@ def drop(url: str) -> None:
     name = conninfo_to_dict(url)["dbname"]
     if not name.startswith("mv_lint_"):
         raise SystemExit(f"refusing to drop {name!r}: not a lint database")
-    with psycopg.connect(_admin_url(), autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    testdb.drop_database(testdb.admin_url(), name)
 
 
 if __name__ == "__main__":

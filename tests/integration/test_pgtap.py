@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from tests.conftest import _drop_database, clone_database, with_dbname
+from workers.testdb import clone_database, drop_database, with_dbname
 
 ROOT = Path(__file__).resolve().parents[2]
 PGTAP_DIR = ROOT / "supabase" / "tests" / "database"
@@ -39,7 +39,7 @@ def pgtap_db(admin_url, template_db):
             conn.execute("create extension if not exists pgtap with schema extensions")
         yield url
     finally:
-        _drop_database(admin_url, name)
+        drop_database(admin_url, name)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

@@ -1,0 +1,94 @@
+"""Scratch databases for tests, benchmarks and the database linter.
+
+A template database holding the baseline, every migration and the seed is built once and named
+by a hash of that SQL (``mv_template_<hash>``), so an unchanged schema is reused across runs and
+a changed one replaces it. Scratch databases are ``CREATE DATABASE … TEMPLATE`` clones of it:
+cheap, and each starts from exactly the migrated state.
+
+The server is the one ``MV_TEST_ADMIN_URL`` names (a superuser URL), else the embedded cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from workers.localdb import LocalCluster
+from workers.migrate import migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_LOCK_KEY = 4242  # serialises template builds across concurrent test sessions and benchmarks
+
+
+def admin_url() -> str:
+    """A superuser URL: ``MV_TEST_ADMIN_URL``, or the embedded cluster (started on demand)."""
+    url = os.environ.get("MV_TEST_ADMIN_URL")
+    if url:
+        return url
+    cluster = LocalCluster.default()
+    cluster.start()
+    return cluster.url()
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    return make_conninfo(url, dbname=dbname)
+
+
+def schema_hash(root: Path = PROJECT_ROOT) -> str:
+    h = hashlib.sha256()
+    for path in sorted([*root.glob("sql/*.sql"), *root.glob("supabase/migrations/*.sql"),
+                        root / "supabase" / "seed.sql"]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def drop_database(admin: str, name: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def ensure_template(admin: str) -> str:
+    """Name of the template database for the current SQL, building it when missing."""
+    name = f"mv_template_{schema_hash()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s)", (_LOCK_KEY,))
+        try:
+            if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+                return name
+            stale = conn.execute(
+                "select datname from pg_database where datname like 'mv\\_template\\_%%'").fetchall()
+            for (old,) in stale:
+                conn.execute(sql.SQL("alter database {} is_template false").format(sql.Identifier(old)))
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(old)))
+            building = name + "_building"
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(building)))
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(building)))
+            migrate(with_dbname(admin, building), seed=True)
+            conn.execute(sql.SQL("alter database {} rename to {}").format(
+                sql.Identifier(building), sql.Identifier(name)))
+            conn.execute(sql.SQL("alter database {} is_template true").format(sql.Identifier(name)))
+            return name
+        finally:
+            conn.execute("select pg_advisory_unlock(%s)", (_LOCK_KEY,))
+
+
+def clone_database(admin: str, template: str, prefix: str = "mv_test") -> str:
+    """A fresh database copied from ``template``; returns its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template)))
+    return name
+
+
+def create_empty_database(admin: str, prefix: str = "mv_empty") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return name
