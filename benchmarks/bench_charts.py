@@ -30,14 +30,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from workers import testdb  # noqa: E402
 from workers.config import load_settings  # noqa: E402
-from workers.localdb import LocalCluster  # noqa: E402
-from workers.migrate import migrate  # noqa: E402
 from workers.queue import Worker  # noqa: E402
 from workers.storage import LocalStorage  # noqa: E402
 from workers.sync import build_handlers  # noqa: E402
@@ -76,20 +74,15 @@ def main() -> int:
     args = ap.parse_args()
     logging.disable(logging.WARNING)
 
-    admin = args.admin_url
-    if not admin:
-        cluster = LocalCluster.default()
-        cluster.start()
-        admin = cluster.url()
+    if args.admin_url:
+        os.environ["MV_TEST_ADMIN_URL"] = args.admin_url
+    admin = testdb.admin_url()
     rows = chart_rows()
     docs = make_weeks(rows, args.weeks)
-    template = f"mv_bench_charts_tpl_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("create database {}").format(sql.Identifier(template)))
+    template = testdb.ensure_template(admin)
     times: list[float] = []
     server = None
     try:
-        migrate(psycopg.conninfo.make_conninfo(admin, dbname=template), seed=True)
         with tempfile.TemporaryDirectory(prefix="mv-bench-charts-") as tmp:
             folder = Path(tmp) / "hot100"
             folder.mkdir()
@@ -105,11 +98,8 @@ def main() -> int:
                 threading.Thread(target=server.serve_forever, daemon=True).start()
                 location = f"http://127.0.0.1:{server.server_address[1]}/{{date}}.json"
             for run in range(args.repeat):
-                dbname = f"mv_bench_charts_{uuid.uuid4().hex[:8]}"
-                with psycopg.connect(admin, autocommit=True) as c:
-                    c.execute(sql.SQL("create database {} template {}").format(
-                        sql.Identifier(dbname), sql.Identifier(template)))
-                url = psycopg.conninfo.make_conninfo(admin, dbname=dbname)
+                dbname = testdb.clone_database(admin, template, prefix="mv_bench_charts")
+                url = testdb.with_dbname(admin, dbname)
                 try:
                     with psycopg.connect(url, autocommit=True) as conn:
                         uid = uuid.uuid4()
@@ -144,13 +134,10 @@ def main() -> int:
                           f" chart rows {stats[2]}, batches {worker.stats['batches']}", flush=True)
                     times.append(elapsed)
                 finally:
-                    with psycopg.connect(admin, autocommit=True) as c:
-                        c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
+                    testdb.drop_database(admin, dbname)
     finally:
         if server is not None:
             server.shutdown()
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(template)))
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     print(f"backfill {args.weeks} weeks x {args.videos} videos ({'http' if args.http else 'local files'}):"
