@@ -15,13 +15,18 @@ quotes keep the parity, so this is exact for RFC 4180 CSV), the parent parses th
 then takes segments from the front while helper processes (``python -m
 workers.broadcast_parallel``, started fresh: never a fork of the multi-threaded worker) take
 them from the back, claiming each under an ``flock``. Every segment runs the *same* fast path
-with the header's delimiter and columns, returns its per-day totals, statistics and physical
-line count, and spills its row errors (relative line numbers) to a file; the parent merges in
-segment order (sums; errors replayed in line order with the line offset of their segment).
-Each cut is verified: a sentinel line is appended after every non-final segment and must come
-back as a record of its own (a stray quote that fooled the parity check would swallow it), or
-the segment abandons. Any abandonment abandons the whole parallel run (the caller falls back
-to the whole-file path: correctness first).
+with the header's delimiter and columns into its process's running totals (caches and totals
+live per process, so small segments cost little), records the segment's physical line count and
+spills its row errors (relative line numbers) to a file; the parent merges (sums) and replays
+the errors in segment order with each segment's line offset, i.e. in line order. Each cut is
+verified: a sentinel line is appended after every non-final segment and must come back as a
+record of its own (a stray quote that fooled the parity check would swallow it), or the
+segment abandons. Any abandonment abandons the whole parallel run (the caller falls back to the
+whole-file path: correctness first); a helper that is dead or cannot start just leaves its
+share to the others.
+
+Helpers are reusable: each boots once (~0.2 s of CPU, ~50 MB), says it is ready, then serves
+one pickled job after another from its stdin until that closes (see :func:`start_helpers`).
 """
 
 from __future__ import annotations
