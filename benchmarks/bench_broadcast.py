@@ -41,13 +41,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workers.localdb import LocalCluster  # noqa: E402
-from workers.migrate import migrate  # noqa: E402
+from workers import testdb  # noqa: E402
 
 BUCKET = "music-video-broadcast-imports"
 
@@ -114,18 +112,13 @@ def main() -> int:
                          " helper set is up before the job is claimed, as in a worker that has run a while")
     args = ap.parse_args()
 
-    admin = args.admin_url
-    if not admin:
-        cluster = LocalCluster.default()
-        cluster.start()
-        admin = cluster.url()
-    dbname = f"mv_bench_broadcast_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as c:
-        c.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
-    url = psycopg.conninfo.make_conninfo(admin, dbname=dbname)
+    if args.admin_url:
+        os.environ["MV_TEST_ADMIN_URL"] = args.admin_url
+    admin = testdb.admin_url()
+    dbname = testdb.clone_database(admin, testdb.ensure_template(admin), prefix="mv_bench_broadcast")
+    url = testdb.with_dbname(admin, dbname)
     results = []
     try:
-        migrate(url, seed=True)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("create table public.bench_copy (air_date text, program text, viewers text)")
             uid = uuid.uuid4()
@@ -176,8 +169,7 @@ def main() -> int:
                     copy_rates.append(n / (time.perf_counter() - t0))
                 results.append((n, size_mb, imp_rates, copy_rates, rss, meta, os.getloadavg()[0]))
     finally:
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
+        testdb.drop_database(admin, dbname)
 
     copy_head = "\\copy rows/s (median)"
     print(f"{'rows':>9} {'MB':>6} {'import rows/s (median, p95-low)':>32} {copy_head:>22}"
