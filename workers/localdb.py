@@ -10,9 +10,11 @@ Starting twice is harmless, and a stale ``postmaster.pid`` left by a crash is re
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,6 +24,11 @@ from workers.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PORT = 54329
+
+
+def _others_can_traverse(path: Path) -> bool:
+    """Whether an unrelated user can reach ``path``: every existing ancestor is o+x."""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents] if p.exists())
 
 
 def find_bindir() -> Path:
@@ -49,7 +56,15 @@ class LocalCluster:
 
     @classmethod
     def default(cls) -> LocalCluster:
-        root = Path(os.environ.get("MV_LOCAL_PGDATA", PROJECT_ROOT / ".local" / "pg"))
+        if "MV_LOCAL_PGDATA" in os.environ:
+            root = Path(os.environ["MV_LOCAL_PGDATA"])
+        else:
+            root = PROJECT_ROOT / ".local" / "pg"
+            if os.geteuid() == 0 and not _others_can_traverse(root.parent):
+                # The server's user could not reach a checkout under, say, /root: keep the
+                # cluster in a folder of this checkout's own under /var/tmp instead.
+                tag = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:10]
+                root = Path("/var/tmp") / f"music-videos-pg-{tag}"
         port = int(os.environ.get("MV_LOCAL_PGPORT", DEFAULT_PORT))
         return cls(root=root.resolve(), port=port, bindir=find_bindir())
 
