@@ -191,6 +191,10 @@ def test_rate_limit_as_403_uses_retry_after_header():
     assert err.retry_after == 30.0
     http_date = parse_error(429, body, {"retry-after": "Tue, 24 Nov 2026 05:02:00 GMT"}, NOW)
     assert http_date.retry_after == 120.0
+    # non-ASCII digits ("¹".isdigit() is True) and garbage are ignored, never a crash
+    for junk in ("¹", "٣", "soon", ""):
+        err = parse_error(429, body, {"Retry-After": junk}, NOW)
+        assert type(err) is TransientSourceError and err.retry_after is None
 
 
 def test_daily_limit_and_permission_denied_and_status_only_variants():

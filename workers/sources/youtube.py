@@ -212,7 +212,7 @@ def _retry_after_seconds(headers: Mapping[str, str] | None, now: datetime) -> fl
     if raw is None:
         return None
     raw = raw.strip()
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():  # delta-seconds is ASCII digits (RFC 9110); "¹".isdigit() too
         return float(raw)
     try:
         when = parsedate_to_datetime(raw)
