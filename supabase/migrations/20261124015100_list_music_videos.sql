@@ -113,7 +113,7 @@ declare
   v_after_id uuid;
 begin
   if v_release is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_release(v_release)) then
+     or not private.can_access_release(v_release) then
     raise exception using errcode = 'PT404', message = 'Release not found';
   end if;
 

@@ -38,7 +38,7 @@ declare
   v_after_collected timestamptz;
 begin
   if v_video is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_video(v_video)) then
+     or not private.can_access_video(v_video) then
     raise exception using errcode = 'PT404', message = 'Music video not found';
   end if;
 

@@ -32,7 +32,7 @@ declare
   v_items jsonb := '[]'::jsonb;
 begin
   if p_music_video_id is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_video(p_music_video_id)) then
+     or not private.can_access_video(p_music_video_id) then
     raise exception using errcode = 'PT404', message = 'Music video not found';
   end if;
 

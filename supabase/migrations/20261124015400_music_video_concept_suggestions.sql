@@ -42,7 +42,7 @@ declare
   v_genres text[];
 begin
   if v_release is null
-     or not ((select auth.role()) = 'service_role' or private.can_access_release(v_release)) then
+     or not private.can_access_release(v_release) then
     raise exception using errcode = 'PT404', message = 'Release not found';
   end if;
   if v_limit is null or v_limit < 1 or v_limit > 100 then

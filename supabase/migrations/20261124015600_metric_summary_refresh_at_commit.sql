@@ -25,6 +25,29 @@ grant all on table private.music_video_metric_summary_flushes to service_role;
 create policy "Nobody reads pending summary flushes" on private.music_video_metric_summary_flushes
 for select to authenticated using (false);
 
+-- Notes videos whose card summary is stale (a comma-separated id list) and schedules the one
+-- flush of this transaction at commit. Shared by the metrics and the imports triggers.
+create or replace function private.mark_music_video_summaries_dirty(p_ids text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_ids is null then
+    return;
+  end if;
+  perform set_config(
+    'mv.metric_summary_dirty',
+    concat_ws(',', nullif(current_setting('mv.metric_summary_dirty', true), ''), p_ids),
+    true
+  );
+  insert into private.music_video_metric_summary_flushes (txid) values (txid_current())
+  on conflict (txid) do nothing;
+end
+$$;
+revoke all on function private.mark_music_video_summaries_dirty(text) from public;
+
 -- Statement trigger on music_video_metrics: remember the touched videos for this transaction
 -- (mv.metric_summary_dirty, comma-separated, transaction-local, so a rolled-back savepoint
 -- forgets its own) and schedule the flush once.
@@ -49,16 +72,7 @@ begin
   else
     select string_agg(distinct o.music_video_id::text, ',') into v_ids from old_rows as o;
   end if;
-  if v_ids is null then
-    return null;
-  end if;
-  perform set_config(
-    'mv.metric_summary_dirty',
-    concat_ws(',', nullif(current_setting('mv.metric_summary_dirty', true), ''), v_ids),
-    true
-  );
-  insert into private.music_video_metric_summary_flushes (txid) values (txid_current())
-  on conflict (txid) do nothing;
+  perform private.mark_music_video_summaries_dirty(v_ids);
   return null;
 end
 $$;

@@ -43,16 +43,7 @@ begin
     from old_rows as o
     where o.music_video_id is not null;
   end if;
-  if v_ids is null then
-    return null;
-  end if;
-  perform set_config(
-    'mv.metric_summary_dirty',
-    concat_ws(',', nullif(current_setting('mv.metric_summary_dirty', true), ''), v_ids),
-    true
-  );
-  insert into private.music_video_metric_summary_flushes (txid) values (txid_current())
-  on conflict (txid) do nothing;
+  perform private.mark_music_video_summaries_dirty(v_ids);
   return null;
 end
 $$;

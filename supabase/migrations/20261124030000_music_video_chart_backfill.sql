@@ -149,7 +149,7 @@ set search_path = ''
 as $$
 begin
   if p_music_video_id is null
-     or not ((select auth.role()) = 'service_role' or (select private.is_admin())
+     or not ((select private.is_admin())
              or private.can_access_video(p_music_video_id)) then
     raise exception using errcode = 'PT404', message = 'Music video not found';
   end if;
