@@ -48,8 +48,8 @@ from psycopg.types.string import TextLoader
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
 from workers.db import call_rpc, jwt_claims, postgrest_request  # noqa: E402
-from workers.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
 
 BIG_TABLES = {"music_videos", "music_video_metrics", "music_video_metric_imports",
               "music_video_platform_targets", "releases", "release_profiles", "profiles", "users",

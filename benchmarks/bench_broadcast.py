@@ -45,16 +45,16 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workers import testdb  # noqa: E402
+from devtools import testdb  # noqa: E402
 
 BUCKET = "music-video-broadcast-imports"
 
 CHILD = r"""
 import json, sys, logging
 from workers.config import load_settings
-from workers.queue import Worker
+from workers.queue.worker import Worker
 from workers.storage import LocalStorage
-from workers.sync import build_handlers
+from workers.sources.registry import build_handlers
 logging.disable(logging.WARNING)
 url, storage_dir, cold, helpers = sys.argv[1], sys.argv[2], sys.argv[3] == "cold", sys.argv[4]
 from workers.broadcast_jobs import BroadcastHandler

@@ -34,11 +34,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workers import testdb  # noqa: E402
+from devtools import testdb  # noqa: E402
 from workers.config import load_settings  # noqa: E402
-from workers.queue import Worker  # noqa: E402
+from workers.queue.worker import Worker  # noqa: E402
+from workers.sources.registry import build_handlers  # noqa: E402
 from workers.storage import LocalStorage  # noqa: E402
-from workers.sync import build_handlers  # noqa: E402
 
 FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES", ROOT.parent / "shared" / "fixtures" / "external"))
 LATEST = date(2026, 8, 8)

@@ -75,7 +75,7 @@ class NoopHandler:
         self.batch_size = batch_size
 
     def process(self, ctx, jobs):
-        from workers.sync import JobOutcome
+        from workers.queue.handler import JobOutcome
 
         t = time.time_ns()
         return [JobOutcome.succeeded(j, metadata={"picked_ns": t}) for j in jobs]
@@ -84,7 +84,7 @@ class NoopHandler:
 def child(args: argparse.Namespace) -> int:
     from workers.config import load_settings
     from workers.logs import configure_logging
-    from workers.queue import Worker
+    from workers.queue.worker import Worker
 
     settings = load_settings(database_url=args.url, worker_concurrency=args.concurrency,
                              poll_interval=args.poll, claim_batch=min(500, args.batch), log_level="WARNING",
@@ -93,7 +93,7 @@ def child(args: argparse.Namespace) -> int:
     if args.child == "noop":
         handlers = {"broadcast": NoopHandler(args.batch)}
     else:
-        from workers.youtube_jobs import YouTubeHandler
+        from workers.sources.youtube.job import YouTubeHandler
 
         handlers = {"youtube": YouTubeHandler(settings)}
     worker = Worker(settings, args.url, handlers=handlers)
@@ -148,8 +148,8 @@ def stop(procs: Sequence[subprocess.Popen]) -> None:
 
 class Db:
     def __init__(self, shared: bool) -> None:
-        from workers.localdb import LocalCluster, find_bindir
-        from workers.migrate import migrate
+        from devtools.localdb import LocalCluster, find_bindir
+        from devtools.migrate import migrate
 
         self.cluster = None
         self.root = None

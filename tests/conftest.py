@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from workers import testdb
+from devtools import testdb
 from workers.db import jwt_claims
 
 ROOT = Path(__file__).resolve().parents[1]

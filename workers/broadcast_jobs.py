@@ -75,9 +75,9 @@ from workers.broadcast_parallel import (
 from workers.config import Settings
 from workers.errors import RowError
 from workers.metrics import MetricSample
+from workers.queue.handler import Job, JobContext, JobOutcome
 from workers.sources.broadcast import BroadcastRow, ColumnMapping, ParseStats, iter_broadcast_rows
 from workers.storage import StorageError, StorageNotFound
-from workers.sync import Job, JobContext, JobOutcome, register_handler
 
 __all__ = ["BROADCAST_BUCKET", "BroadcastHandler", "FastPathAbandoned", "fast_long_import", "write_row_errors"]
 
@@ -148,7 +148,6 @@ def _close(chunks: Any) -> None:
         close()
 
 
-@register_handler("broadcast")
 class BroadcastHandler:
     """One uploaded CSV per job: stream, parse, aggregate per air date, report bad rows."""
 

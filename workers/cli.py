@@ -14,10 +14,10 @@ import logging
 import sys
 from collections.abc import Callable
 
+from devtools.localdb import LocalCluster
+from devtools.migrate import migrate
 from workers.config import Settings, load_settings
 from workers.errors import MusicVideoError
-from workers.localdb import LocalCluster
-from workers.migrate import migrate
 
 log = logging.getLogger("workers")
 

@@ -46,7 +46,7 @@ def _worker_args(p: argparse.ArgumentParser) -> None:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.queue import Worker
+    from workers.queue.worker import Worker
 
     configure_logging(settings)
     if args.sources:
@@ -173,7 +173,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         worker = None
         thread = None
         if args.inline:
-            from workers.queue import Worker
+            from workers.queue.worker import Worker
 
             configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
             worker = Worker(settings, url)
@@ -206,8 +206,8 @@ def _replay_args(p: argparse.ArgumentParser) -> None:
 
 
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.sources.youtube.job import replay_youtube
     from workers.storage import make_storage
-    from workers.youtube_jobs import replay_youtube
 
     with _connect(database_url(settings)) as conn:
         rep = replay_youtube(conn, make_storage(settings), import_ids=args.import_id, since=args.since)

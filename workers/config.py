@@ -15,8 +15,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MV_", env_file=".env", extra="ignore",
@@ -57,7 +55,8 @@ class Settings(BaseSettings):
 
     # Storage of raw payloads, broadcast uploads and exports.
     storage_backend: Literal["local", "supabase"] = "local"
-    storage_local_dir: Path = PROJECT_ROOT / ".local" / "storage"
+    # Relative paths resolve against the working directory (the checkout under `scripts/run`).
+    storage_local_dir: Path = Path(".local") / "storage"
     supabase_url: str | None = None
     supabase_service_key: SecretStr | None = None
 

@@ -19,7 +19,7 @@ log = logging.getLogger("workers.services")
 
 
 def run_services(settings: Settings, url: str) -> int:
-    from workers.queue import Worker
+    from workers.queue.worker import Worker
     from workers.scheduler import NightlyScheduler
 
     configure_logging(settings)

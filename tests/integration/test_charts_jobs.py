@@ -17,9 +17,9 @@ import pytest
 
 from workers.config import load_settings
 from workers.db import call_rpc, jwt_claims, postgrest_request
-from workers.queue import Worker
+from workers.queue.worker import Worker
+from workers.sources.registry import build_handlers
 from workers.storage import LocalStorage
-from workers.sync import build_handlers
 
 AS_OF = datetime(2026, 8, 10, 12, 0, tzinfo=UTC)  # a Monday: the latest Hot 100 is dated 2026-08-08
 LATEST = date(2026, 8, 8)

@@ -20,6 +20,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from devtools.localdb import LocalCluster, find_bindir
+from devtools.migrate import migrate
 from tests.conftest import ROOT, Factory
 from tests.integration.test_queue_support import (
     TEST_KEY,
@@ -30,10 +32,8 @@ from tests.integration.test_queue_support import (
     running_worker,
     wait_for,
 )
-from workers.localdb import LocalCluster, find_bindir
-from workers.migrate import migrate
+from workers.sources.youtube.job import queue_youtube_sync
 from workers.sync import sync_music_video_metrics
-from workers.youtube_jobs import queue_youtube_sync
 
 
 @pytest.fixture

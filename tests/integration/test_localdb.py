@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from workers.localdb import LocalCluster, find_bindir
+from devtools.localdb import LocalCluster, find_bindir
 
 
 def _free_port() -> int:

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from workers.testdb import clone_database, drop_database, with_dbname
+from devtools.testdb import clone_database, drop_database, with_dbname
 
 ROOT = Path(__file__).resolve().parents[2]
 PGTAP_DIR = ROOT / "supabase" / "tests" / "database"

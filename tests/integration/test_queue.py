@@ -21,8 +21,9 @@ from tests.integration.test_queue_support import (
 )
 from workers.db import postgrest_request
 from workers.metrics import MetricSample, upsert_samples
-from workers.queue import CHANNEL, QueueOps, Worker, _Resolved, backoff_delay
-from workers.sync import Job, JobOutcome, sync_music_video_metrics
+from workers.queue.handler import Job, JobOutcome
+from workers.queue.worker import CHANNEL, QueueOps, Worker, _Resolved, backoff_delay
+from workers.sync import sync_music_video_metrics
 
 
 class Scripted:

@@ -23,7 +23,7 @@ import psycopg
 from werkzeug import Request, Response
 
 from workers.config import Settings, load_settings
-from workers.queue import Worker
+from workers.queue.worker import Worker
 
 TEST_KEY = "AIzaTESTKEY-not-real-0123456789abcdefghij"
 

@@ -25,7 +25,7 @@ from workers.errors import (
     SourceRequestError,
     TransientSourceError,
 )
-from workers.sources.youtube import (
+from workers.sources.youtube.client import (
     MAX_IDS_PER_CALL,
     VideosListResult,
     YouTubeClient,

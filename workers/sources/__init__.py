@@ -31,7 +31,7 @@ from workers.sources.charts import (
     parse_hot100,
     parse_spotify_weekly,
 )
-from workers.sources.youtube import (
+from workers.sources.youtube.client import (
     FetchedPayload,
     VideosListResult,
     YouTubeClient,

@@ -43,6 +43,7 @@ from uuid import UUID
 from workers.config import Settings
 from workers.errors import ConfigError, PermanentSourceError, TransientSourceError
 from workers.metrics import MetricSample
+from workers.queue.handler import Job, JobContext, JobOutcome
 from workers.sources.charts import (
     APPLE_MUSIC_TOP_100,
     GLOBAL_200,
@@ -59,7 +60,6 @@ from workers.sources.charts import (
     parse_spotify_weekly,
     week_start,
 )
-from workers.sync import Job, JobContext, JobOutcome, register_handler
 
 __all__ = ["STORED_CHARTS", "ChartsHandler", "chart_dates"]
 
@@ -134,7 +134,6 @@ def _date(value: Any) -> date | None:
     return None
 
 
-@register_handler("charts")
 class ChartsHandler:
     """Charts jobs: fetch each (chart, week) once per batch, match, dedupe, return samples."""
 

@@ -1,9 +1,9 @@
 """A throwaway, freshly migrated database for the database linter.
 
-    python -m workers.lintdb create        prints its URL
-    python -m workers.lintdb drop URL
+    python -m devtools.lintdb create        prints its URL
+    python -m devtools.lintdb drop URL
 
-It is a clone of the migrated template (:mod:`workers.testdb`), on the server
+It is a clone of the migrated template (:mod:`devtools.testdb`), on the server
 ``MV_TEST_ADMIN_URL`` names or on the embedded cluster.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 from psycopg.conninfo import conninfo_to_dict
 
-from workers import testdb
+from devtools import testdb
 
 
 def create() -> str:

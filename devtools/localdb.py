@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.paths import PROJECT_ROOT
 from workers.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PORT = 54329
 
 

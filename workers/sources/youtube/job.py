@@ -35,13 +35,14 @@ from psycopg.types.json import Jsonb
 from workers.config import Settings
 from workers.errors import ConfigError, FeedRejected, SourceAuthError
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
-from workers.sources.youtube import (
+from workers.queue.handler import Job, JobContext, JobOutcome
+from workers.sources.youtube.client import (
     MAX_IDS_PER_CALL,
     YouTubeClient,
     YouTubeStats,
     parse_videos_list,
 )
-from workers.sync import Job, JobContext, JobOutcome, queue_sync, register_handler
+from workers.sync import queue_sync
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
 
@@ -95,7 +96,6 @@ def _targets(conn: psycopg.Connection, video_ids: Iterable[UUID]) -> dict[UUID, 
     return {r["music_video_id"]: r["external_id"] for r in rows}
 
 
-@register_handler(SOURCE)
 class YouTubeHandler:
     """``videos.list?part=statistics`` for up to 50 jobs per call."""
 

@@ -90,9 +90,10 @@ from workers.errors import (
     QuotaExceeded,
     TransientSourceError,
 )
+from workers.events import record_sync_events
 from workers.logs import job_fields
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
-from workers.sync import Handler, Job, JobContext, JobOutcome, record_sync_events
+from workers.queue.handler import Handler, Job, JobContext, JobOutcome
 
 __all__ = [
     "CHANNEL",
@@ -387,8 +388,8 @@ class Worker:
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
+        from workers.sources.registry import build_handlers
         from workers.storage import make_storage
-        from workers.sync import build_handlers
 
         self.settings = settings
         self.conninfo = conninfo

@@ -19,10 +19,10 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from workers.localdb import LocalCluster
-from workers.migrate import migrate
+from devtools.localdb import LocalCluster
+from devtools.migrate import migrate
+from devtools.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _LOCK_KEY = 4242  # serialises template builds across concurrent test sessions and benchmarks
 
 

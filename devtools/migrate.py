@@ -20,12 +20,13 @@ from pathlib import Path
 
 import psycopg
 
+from devtools.paths import PROJECT_ROOT
+from devtools.sqlsplit import split_sql
 from workers.errors import MigrationError
-from workers.sqlsplit import split_sql
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
 _LOCK_KEY = 7_263_544_001  # pg_advisory_lock key shared by every runner
 
 

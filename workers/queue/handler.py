@@ -1,0 +1,140 @@
+"""The contract between the worker runtime and the sources: jobs, outcomes, the handler protocol.
+
+A source's job handler (``workers/sources/<source>/job.py``) implements :class:`Handler`; the
+runtime (:mod:`workers.queue.worker`) claims up to ``batch_size`` due jobs of that source and
+calls ``process(ctx, jobs)``, which returns one :class:`JobOutcome` per job. Handlers never write
+``music_video_metrics`` or the job rows themselves: the runtime commits the outcomes, the samples
+(one upsert) and the ``metrics_synced`` events in one transaction. The registry of handlers is
+:mod:`workers.sources.registry`; docs/queue.md describes the whole flow.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+from uuid import UUID
+
+from workers.config import Settings
+from workers.metrics import MetricSample
+from workers.storage import RAW_PAYLOAD_BUCKET
+
+__all__ = ["TERMINAL", "Handler", "HandlerFactory", "Job", "JobContext", "JobOutcome"]
+
+TERMINAL = ("succeeded", "failed", "partially_failed")
+OutcomeStatus = Literal["succeeded", "failed", "partially_failed", "retry", "defer"]
+
+
+# --------------------------------------------------------------------------- jobs and outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed import row, as the handler sees it."""
+
+    id: UUID
+    source: str
+    music_video_id: UUID | None
+    platform: str | None
+    attempts: int  # including the current one
+    max_attempts: int
+    metadata: Mapping[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    triggered_by: UUID | None = None
+    dedupe_key: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Job:
+        return cls(id=row["id"], source=row["source"], music_video_id=row["music_video_id"],
+                   platform=row["platform"], attempts=row["attempts"], max_attempts=row["max_attempts"],
+                   metadata=row["metadata"] or {}, created_at=row["created_at"], started_at=row["started_at"],
+                   triggered_by=row.get("triggered_by"), dedupe_key=row.get("dedupe_key"))
+
+    @property
+    def last_attempt(self) -> bool:
+        return self.attempts >= self.max_attempts
+
+
+@dataclass(slots=True)
+class JobOutcome:
+    """What happened to one job. Build it with the class methods."""
+
+    job_id: UUID
+    status: OutcomeStatus
+    error: str | None = None
+    samples: list[MetricSample] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    run_after: datetime | None = None  # defer: when; retry: an explicit time (else backoff)
+    retry_after: float | None = None  # retry: the server's hint, a minimum delay in seconds
+
+    @classmethod
+    def succeeded(cls, job: Job, samples: Iterable[MetricSample] = (),
+                  metadata: Mapping[str, Any] | None = None) -> JobOutcome:
+        return cls(job.id, "succeeded", samples=list(samples), metadata=dict(metadata or {}))
+
+    @classmethod
+    def partially_failed(cls, job: Job, error: str, samples: Iterable[MetricSample] = (),
+                         metadata: Mapping[str, Any] | None = None) -> JobOutcome:
+        return cls(job.id, "partially_failed", error=error, samples=list(samples),
+                   metadata=dict(metadata or {}))
+
+    @classmethod
+    def failed(cls, job: Job, error: str, metadata: Mapping[str, Any] | None = None) -> JobOutcome:
+        return cls(job.id, "failed", error=error, metadata=dict(metadata or {}))
+
+    @classmethod
+    def retry(cls, job: Job, error: str, *, at: datetime | None = None, retry_after: float | None = None,
+              metadata: Mapping[str, Any] | None = None) -> JobOutcome:
+        return cls(job.id, "retry", error=error, run_after=at, retry_after=retry_after,
+                   metadata=dict(metadata or {}))
+
+    @classmethod
+    def defer(cls, job: Job, until: datetime, reason: str,
+              metadata: Mapping[str, Any] | None = None) -> JobOutcome:
+        if until.tzinfo is None:
+            raise ValueError("defer until must be timezone-aware")
+        return cls(job.id, "defer", error=reason, run_after=until, metadata=dict(metadata or {}))
+
+
+@dataclass
+class JobContext:
+    """What a handler may use. ``stopping`` is set on shutdown: finish quickly or return retries."""
+
+    settings: Settings
+    pool: Any  # psycopg_pool.ConnectionPool: autocommit connections with dict rows
+    storage: Any  # workers.storage.Storage
+    worker_id: str
+    log: logging.Logger
+    stopping: threading.Event = field(default_factory=threading.Event)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def store_raw(self, source: str, data: bytes, *, content_type: str = "application/json",
+                  ext: str = "json", fetched_at: datetime | None = None) -> dict[str, str]:
+        """Keep a raw payload for audit and replay; returns ``{"bucket", "path"}`` for job metadata.
+
+        Path: ``<source>/<YYYY>/<MM>/<DD>/<HHMMSS.ffffff>Z-<uuid>.<ext>`` in the raw-payload bucket.
+        """
+        at = (fetched_at or self.now()).astimezone(UTC)
+        path = f"{source}/{at:%Y/%m/%d}/{at:%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.{ext}"
+        self.storage.put(RAW_PAYLOAD_BUCKET, path, data, content_type)
+        return {"bucket": RAW_PAYLOAD_BUCKET, "path": path}
+
+
+@runtime_checkable
+class Handler(Protocol):
+    """A source adapter as the worker runtime drives it (see the module docstring)."""
+
+    batch_size: int
+
+    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> Sequence[JobOutcome]: ...
+
+
+HandlerFactory = Callable[[Settings], Handler]
