@@ -110,6 +110,20 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _paragraph(text: str, style: object) -> object:
+    """A reportlab Paragraph showing ``text`` as text: its mini-language never sees user markup.
+
+    Paragraph parses XML-like tags (``<img src=...>`` reads files, ``<a>``, ``<font>``), so every
+    user-supplied string is escaped first; control characters the parser rejects are dropped.
+    """
+    from xml.sax.saxutils import escape
+
+    from reportlab.platypus import Paragraph
+
+    clean = "".join(ch for ch in text if ch >= " " or ch in "\t\n")
+    return Paragraph(escape(clean), style)
+
+
 def write_report_pdf(rows: Sequence[ReportRow], path: str, *, title: str,
                      generated_at: datetime | None = None, compress: bool = True) -> None:
     """A landscape A4 PDF: one table row per video (reportlab)."""
@@ -126,7 +140,7 @@ def write_report_pdf(rows: Sequence[ReportRow], path: str, *, title: str,
     header = ["Video", "Status", "Band", "Estimate", "Allocated", "Variance", "Views", "View target",
               "% of target", "Chart", "Position"]
     body = [[
-        Paragraph(r.title or "(untitled draft)", cell), r.status, _fmt(r.budget_band),
+        _paragraph(r.title or "(untitled draft)", cell), r.status, _fmt(r.budget_band),
         _fmt(r.budget_estimate), _fmt(r.total_allocation), _fmt(r.budget_variance), _fmt(r.views_total),
         _fmt(r.kpi_view_target), _fmt(r.views_pct_of_target), _fmt(r.kpi_chart_target), _fmt(r.chart_position),
     ] for r in rows]
@@ -141,6 +155,6 @@ def write_report_pdf(rows: Sequence[ReportRow], path: str, *, title: str,
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]))
     stamp = (generated_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z")
-    doc.build([Paragraph(title, styles["Title"]),
+    doc.build([_paragraph(title, styles["Title"]),
                Paragraph(f"{len(rows)} video(s); generated {stamp}", styles["Normal"]),
                Spacer(1, 12), table])
