@@ -8,34 +8,45 @@
 
 * :class:`LocalStorage` keeps objects as files under ``root/<bucket>/<path>`` (the embedded
   default, ``MV_STORAGE_LOCAL_DIR``).
-* :class:`SupabaseStorage` talks to the Supabase Storage REST API through the ``supabase``
-  package's storage client (storage3) with the service key, and streams downloads with httpx.
+* :class:`SupabaseStorage` talks to the Supabase Storage REST API with the service key: uploads
+  and listings through the ``supabase`` package's storage client (storage3), reads streamed with
+  httpx from the *authenticated* route (the plain route treats a refused key as anonymous and
+  answers "not found", which would hide a rotated key behind "uploaded file not found").
 
 Paths are ``/``-separated relative keys without ``.``/``..`` segments; both backends refuse
-anything else, so a path taken from a database row can never escape its bucket. Errors are
-:class:`StorageError` (a ``MusicVideoError``); a missing object is :class:`StorageNotFound`.
+anything else, so a path taken from a database row can never escape its bucket. Errors::
+
+    StorageError            (MusicVideoError) Storage refused the operation; do not retry
+    ├── StorageNotFound     no object at that bucket and path
+    ├── StorageAuthError    (also a ConfigError) the service key was refused: fix the settings
+    └── StorageUnavailable  (also a TransientSourceError) outage, timeout, 5xx, 429: retry later
+
 :func:`make_storage` builds the configured backend from settings.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+from urllib.parse import quote, unquote
 
 import httpx
 
 from workers.config import Settings
-from workers.errors import ConfigError, MusicVideoError
+from workers.errors import ConfigError, MusicVideoError, TransientSourceError
 
 __all__ = [
     "RAW_PAYLOAD_BUCKET",
     "LocalStorage",
     "Storage",
+    "StorageAuthError",
     "StorageError",
     "StorageNotFound",
+    "StorageUnavailable",
     "SupabaseStorage",
     "make_storage",
 ]
@@ -50,6 +61,39 @@ class StorageError(MusicVideoError):
 
 class StorageNotFound(StorageError):
     """No object at that bucket and path."""
+
+
+class StorageAuthError(StorageError, ConfigError):
+    """Storage refused the service key (wrong, expired or rotated): a configuration problem."""
+
+
+class StorageUnavailable(StorageError, TransientSourceError):
+    """Storage could not be reached or failed on its side; the same call may work later."""
+
+    def __init__(self, message: str) -> None:
+        TransientSourceError.__init__(self, message, source="storage")
+
+
+def storage_error(status: int, body: bytes, what: str) -> StorageError:
+    """Map one Storage API answer to the error tree.
+
+    Storage answers errors as ``{"statusCode": "404", "error": ..., "message": ...}``, with the
+    HTTP status either equal to ``statusCode`` or 400 (older servers), so both are read.
+    """
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        payload = {}
+    payload = payload if isinstance(payload, dict) else {}
+    inner = str(payload.get("statusCode") or status)
+    message = str(payload.get("message") or payload.get("error") or f"HTTP {status}")[:300]
+    if status == 429 or status >= 500 or inner == "429" or inner.startswith("5"):
+        return StorageUnavailable(f"storage {what} failed: {message} (HTTP {status}); will retry")
+    if status in (401, 403) or inner in ("401", "403"):
+        return StorageAuthError(f"storage {what} refused the service key (MV_SUPABASE_SERVICE_KEY): {message}")
+    if status == 404 or inner == "404":
+        return StorageNotFound(f"{what.split(' ', 1)[-1]} not found")
+    return StorageError(f"storage {what} failed: {message} (HTTP {status})")
 
 
 @runtime_checkable
@@ -67,8 +111,9 @@ def _check_key(bucket: str, path: str) -> list[str]:
     if not bucket or "/" in bucket or bucket in (".", ".."):
         raise StorageError(f"invalid bucket name {bucket!r}")
     parts = path.split("/")
-    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in path \
-            or "\x00" in path:
+    # a segment that is, or percent-decodes to, "", "." or ".." (or hides a "/") could climb out
+    if not path or path.startswith("/") or "\\" in path or "\x00" in path \
+            or any(p in ("", ".", "..") or unquote(p) in (".", "..") or "/" in unquote(p) for p in parts):
         raise StorageError(f"invalid object path {path!r}")
     return parts
 
@@ -88,14 +133,19 @@ class LocalStorage:
     def put(self, bucket: str, path: str, data: bytes,
             content_type: str = "application/octet-stream") -> None:
         target = self._file(bucket, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise StorageUnavailable(f"storage upload {bucket}/{path} failed: {exc.strerror or exc}") from exc
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StorageUnavailable(f"storage upload {bucket}/{path} failed: {exc.strerror or exc}") from exc
             raise
 
     def get(self, bucket: str, path: str) -> bytes:
@@ -103,6 +153,8 @@ class LocalStorage:
             return self._file(bucket, path).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             raise StorageNotFound(f"{bucket}/{path} not found") from exc
+        except OSError as exc:
+            raise StorageUnavailable(f"storage download {bucket}/{path} failed: {exc.strerror or exc}") from exc
 
     def open_stream(self, bucket: str, path: str) -> Iterator[bytes]:
         target = self._file(bucket, path)
@@ -133,8 +185,9 @@ class LocalStorage:
 class SupabaseStorage:
     """Supabase Storage over its REST API (``<url>/storage/v1``), authenticated with the service key.
 
-    put/get/list go through storage3's ``SyncStorageClient``; ``open_stream`` streams
-    ``GET /object/<bucket>/<path>`` with httpx so a 1 GB CSV never sits in memory.
+    put/list go through storage3's ``SyncStorageClient``; get/open_stream stream
+    ``GET /object/authenticated/<bucket>/<path>`` with httpx, so a 1 GB CSV never sits in memory
+    and a refused key is reported as such.
     """
 
     def __init__(self, url: str, service_key: str, *, timeout: float = 30.0,
@@ -157,13 +210,14 @@ class SupabaseStorage:
     def _wrap(self, exc: Exception, bucket: str, path: str, op: str) -> StorageError:
         from storage3.exceptions import StorageApiError
 
+        what = f"{op} {bucket}/{path}"
         if isinstance(exc, StorageApiError):
-            status = str(getattr(exc, "status", ""))
-            text = str(getattr(exc, "message", exc))
-            if status in ("404", "400") and "not found" in text.lower():
-                return StorageNotFound(f"{bucket}/{path} not found")
-            return StorageError(f"storage {op} {bucket}/{path} failed: {text} (status {status})")
-        return StorageError(f"storage {op} {bucket}/{path} failed: {type(exc).__name__}: {exc}")
+            status = str(getattr(exc, "status", "") or "400")
+            body = json.dumps({"statusCode": status, "message": str(getattr(exc, "message", exc))}).encode()
+            return storage_error(int(status) if status.isdigit() else 400, body, what)
+        if isinstance(exc, httpx.TransportError):
+            return StorageUnavailable(f"storage {what} failed: {type(exc).__name__}; will retry")
+        return StorageError(f"storage {what} failed: {type(exc).__name__}: {exc}")
 
     def put(self, bucket: str, path: str, data: bytes,
             content_type: str = "application/octet-stream") -> None:
@@ -174,33 +228,27 @@ class SupabaseStorage:
             raise self._wrap(exc, bucket, path, "upload") from exc
 
     def get(self, bucket: str, path: str) -> bytes:
-        _check_key(bucket, path)
-        try:
-            return self._client.from_(bucket).download(path)
-        except Exception as exc:
-            raise self._wrap(exc, bucket, path, "download") from exc
+        return b"".join(self.open_stream(bucket, path))
 
     def open_stream(self, bucket: str, path: str) -> Iterator[bytes]:
         parts = _check_key(bucket, path)
-        url = "/".join([self.base, "object", bucket, *(httpx.URL(p).raw_path.decode() for p in parts)])
-        request = self._http.build_request("GET", url, headers=self._headers)
+        # every segment fully quoted: a literal "%2e%2e" in a name is sent as "%252e%252e", never as ".."
+        url = "/".join([self.base, "object", "authenticated", bucket, *(quote(p, safe="") for p in parts)])
+        what = f"download {bucket}/{path}"
         try:
-            response = self._http.send(request, stream=True)
-        except httpx.HTTPError as exc:
-            raise StorageError(f"storage download {bucket}/{path} failed: {exc}") from exc
-        if response.status_code in (400, 404):
-            body = response.read()
-            response.close()
-            if b"not found" in body.lower() or response.status_code == 404:
-                raise StorageNotFound(f"{bucket}/{path} not found")
-            raise StorageError(f"storage download {bucket}/{path} failed: HTTP {response.status_code}")
+            response = self._http.send(self._http.build_request("GET", url, headers=self._headers), stream=True)
+        except httpx.TransportError as exc:
+            raise StorageUnavailable(f"storage {what} failed: {type(exc).__name__}; will retry") from exc
         if response.status_code >= 300:
+            body = response.read()[:4096]
             response.close()
-            raise StorageError(f"storage download {bucket}/{path} failed: HTTP {response.status_code}")
+            raise storage_error(response.status_code, body, what)
 
         def chunks() -> Iterator[bytes]:
             try:
                 yield from response.iter_bytes(CHUNK)
+            except httpx.TransportError as exc:
+                raise StorageUnavailable(f"storage {what} broke off: {type(exc).__name__}; will retry") from exc
             finally:
                 response.close()
 

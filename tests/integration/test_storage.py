@@ -10,7 +10,16 @@ import pytest
 from werkzeug import Request, Response
 
 from workers.config import load_settings
-from workers.storage import LocalStorage, StorageError, StorageNotFound, SupabaseStorage, make_storage
+from workers.errors import TransientSourceError
+from workers.storage import (
+    LocalStorage,
+    StorageAuthError,
+    StorageError,
+    StorageNotFound,
+    StorageUnavailable,
+    SupabaseStorage,
+    make_storage,
+)
 
 SERVICE_KEY = "service-role-key-for-tests"
 
@@ -19,13 +28,17 @@ class FakeSupabaseStorage:
     """The subset of the Storage API the workers use: upload, download, list (v1 object routes).
 
     Error shape as Storage answers it: HTTP 400 with ``{"statusCode": "404", "error": "not_found",
-    "message": "Object not found"}`` for a missing object, and 403 without a valid service key.
+    "message": "Object not found"}`` for a missing object. Without a valid service key the
+    authenticated routes answer 400 with statusCode 403 "invalid signature", while the plain
+    download route treats the caller as anonymous and answers "Bucket not found", as the real
+    server does. ``outage`` makes every request answer 503.
     """
 
     def __init__(self, httpserver):
         self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+        self.outage = False
         httpserver.expect_request(re.compile(r"^/storage/v1/object/.*")).respond_with_handler(self.handle)
         self.url = httpserver.url_for("/").rstrip("/")
 
@@ -36,10 +49,17 @@ class FakeSupabaseStorage:
 
     def handle(self, request: Request) -> Response:
         self.requests.append((request.method, request.path))
-        if request.headers.get("Authorization") != f"Bearer {SERVICE_KEY}" or \
-                request.headers.get("apikey") != SERVICE_KEY:
-            return self._error("403", "Unauthorized", "invalid signature", 403)
+        if self.outage:
+            return self._error("503", "Service Unavailable", "upstream connect error", 503)
         rest = request.path[len("/storage/v1/object/"):]
+        authorized = (request.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
+                      and request.headers.get("apikey") == SERVICE_KEY)
+        if request.method == "GET" and not rest.startswith("authenticated/"):
+            if not authorized:  # the plain route: an anonymous caller sees no private bucket
+                return self._error("404", "Bucket not found", "Bucket not found")
+        elif not authorized:
+            return self._error("403", "Unauthorized", "invalid signature")
+        rest = rest.removeprefix("authenticated/")
         if request.method == "POST" and rest.startswith("list/"):
             bucket = rest[len("list/"):]
             body = request.get_json()
@@ -123,11 +143,47 @@ def test_supabase_storage_sends_the_service_key_and_reports_refusals(fake_storag
     good.put("music-video-raw-payloads", "a/b.json", b"{}", "application/json")
     assert fake_storage.objects[("music-video-raw-payloads", "a/b.json")] == (b"{}", "application/json")
     bad = SupabaseStorage(fake_storage.url, "wrong-key")
-    with pytest.raises(StorageError) as err:
-        bad.get("music-video-raw-payloads", "a/b.json")
-    assert "wrong-key" not in str(err.value) and "wrong-key" not in repr(bad)
+    # reads use the authenticated route, so a refused key is named as such, never "not found"
+    for read in (lambda: bad.get("music-video-raw-payloads", "a/b.json"),
+                 lambda: bad.open_stream("music-video-raw-payloads", "a/b.json")):
+        with pytest.raises(StorageAuthError, match="MV_SUPABASE_SERVICE_KEY") as err:
+            read()
+        assert "wrong-key" not in str(err.value)
+    assert "wrong-key" not in repr(bad)
+    assert all(path.startswith("/storage/v1/object/authenticated/") for method, path in fake_storage.requests
+               if method == "GET")
     good.close()
     bad.close()
+
+
+def test_an_outage_is_transient_and_typed(fake_storage, tmp_path):
+    s = SupabaseStorage(fake_storage.url, SERVICE_KEY)
+    s.put("music-video-raw-payloads", "a/b.json", b"{}", "application/json")
+    fake_storage.outage = True
+    for call in (lambda: s.get("music-video-raw-payloads", "a/b.json"),
+                 lambda: s.put("music-video-raw-payloads", "a/c.json", b"{}", "application/json")):
+        with pytest.raises(StorageUnavailable) as err:
+            call()
+        assert isinstance(err.value, TransientSourceError)
+    s.close()
+    gone = SupabaseStorage("http://127.0.0.1:9", SERVICE_KEY, timeout=2)  # nothing listens on the discard port
+    with pytest.raises(StorageUnavailable):
+        gone.get("music-video-raw-payloads", "a/b.json")
+    gone.close()
+    local = LocalStorage(tmp_path / "ro")
+    (tmp_path / "ro").write_text("a file where the folder should be")
+    with pytest.raises(StorageUnavailable):
+        local.put("music-video-raw-payloads", "a/b.json", b"{}", "application/json")
+
+
+def test_names_that_decode_to_dot_segments_are_refused_and_names_are_sent_literally(fake_storage):
+    s = SupabaseStorage(fake_storage.url, SERVICE_KEY)
+    for bad in ("mine/%2e%2e/theirs/x.png", "mine/%2E%2e/x.png", "mine/%2e/x.png", "mine/a%2fb/x.png"):
+        with pytest.raises(StorageError):
+            s.get("music-video-moodboards", bad)
+    fake_storage.objects[("b", "a/100%/x.json")] = (b"1", "application/json")
+    assert s.get("b", "a/100%/x.json") == b"1"  # "%" is quoted, so the server sees the literal name
+    s.close()
 
 
 def test_make_storage_follows_settings(tmp_path, fake_storage):
