@@ -2,7 +2,9 @@
 
 The rollback test imports a CSV through the real worker, rolls it back as an admin, checks every
 read path the owner uses (music_video_metrics_history, get_music_video, list_music_videos,
-music_video_chart_history), then re-imports the same file and sees the rows restored.
+music_video_chart_history), then re-imports the same file: an owner's re-import leaves the rows
+rolled back, an admin's explicit re-import restores them. Corrections stick: no machine write (the
+one upsert every source, replay and re-import uses) changes an overridden value or a rolled-back row.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tests.integration.test_broadcast_import import (
     upload,
 )
 from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.metrics import MetricSample, upsert_samples
 from workers.storage import LocalStorage
 
 
@@ -33,6 +36,11 @@ def override(conn, user, metric_id, **values):
 def rollback(conn, user, import_id, reason="partner sent the wrong week"):
     with postgrest_request(conn, user.claims()) as c:
         return call_rpc(c, "rollback_music_video_import", {"import_id": import_id, "reason": reason}).body
+
+
+def reimport(conn, user, import_id, reason="partner resent the file"):
+    with postgrest_request(conn, user.claims()) as c:
+        return call_rpc(c, "reimport_music_video_import", {"import_id": str(import_id), "reason": reason}).body
 
 
 def as_owner(conn, user, name, params):
@@ -138,12 +146,25 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
     assert conn.execute("select count(*) as n from public.music_video_metrics where music_video_id = %s"
                         " and deleted_at is not null", (vid,)).fetchone()["n"] == n  # soft, not hard, deleted
 
-    # restore: the same file imported again (the upsert clears deleted_at)
-    second = request_import(conn, owner, vid, path)
+    # the same file imported again by the owner: a machine write, so the rollback stands
+    again = request_import(conn, owner, vid, path)
+    run(db_url, tmp_path, storage)
+    assert job(conn, again)["status"] == "succeeded"
+    assert job(conn, again)["metadata"]["samples"] == {"inserted": 0, "updated": 0, "count": n}
+    assert history()["count"] == 0
+
+    # only an admin's explicit re-import replaces the rolled-back rows, and the trail says so
+    with pytest.raises(psycopg.Error) as exc:
+        reimport(conn, owner, first)
+    assert (exc.value.sqlstate, exc.value.diag.message_primary) == (
+        "PT403", "Only admins can re-import over corrections")
+    second = reimport(conn, admin, first, reason="partner resent the week")
     run(db_url, tmp_path, storage)
     assert job(conn, second)["status"] == "succeeded"
     assert history()["count"] == n
     assert job(conn, second)["metadata"]["samples"] == {"inserted": 0, "updated": n, "count": n}
+    assert job(conn, second)["metadata"]["correction"]["reason"] == "partner resent the week"
+    assert job(conn, first)["metadata"]["reimports"][0]["import_id"] == str(second)
 
     with pytest.raises(psycopg.Error) as exc:
         rollback(conn, admin, second, reason=" ")
@@ -169,3 +190,39 @@ def test_rollback_of_a_chart_import_hides_its_weeks_from_the_chart_history(conn,
     assert (h["peak_position"], h["weeks_on_chart"], h["weeks"]) == (None, 0, [])
     assert json.dumps(h)  # a plain JSON document
     assert LONG  # (imported helper in use)
+
+
+def _machine_write(conn, vid, views, likes, batch=None):
+    """What every source, replay and re-import does: the one upsert, keyed by (video, platform, collected_at)."""
+    with conn.transaction():
+        return upsert_samples(conn, [MetricSample(vid, "mtv", datetime(2026, 11, 1, tzinfo=UTC), "broadcast:x.csv",
+                                                  views_total=views, likes_total=likes, import_batch_id=batch)])
+
+
+def test_an_overridden_value_survives_every_machine_write_but_not_the_next_override(conn, people):
+    _owner, _stranger, admin, _rel, vid, metric_id = people
+    override(conn, admin, metric_id, views_total=120, reason="partner figure was missing a region")
+    counts = _machine_write(conn, vid, views=100, likes=8)  # a re-sync of the same collected_at
+    assert counts.updated == 1
+    row = conn.execute("select views_total, likes_total, detail from public.music_video_metrics where id = %s",
+                       (metric_id,)).fetchone()
+    # the admin's field stays; the field nobody corrected takes the new sample; the note stays
+    assert (row["views_total"], row["likes_total"]) == (120, 8)
+    assert row["detail"]["manual_override"]["fields"] == {"views_total": 120}
+    override(conn, admin, metric_id, views_total=125, reason="second correction")
+    assert conn.execute("select views_total from public.music_video_metrics where id = %s",
+                        (metric_id,)).fetchone()["views_total"] == 125
+
+
+def test_a_rolled_back_row_survives_every_machine_write(conn, people):
+    _owner, _stranger, admin, _rel, vid, metric_id = people
+    imp = conn.execute("insert into public.music_video_metric_imports (music_video_id, platform, source, status,"
+                       " completed_at) values (%s, 'mtv', 'broadcast', 'succeeded', now()) returning id",
+                       (vid,)).fetchone()["id"]
+    conn.execute("update public.music_video_metrics set import_batch_id = %s where id = %s", (imp, metric_id))
+    rollback(conn, admin, imp)
+    counts = _machine_write(conn, vid, views=999, likes=1, batch=imp)  # a replay of the same batch
+    assert counts.updated == 0
+    row = conn.execute("select views_total, deleted_at from public.music_video_metrics where id = %s",
+                       (metric_id,)).fetchone()
+    assert row["views_total"] == 100 and row["deleted_at"] is not None
