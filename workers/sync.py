@@ -18,7 +18,7 @@ commit a second copy (the finish only touches rows it still holds).
 
 Plugging in a source (charts, broadcast ...)
 ============================================
-Write a module ``workers/<source>_jobs.py`` (``charts_jobs`` and ``broadcast_jobs`` are
+Write a module ``workers/<source>_jobs.py`` (``charts_jobs`` and ``sources/broadcast/job`` are
 already listed in :data:`HANDLER_MODULES`, so they are imported when present)::
 
     from workers.sync import Job, JobContext, JobOutcome, register_handler
@@ -216,7 +216,7 @@ HandlerFactory = Callable[[Settings], Handler]
 HANDLERS: dict[str, HandlerFactory] = {}
 
 # Modules imported by build_handlers(); absent ones are skipped.
-HANDLER_MODULES: tuple[str, ...] = ("workers.youtube_jobs", "workers.charts_jobs", "workers.broadcast_jobs")
+HANDLER_MODULES: tuple[str, ...] = ("workers.youtube_jobs", "workers.charts_jobs", "workers.sources.broadcast.job")
 
 
 def register_handler(source: str) -> Callable[[HandlerFactory], HandlerFactory]:
