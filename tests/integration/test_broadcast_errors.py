@@ -79,3 +79,20 @@ def test_csv_export_neutralises_formula_cells(conn, db_url, tmp_path, owned):
     with postgrest_request(conn, stranger.claims()) as c:
         out2 = io.StringIO(newline="")
         assert export_import_errors(c, import_id, out2) == 0
+
+
+def test_nul_bytes_are_stored_as_row_errors_not_a_failed_store(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    data = (b"air_date,program,viewers\n2024-01-01,Good,10\n2024-01-01,Bad\x00Name,2\n2024-01-02,C,3\x004\n"
+            + b"".join(b"2024-01-03,P%d,1\n" % i for i in range(10)))
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "nul.csv", data))
+    run(db_url, tmp_path, storage)
+    j = job(conn, import_id)
+    assert j["status"] == "partially_failed" and j["attempts"] == 1, j["error_message"]
+    stored = conn.execute("select line, column_name, raw_value, reason from public.music_video_import_row_errors"
+                          " where import_id = %s order by line", (import_id,)).fetchall()
+    assert [(r["line"], r["column_name"], r["raw_value"]) for r in stored] == [
+        (3, "program", "Bad\\x00Name"), (4, "viewers", "3\\x004")]
+    assert {r["reason"] for r in stored} == {"the value contains a NUL byte"}
+    rows = metric_rows(conn, vid)
+    assert [(r["collected_at"].day, r["views_total"]) for r in rows] == [(1, 10), (3, 10)]
