@@ -23,7 +23,6 @@ from workers.sources.broadcast.rules import (
     MAX_LINE_BYTES,
     MISSING_PATTERN,
     MISSING_VALUE,
-    NUMBER_SPACES,
     PLAIN_NAME_PATTERN,
     ColumnMapping,
     clip,
@@ -198,15 +197,19 @@ def _q(text: str) -> str:
 
 
 def _fast_viewers(col: str, dec: str, scale: float) -> str:
-    """SQL: the viewer count of ``col`` when it is a whole number in one of the integer forms, else NULL."""
+    """SQL: the viewer count of ``col`` when it is exactly one of the integer forms (no padding), else NULL.
+
+    Every integer form is digits plus one kind of separator, so its value is its digits. Anything
+    else (padding, NBSP, fractions, overflow) is NULL here and judged by the rules, per distinct text.
+    """
     if scale != 1:
         return "NULL::BIGINT"
-    t = f"trim(translate({col}, {_q(NUMBER_SPACES)}, {_q(' ' * len(NUMBER_SPACES))}))"
-    whens = " ".join(
-        f"WHEN regexp_full_match({t}, {_q(p)}) THEN "
-        + (f"replace({t}, {_q(sep)}, '')" if sep else t) for p, sep in integer_forms(dec))
-    digits = f"(CASE {whens} END)"
-    return f"(CASE WHEN length({digits}) <= 18 THEN {digits}::BIGINT END)"
+    forms = "|".join(f"(?:{p})" for p, _ in integer_forms(dec))
+    digits = col
+    for sep in dict.fromkeys(sep for _, sep in integer_forms(dec) if sep):
+        digits = f"replace({digits}, {_q(sep)}, '')"
+    return (f"(CASE WHEN length({col}) <= 24 AND regexp_full_match({col}, {_q(forms)})"
+            f" THEN TRY_CAST({digits} AS BIGINT) END)")
 
 
 _REASONS = {
@@ -230,14 +233,18 @@ class _Job:
         con, w = self.con, self.width
         names = [f"c{i}" for i in range(w)]
         columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        nonblank = " OR ".join(f"trim(coalesce({n}, '')) <> ''" for n in names)
-        nl = " OR ".join(f"strpos(coalesce({n}, ''), chr(10)) > 0" for n in names)
+        joined = " || ".join(f"coalesce({n}, '')" for n in names)
+        blank = f"regexp_full_match({joined}, '[ \t]*')"
+        nl = f"length({joined}) - length(replace({joined}, chr(10), ''))"
+        extra = ""
+        if self.mapping.layout == "long":
+            extra = f", {_fast_viewers(f'c{self.cols.viewers}', self.dec, self.mapping.viewers_scale)} AS vf"
         if self.sp.data_bytes:
             cleaned = ", ".join(f"coalesce({n}, '') AS {n}" for n in names)
             try:
                 con.execute(f"""
                     CREATE TABLE raw AS SELECT {cleaned},
-                      NOT ({nonblank}) AS blank, ({nl}) AS multiline
+                      {blank} AS blank, {nl} AS nl{extra}
                     FROM read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},
                       quote = '"', escape = '"', header = false, auto_detect = false, strict_mode = true,
                       store_rejects = true, max_line_size = {MAX_LINE_BYTES * 2})""")
@@ -247,7 +254,7 @@ class _Job:
         else:
             empty = ", ".join(f"''::VARCHAR AS {n}" for n in names)
             con.execute(f"CREATE TABLE raw AS SELECT {empty},"
-                        " false AS blank, false AS multiline LIMIT 0")
+                        " false AS blank, 0 AS nl, NULL::BIGINT AS vf LIMIT 0")
             con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
                         " error_message VARCHAR)")
         self._judge_dates()
@@ -291,8 +298,8 @@ class _Job:
         self._fill("dates", f"SELECT DISTINCT c{self.cols.date} FROM raw WHERE NOT blank", judge,
                    "day DATE, reason VARCHAR")
 
-    def _judge_viewers(self, source: str, column: str) -> str:
-        """Fill ``viewers`` (raw -> value | missing | reason) for the cells SQL does not settle; the SQL of a cell."""
+    def _judge_viewers(self, table: str) -> None:
+        """Fill ``viewers`` (raw -> value | missing | reason) for the cells of ``table`` SQL did not settle."""
         def judge(raw: str) -> tuple[int | None, bool, str | None]:
             if is_missing(raw) and "\x00" not in raw:
                 return None, True, None
@@ -301,67 +308,64 @@ class _Job:
             except ValueError as exc:
                 return None, False, str(exc)
 
-        fast = _fast_viewers("v", self.dec, self.mapping.viewers_scale)
-        self._fill("viewers", f"SELECT DISTINCT v FROM ({source}) WHERE {fast} IS NULL", judge,
+        self._fill("viewers", f"SELECT DISTINCT v FROM {table} WHERE vf IS NULL", judge,
                    "value BIGINT, missing BOOLEAN, reason VARCHAR")
-        return _fast_viewers(column, self.dec, self.mapping.viewers_scale)
 
     # ---- long layout: one airing per record
 
     def _long(self) -> None:
         c = self.cols
-        p = f"c{c.program}" if c.program is not None else "NULL"
-        base = f"SELECT rowid AS r, c{c.viewers} AS v FROM raw WHERE NOT blank"
-        fast = self._judge_viewers(base, f"c{c.viewers}")
-        plain = (f"(regexp_full_match({p}, {_q(PLAIN_NAME_PATTERN)})"
-                 f" AND NOT regexp_full_match({p}, {_q(MISSING_PATTERN)}, 'i'))")
-        if c.program is not None:
-            def judge(raw: str) -> tuple[str | None, str | None]:
-                try:
-                    return program_name(raw), None
-                except ValueError as exc:
-                    return None, str(exc)
+        p = f"c{c.program}" if c.program is not None else "''"
+        self.con.execute(f"""CREATE VIEW vals AS SELECT rowid AS r, nl, c{c.date} AS d, {p} AS p, c{c.viewers} AS v,
+                             vf FROM raw WHERE NOT blank""")
+        self._judge_viewers("vals")
+        plain = (f"regexp_full_match(p, {_q(PLAIN_NAME_PATTERN)})"
+                 f" AND NOT regexp_full_match(p, {_q(MISSING_PATTERN)}, 'i')")
 
-            self._fill("programs", f"SELECT DISTINCT {p} FROM raw WHERE NOT blank AND NOT {plain}", judge,
-                       "name VARCHAR, reason VARCHAR")
-            prog_join = f"LEFT JOIN programs pr ON NOT {plain} AND pr.raw = {p}"
-            prog = f"CASE WHEN {plain} THEN {p} ELSE pr.name END"
-            prog_reason = f"CASE WHEN {plain} THEN NULL ELSE pr.reason END"
-        else:
-            prog_join, prog, prog_reason = "", "''", "NULL"
+        def judge(raw: str) -> tuple[str | None, str | None]:
+            try:
+                return program_name(raw), None
+            except ValueError as exc:
+                return None, str(exc)
+
+        self.con.execute(f"CREATE TABLE names AS SELECT p, {plain} AS plain FROM (SELECT DISTINCT p FROM vals)")
+        self._fill("programs", "SELECT p FROM names WHERE NOT plain", judge, "name VARCHAR, reason VARCHAR")
         self.con.execute(f"""
             CREATE TABLE cells AS
-            SELECT raw.rowid AS r, raw.multiline, d.day, d.reason AS date_reason, {prog} AS program,
-                   {prog_reason} AS program_reason, coalesce({fast}, vw.value) AS viewers,
+            SELECT x.r, x.nl, x.d, x.p, x.v, dt.day, dt.reason AS date_reason,
+                   CASE WHEN n.plain THEN x.p ELSE pr.name END AS program,
+                   CASE WHEN n.plain THEN NULL ELSE pr.reason END AS program_reason,
+                   coalesce(x.vf, vw.value) AS viewers,
                    CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END AS viewers_reason
-            FROM raw
-            LEFT JOIN dates d ON d.raw = c{c.date}
-            {prog_join}
-            LEFT JOIN viewers vw ON vw.raw = c{c.viewers}
-            WHERE NOT raw.blank""")
-        self.con.execute("""CREATE TABLE good AS SELECT day, program, viewers FROM cells
+            FROM vals x
+            LEFT JOIN dates dt ON dt.raw = x.d
+            JOIN names n ON n.p = x.p
+            LEFT JOIN programs pr ON NOT n.plain AND pr.raw = x.p
+            LEFT JOIN viewers vw ON x.vf IS NULL AND vw.raw = x.v""")
+        self.con.execute("""CREATE VIEW good AS SELECT day, program, viewers FROM cells
                             WHERE date_reason IS NULL AND program_reason IS NULL AND viewers_reason IS NULL""")
 
     # ---- wide layout: one airing per programme cell
 
     def _wide(self) -> None:
         c = self.cols
+        fast = _fast_viewers("v", self.dec, self.mapping.viewers_scale)
         cells = " UNION ALL ".join(
             f"SELECT rowid AS r, {i} AS col, c{i} AS v FROM raw WHERE NOT blank" for i, _ in c.programs)
-        self.con.execute(f"CREATE TABLE wide AS {cells}")
-        fast = self._judge_viewers("SELECT v FROM wide", "w.v")
+        self.con.execute(f"CREATE TABLE wide AS SELECT *, {fast} AS vf FROM ({cells})")
+        self._judge_viewers("wide")
         names = "CASE w.col " + " ".join(f"WHEN {i} THEN {_q(n)}" for i, n in c.programs) + " END"
         self.con.execute(f"""
             CREATE TABLE wcells AS
             SELECT w.r, w.col, {names} AS program,
-                   coalesce({fast}, vw.value) AS viewers, coalesce(vw.missing, false) AS missing,
+                   coalesce(w.vf, vw.value) AS viewers, coalesce(vw.missing, false) AS missing,
                    CASE WHEN vw.missing THEN NULL ELSE vw.reason END AS reason
-            FROM wide w LEFT JOIN viewers vw ON vw.raw = w.v""")
+            FROM wide w LEFT JOIN viewers vw ON w.vf IS NULL AND vw.raw = w.v""")
         unnamed = " + ".join(f"(NOT regexp_full_match(trim(c{i}), {_q(MISSING_PATTERN)}, 'i')"
                              f" AND trim(c{i}) <> '')::INT" for i in c.unnamed) or "0"
         self.con.execute(f"""
             CREATE TABLE cells AS
-            SELECT raw.rowid AS r, raw.multiline, d.day, d.reason AS date_reason,
+            SELECT raw.rowid AS r, raw.nl, d.day, d.reason AS date_reason,
                    coalesce(a.bad, 0) AS bad_cells, coalesce(a.miss, 0) AS missing_cells, ({unnamed}) AS unnamed
             FROM raw LEFT JOIN dates d ON d.raw = c{c.date}
             LEFT JOIN (SELECT r, count(*) FILTER (WHERE reason IS NOT NULL) AS bad,
@@ -474,19 +478,12 @@ class _Job:
     def _error_rows(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
         """(ordinal among DuckDB's rows, multiline, [(column, raw, reason)], newlines) of error and multi-line rows."""
         m, c = self.mapping, self.cols
-        names = [f"c{i}" for i in range(self.width)]
-        newlines = " + ".join(f"(length({n}) - length(replace({n}, chr(10), '')))" for n in names)
         ordinal = "SELECT rowid AS r, * FROM raw"
         if m.layout == "long":
-            sql = f"""
-                SELECT o.r, o.multiline, CASE WHEN o.multiline THEN {newlines} ELSE 0 END,
-                       c{c.date}, cl.date_reason, {f"c{c.program}" if c.program is not None else "NULL"},
-                       cl.program_reason, c{c.viewers}, cl.viewers_reason
-                FROM ({ordinal}) o LEFT JOIN cells cl ON cl.r = o.r
-                WHERE o.multiline OR cl.date_reason IS NOT NULL OR cl.program_reason IS NOT NULL
-                      OR cl.viewers_reason IS NOT NULL
-                ORDER BY o.r"""
-            cur = self.con.cursor().execute(sql)
+            cur = self.con.cursor().execute("""
+                SELECT r, nl > 0, nl, d, date_reason, p, program_reason, v, viewers_reason FROM cells
+                WHERE nl > 0 OR date_reason IS NOT NULL OR program_reason IS NOT NULL OR viewers_reason IS NOT NULL
+                ORDER BY r""")
             while batch := cur.fetchmany(BATCH):
                 for r, multi, nls, dv, dr, pv, pr, vv, vr in batch:
                     errs = [(col, val, why) for col, val, why in (
@@ -495,12 +492,12 @@ class _Job:
             cur.close()
             return
         sql = f"""
-            SELECT o.r, o.multiline, CASE WHEN o.multiline THEN {newlines} ELSE 0 END, c{c.date}, cl.date_reason,
+            SELECT o.r, o.nl > 0, o.nl, c{c.date}, cl.date_reason,
                    (SELECT list(struct_pack(col := x.col, reason := x.reason) ORDER BY x.col) FROM wcells x
                     WHERE x.r = o.r AND x.reason IS NOT NULL),
                    [{', '.join(f"c{i}" for i in c.unnamed) or ''}]::VARCHAR[]
             FROM ({ordinal}) o LEFT JOIN cells cl ON cl.r = o.r
-            WHERE o.multiline OR cl.date_reason IS NOT NULL OR cl.bad_cells > 0 OR cl.unnamed > 0
+            WHERE o.nl > 0 OR cl.date_reason IS NOT NULL OR cl.bad_cells > 0 OR cl.unnamed > 0
             ORDER BY o.r"""
         programs = dict(c.programs)
         cur = self.con.cursor().execute(sql)
