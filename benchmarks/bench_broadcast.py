@@ -1,28 +1,20 @@
-"""Benchmark: a broadcast CSV import (parse + aggregate + store) against ``psql \\copy`` of the same file.
+"""Benchmark: a broadcast CSV import (spool + DuckDB + store) against ``psql \\copy`` of the same file.
 
-    .venv/bin/python benchmarks/bench_broadcast.py [--rows 100000 1000000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_broadcast.py [--rows 1000000 10000000] [--repeat 3]
 
 For each size it writes a CSV (``air_date,program,viewers``: 365 air dates, 40 programmes,
 quoted ``1,234,567`` thousands, 0.1% bad rows), then, in a scratch database cloned from a
-freshly migrated one:
+freshly migrated one, one after the other in the same run:
 
 * ``import``: a real worker (``workers.queue.Worker`` with the broadcast handler) runs the job
   in a *subprocess*, reading the file from a LocalStorage folder; the rate is rows / the job's
-  processing time (``completed_at - started_at``). By default the worker's idle helper set
-  (started with the handler, reused from job to job) has booted before the job is claimed, as
-  in a worker that has been running; ``--cold-helpers`` starts them only when the big upload
-  arrives, so their boot (~0.2 s of CPU) falls inside the job.
-  Peak memory of the import's process tree: the worker's own
-  ``ru_maxrss`` (``RUSAGE_SELF``) plus ``RUSAGE_CHILDREN``'s ``ru_maxrss``, the peak of its
-  largest helper process (the only children it has), times the number of helpers
-  (``cpu_count - 1``, helpers only for uploads over 8 MiB). The helpers run at the same time as
-  the worker, so that sum is an upper bound of the tree's simultaneous peak; both parts are
-  printed.
-  ``--rows 30000000`` makes a ~1 GB file (flat memory check).
+  processing time (``completed_at - started_at``). Peak memory: the worker process's own
+  ``ru_maxrss`` (DuckDB runs inside it; it starts no helper process).
 * ``\\copy``: ``psql -c "\\copy t from file csv header"`` into a plain 3-column text table, the
   physical ceiling of getting those bytes into PostgreSQL on this machine.
 
-Prints medians (and p95 with enough repeats) and the import/\\copy ratio. Nothing here asserts.
+Prints medians (and p95 with enough repeats), the import/\\copy ratio and the peak memory.
+Nothing here asserts.
 """
 
 from __future__ import annotations
@@ -50,28 +42,18 @@ from devtools import testdb  # noqa: E402
 BUCKET = "music-video-broadcast-imports"
 
 CHILD = r"""
-import json, sys, logging
+import json, sys, logging, resource
 from workers.config import load_settings
 from workers.queue.worker import Worker
 from workers.storage import LocalStorage
 from workers.sources.registry import build_handlers
 logging.disable(logging.WARNING)
-url, storage_dir, cold, helpers = sys.argv[1], sys.argv[2], sys.argv[3] == "cold", sys.argv[4]
-from workers.broadcast_jobs import BroadcastHandler
-if cold:
-    BroadcastHandler.prestart_helpers = False
-if helpers != "auto":
-    BroadcastHandler.helpers = int(helpers)
+url, storage_dir = sys.argv[1], sys.argv[2]
 s = load_settings(poll_interval=0.05, storage_local_dir=storage_dir, log_json=False)
 w = Worker(s, url, handlers=build_handlers(s, ["broadcast"]), storage=LocalStorage(storage_dir),
            worker_id="bench", concurrency=1)
-if not cold:
-    w.handlers["broadcast"].warm_up()  # a running worker: its idle helper set is up
 w.run(install_signals=False, exit_when_idle=True)
-import resource
-print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "helpers_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-                  "cpu_count": __import__("os").cpu_count()}))
+print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
@@ -100,16 +82,9 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--admin-url", default=os.environ.get("MV_TEST_ADMIN_URL"))
-    ap.add_argument("--helpers", type=int, default=None,
-                    help="helper processes for big uploads (default: usable CPUs - 1; 0: the single-process"
-                         " fast path, for comparison)")
-    ap.add_argument("--cold-helpers", action="store_true",
-                    help="no helper processes started ahead: they boot when the big upload arrives, during"
-                         " its job (the first big upload of a fresh worker). Default: the worker's idle"
-                         " helper set is up before the job is claimed, as in a worker that has run a while")
     args = ap.parse_args()
 
     if args.admin_url:
@@ -145,13 +120,9 @@ def main() -> int:
                                 "air_date": "air_date", "program": "program", "viewers": "viewers"}}))).fetchone()[0]
                     # the child reports its own ru_maxrss (RUSAGE_CHILDREN would be the max over all
                     # children so far, hiding a smaller peak of a later, bigger file)
-                    out = subprocess.run([sys.executable, "-c", CHILD, url, str(storage_dir),
-                                          "cold" if args.cold_helpers else "warm",
-                                          "auto" if args.helpers is None else str(args.helpers)], cwd=ROOT,
+                    out = subprocess.run([sys.executable, "-c", CHILD, url, str(storage_dir)], cwd=ROOT,
                                          check=True, capture_output=True, text=True).stdout
-                    mem = json.loads(out.strip().splitlines()[-1])
-                    n_helpers = (mem["cpu_count"] - 1) if mem["helpers_maxrss_kb"] else 0
-                    rss.append((mem["maxrss_kb"] / 1024, mem["helpers_maxrss_kb"] / 1024, n_helpers))
+                    rss.append(json.loads(out.strip().splitlines()[-1])["maxrss_kb"] / 1024)
                     with psycopg.connect(url, autocommit=True) as conn:
                         row = conn.execute(
                             "select status::text, extract(epoch from completed_at - started_at) as s, metadata"
@@ -173,23 +144,18 @@ def main() -> int:
 
     copy_head = "\\copy rows/s (median)"
     print(f"{'rows':>9} {'MB':>6} {'import rows/s (median, p95-low)':>32} {copy_head:>22}"
-          f" {'ratio':>6} {'peak RSS MB (worker + helpers = tree)':>38}")
+          f" {'ratio':>6} {'import peak RSS MB':>19}")
     for n, mb, imp, cp, rss, meta, load in results:
         med_i, med_c = statistics.median(imp), statistics.median(cp)
-        worker = max(r[0] for r in rss)
-        helper = max(r[1] for r in rss)
-        n_helpers = max(r[2] for r in rss)
-        tree = max(r[0] + r[1] * r[2] for r in rss)
         print(f"{n:>9} {mb:>6.1f} {med_i:>20,.0f} {pct(imp, 0.05):>11,.0f} {med_c:>22,.0f}"
-              f" {med_i / med_c:>6.2f} {worker:>12.1f} + {n_helpers} x {helper:.1f} = {tree:.1f}")
+              f" {med_i / med_c:>6.2f} {max(rss):>19.1f}")
         per_run = [a / b for a, b in zip(imp, cp, strict=True)]
         print(f"{'':>9} runs rows/s: {', '.join(f'{r:,.0f}' for r in imp)}; \\copy: "
               f"{', '.join(f'{r:,.0f}' for r in cp)}")
         print(f"{'':>9} per-run ratios (import / the \\copy right after it): "
               f"{', '.join(f'{r:.2f}' for r in per_run)}; median {statistics.median(per_run):.2f};"
               f" 1-min load average after: {load:.2f} on {os.cpu_count()} CPUs")
-        print(f"{'':>9} parse path: {meta.get('parse_path')} {meta.get('parse_detail', '')},"
-              f" metric rows: {meta.get('samples_built')},"
+        print(f"{'':>9} engine: {meta.get('engine')}, metric rows: {meta.get('samples_built')},"
               f" row errors: {meta.get('row_errors')}, stats: {meta.get('stats', {}).get('rows_seen')} seen")
     return 0
 

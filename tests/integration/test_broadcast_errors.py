@@ -1,5 +1,5 @@
-"""Row errors at scale: batched writes, a fast path that gives way to the parser after errors were
-already flushed (no duplicates), and the CSV export with formula cells neutralised."""
+"""Row errors at scale (batched writes, a re-run replaces them), hostile shapes, bounded ``detail``,
+and the CSV export with formula cells neutralised."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ from tests.integration.test_broadcast_import import (
 from tests.integration.test_broadcast_import import owned as owned
 from workers.db import postgrest_request
 from workers.reports.import_errors import HEADER, export_import_errors
-from workers.sources.broadcast import ColumnMapping, ParseStats, iter_broadcast_rows
 
 
-def test_errors_flushed_by_the_fast_path_are_replaced_when_the_parser_takes_over(conn, db_url, tmp_path, owned):
+def test_more_errors_than_a_batch_each_stored_once_and_a_rerun_replaces_them(conn, db_url, tmp_path, owned):
     owner, _s, _a, rel, vid, storage = owned
     lines = ["air_date,program,viewers"]
     lines += [f"2024-01-{1 + i % 28:02d},Show {i % 3},{i}" for i in range(20_000)]
@@ -30,25 +29,26 @@ def test_errors_flushed_by_the_fast_path_are_replaced_when_the_parser_takes_over
     import_id = request_import(conn, owner, vid, path)
     run(db_url, tmp_path, storage)
     j = job(conn, import_id)
-    assert j["status"] == "partially_failed"
-    assert j["metadata"]["parse_path"] == "parser"  # the fast path gave way
-    n = conn.execute("select count(*) as n, count(distinct line) as d from public.music_video_import_row_errors"
-                     " where import_id = %s", (import_id,)).fetchone()
-    parser_errors = [e for e in iter_broadcast_rows([data], ColumnMapping(air_date="air_date", program="program",
-                                                                          viewers="viewers"), stats=ParseStats())
-                     if not hasattr(e, "air_date")]
-    assert n["n"] == n["d"] == len(parser_errors) == 7_001
+    assert j["status"] == "partially_failed" and j["metadata"]["engine"] == "duckdb"
+    count = ("select count(*) as n, count(distinct line) as d, max(line) as last"
+             " from public.music_video_import_row_errors where import_id = %s")
+    n = conn.execute(count, (import_id,)).fetchone()
+    assert (n["n"], n["d"], n["last"]) == (7_001, 7_001, 27_002)
     assert import_errors(conn, owner, import_id)["total"] == 7_001
     assert sum(r["views_total"] for r in metric_rows(conn, vid)) == sum(range(20_000))
+    # the same job run again (a retry) replaces its errors, it does not add to them
+    conn.execute("update public.music_video_metric_imports set status = 'pending' where id = %s", (import_id,))
+    run(db_url, tmp_path, storage)
+    assert conn.execute(count, (import_id,)).fetchone()["n"] == 7_001
 
 
-def test_a_clean_file_takes_the_fast_path(conn, db_url, tmp_path, owned):
+def test_a_clean_file_gives_one_metric_row_per_day(conn, db_url, tmp_path, owned):
     owner, _s, _a, rel, vid, storage = owned
     data = b"air_date,program,viewers\n2024-01-01,A,\"1,000\"\n2024-01-01,B,250\n2024-01-02,A,7\n"
     import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "ok.csv", data))
     run(db_url, tmp_path, storage)
     j = job(conn, import_id)
-    assert (j["status"], j["metadata"]["parse_path"]) == ("succeeded", "fast")
+    assert (j["status"], j["metadata"]["engine"]) == ("succeeded", "duckdb")
     assert [(r["collected_at"].date().isoformat(), r["views_total"], r["detail"]["programs"], r["detail"]["airings"])
             for r in metric_rows(conn, vid)] == [("2024-01-01", 1250, {"A": 1000, "B": 250}, 2),
                                                  ("2024-01-02", 7, {"A": 7}, 1)]
@@ -79,3 +79,20 @@ def test_csv_export_neutralises_formula_cells(conn, db_url, tmp_path, owned):
     with postgrest_request(conn, stranger.claims()) as c:
         out2 = io.StringIO(newline="")
         assert export_import_errors(c, import_id, out2) == 0
+
+
+def test_nul_bytes_are_stored_as_row_errors_not_a_failed_store(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    data = (b"air_date,program,viewers\n2024-01-01,Good,10\n2024-01-01,Bad\x00Name,2\n2024-01-02,C,3\x004\n"
+            + b"".join(b"2024-01-03,P%d,1\n" % i for i in range(10)))
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "nul.csv", data))
+    run(db_url, tmp_path, storage)
+    j = job(conn, import_id)
+    assert j["status"] == "partially_failed" and j["attempts"] == 1, j["error_message"]
+    stored = conn.execute("select line, column_name, raw_value, reason from public.music_video_import_row_errors"
+                          " where import_id = %s order by line", (import_id,)).fetchall()
+    assert [(r["line"], r["column_name"], r["raw_value"]) for r in stored] == [
+        (3, "program", "Bad\\x00Name"), (4, "viewers", "3\\x004")]
+    assert {r["reason"] for r in stored} == {"the value contains a NUL byte"}
+    rows = metric_rows(conn, vid)
+    assert [(r["collected_at"].day, r["views_total"]) for r in rows] == [(1, 10), (3, 10)]

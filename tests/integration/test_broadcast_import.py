@@ -8,7 +8,6 @@ owner through PostgREST's role switch, which proves the storage policy lets them
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,9 +15,9 @@ import psycopg
 import pytest
 
 from tests.integration.test_charts_jobs import run_worker, settings_for
-from workers.broadcast_jobs import BROADCAST_BUCKET
 from workers.db import call_rpc, jwt_claims, postgrest_request
-from workers.sources.broadcast import ColumnMapping, ParseStats, iter_broadcast_rows
+from workers.sources.broadcast import ColumnMapping, run_import
+from workers.sources.broadcast.job import BROADCAST_BUCKET
 from workers.storage import LocalStorage
 
 SYNTHETIC = Path(__file__).resolve().parents[1] / "fixtures" / "synthetic"
@@ -69,12 +68,9 @@ def metric_rows(conn, vid, *, live=True):
 
 
 def expected_totals(data: bytes, mapping: ColumnMapping) -> dict[date, int]:
-    """What the parser alone says (the worker must store exactly this)."""
-    totals: Counter[date] = Counter()
-    for item in iter_broadcast_rows([data], mapping, today=NOW.date(), stats=ParseStats()):
-        if hasattr(item, "air_date"):
-            totals[item.air_date] += item.viewers
-    return dict(totals)
+    """What the engine alone says (the worker must store exactly this)."""
+    with run_import([data], mapping, today=NOW.date()) as imp:
+        return {d: t.viewers for d, t in imp.days.items()}
 
 
 @pytest.fixture
@@ -117,6 +113,7 @@ def test_upload_request_worker_metrics_and_row_errors(conn, db_url, tmp_path, ow
     assert got[(3, "air_date")] == ("2002-02-30", "invalid date (day is out of range for month)")
     assert got[(9, "viewers")] == ("N/A", "missing value")
     assert got[(11, None)][1] == "row has 2 fields, header has 3"
+    assert got[(14, None)][1] == "malformed CSV: a quoted value is not closed (unterminated quote)"
     assert "invalid UTF-8" in got[(12, None)][1]
     assert [e["line"] for e in page["errors"]] == sorted(e["line"] for e in page["errors"])
 

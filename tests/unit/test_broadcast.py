@@ -17,17 +17,8 @@ except ImportError:  # pragma: no cover
 from pydantic import ValidationError
 
 from workers.errors import RowError
-from workers.sources.broadcast import (
-    BroadcastRow,
-    ColumnMapping,
-    ParseStats,
-    aggregate,
-    iter_broadcast_rows,
-    neutralize_csv_cell,
-    parse_air_date,
-    parse_viewers,
-    write_csv,
-)
+from workers.reports.csv_output import neutralize_csv_cell, write_csv
+from workers.sources.broadcast import ColumnMapping, DayTotal, ParseStats, parse_air_date, parse_viewers, run_import
 
 IDOL = "tidytuesday_american_idol_ratings_first30_plus_quirk_rows.csv"
 NZ = "nz_news_current_affairs_daily_viewers_excerpt.csv"
@@ -45,25 +36,23 @@ def chunks_of(data: bytes, size: int) -> Iterator[bytes]:
         yield data[i:i + size]
 
 
-def parse(data: bytes, mapping: ColumnMapping, size: int = 7, **kw) -> tuple[list, ParseStats]:
-    stats = ParseStats()
-    items = list(iter_broadcast_rows(chunks_of(data, size), mapping, stats=stats, **kw))
-    return items, stats
+def parse(data: bytes, mapping: ColumnMapping, size: int = 7, **kw) -> tuple[dict[date, DayTotal], list[RowError],
+                                                                              ParseStats]:
+    with run_import(chunks_of(data, size), mapping, **kw) as imp:
+        return imp.days, list(imp.errors()), imp.stats
 
 
-def rows(items: list) -> list[BroadcastRow]:
-    return [i for i in items if isinstance(i, BroadcastRow)]
+def programs(days: dict[date, DayTotal]) -> list[tuple[date, str, int]]:
+    return [(d, p, v) for d, t in sorted(days.items()) for p, v in sorted(t.programs.items())]
 
 
-def errors(items: list) -> list[RowError]:
-    return [i for i in items if isinstance(i, RowError)]
-
-
-def check_accounting(items: list, stats: ParseStats) -> None:
+def check_accounting(days: dict[date, DayTotal], errors: list[RowError], stats: ParseStats) -> None:
     assert stats.rows_ok + stats.rows_failed + stats.rows_skipped == stats.rows_seen
-    assert stats.values_ok == len(rows(items)) and stats.errors == len(errors(items))
-    data_lines = {i.line for i in items}
-    assert len(data_lines) == stats.rows_ok + stats.rows_failed or stats.rows_seen == 0
+    assert stats.errors == len(errors)
+    assert stats.values_ok == sum(t.airings for t in days.values())
+    assert all(t.viewers == sum(t.programs.values()) + t.other_viewers for t in days.values())
+    if stats.rows_seen:  # every failed record has its own start line
+        assert len({e.line for e in errors}) == stats.rows_failed
 
 
 # --------------------------------------------------------------------------- real files
@@ -71,41 +60,37 @@ def check_accounting(items: list, stats: ParseStats) -> None:
 
 @pytest.mark.parametrize("size", [1, 7, 4096, 1 << 20])
 def test_american_idol_millions_and_quirks(size):
-    items, stats = parse(fixture("tv_ratings", IDOL).read_bytes(), IDOL_MAPPING, size)
-    good = rows(items)
-    assert good[0] == BroadcastRow(line=2, air_date=date(2002, 6, 11), program="Auditions", viewers=9_850_000)
-    by_line = {r.line: r for r in good}
-    assert by_line[34].viewers == 19_003_000 and by_line[34].air_date == date(2010, 5, 19)
-    assert by_line[27].program == "New York, Miami & Austin Auditions"
-    assert by_line[37].program == "Las Vegas, Girls Perform"  # double space collapsed
-    assert by_line[36].program == "San Diego Auditionsa"  # footnote letter left as data, not guessed
-    assert by_line[31].viewers == 26_000_000  # "26"
-    errs = {(e.line, e.column, e.value, e.reason) for e in errors(items)}
-    assert errs == {
+    days, errs, stats = parse(fixture("tv_ratings", IDOL).read_bytes(), IDOL_MAPPING, size)
+    assert days[date(2002, 6, 11)].programs == {"Auditions": 9_850_000}
+    assert days[date(2010, 5, 19)].programs == {"Finale Part 1": 19_003_000} or \
+        sum(days[date(2010, 5, 19)].programs.values()) == 19_003_000
+    all_programs = {p for t in days.values() for p in t.programs}
+    assert "New York, Miami & Austin Auditions" in all_programs
+    assert "Las Vegas, Girls Perform" in all_programs  # double space collapsed
+    assert "San Diego Auditionsa" in all_programs  # footnote letter left as data, not guessed
+    assert 26_000_000 in {v for t in days.values() for v in t.programs.values()}  # "26"
+    assert {(e.line, e.column, e.value, e.reason) for e in errs} == {
         (32, "viewers_in_millions", "NA", "missing value"),
         (38, "airdate", "January 15", "date has no year"),
         (39, "airdate", "May 1", "date has no year"),
     }
     assert (stats.rows_seen, stats.rows_ok, stats.rows_failed) == (39, 36, 3)
-    check_accounting(items, stats)
+    check_accounting(days, errs, stats)
 
 
 def test_nz_wide_layout_keeps_the_earthquake_spike():
-    items, stats = parse(fixture("tv_ratings", NZ).read_bytes(), NZ_MAPPING)
-    assert errors(items) == []
-    good = rows(items)
-    assert BroadcastRow(line=34, air_date=date(2011, 2, 22), program="3 News", viewers=1_915_300) in good
-    assert BroadcastRow(line=36, air_date=date(2011, 2, 24), program="One News", viewers=1_577_460) in good
-    assert {r.program for r in good} == {"Campbell Live", "Close Up", "One News", "3 News"}  # Seven Sharp: all NA
-    assert good[0] == BroadcastRow(line=2, air_date=date(2010, 2, 12), program="Campbell Live", viewers=155_190)
+    days, errs, stats = parse(fixture("tv_ratings", NZ).read_bytes(), NZ_MAPPING)
+    assert errs == []
+    assert days[date(2011, 2, 22)].programs == {"One News": 506_440, "3 News": 1_915_300}
+    assert days[date(2011, 2, 22)].viewers == 506_440 + 1_915_300
+    assert days[date(2011, 2, 24)].programs["One News"] == 1_577_460
+    assert {p for t in days.values() for p in t.programs} == {"Campbell Live", "Close Up", "One News", "3 News"}
+    assert days[date(2010, 2, 12)].programs["Campbell Live"] == 155_190
     # 37 data rows: 6 whole-NA days skipped; 185 cells of which 85 NA.
     assert (stats.rows_seen, stats.rows_ok, stats.rows_skipped, stats.rows_failed) == (37, 31, 6, 0)
     assert stats.skipped_missing == 85 and stats.values_ok == 100 == 185 - 85
-    check_accounting(items, stats)
-    totals = aggregate(items)
-    assert totals[date(2011, 2, 22)].viewers == 506_440 + 1_915_300
-    assert totals[date(2011, 2, 22)].programs == {"One News": 506_440, "3 News": 1_915_300}
-    assert date(2010, 2, 26) not in totals
+    check_accounting(days, errs, stats)
+    assert date(2010, 2, 26) not in days
 
 
 def test_nielsen_season_rankings_are_not_viewer_data():
@@ -114,18 +99,18 @@ def test_nielsen_season_rankings_are_not_viewer_data():
     Mapped as season/title/rating, every row is reported (season range is not an air date;
     ratings like 61.6 are not viewer counts); nothing is invented or silently dropped.
     """
-    items, stats = parse(fixture("tv_ratings", NIELSEN).read_bytes(), NIELSEN_MAPPING)
-    assert rows(items) == []
+    days, errs, stats = parse(fixture("tv_ratings", NIELSEN).read_bytes(), NIELSEN_MAPPING)
+    assert days == {}
     assert stats.rows_seen == stats.rows_failed == 32
-    first = errors(items)[0]
+    first = errs[0]
     assert (first.line, first.column, first.value, first.reason) == (
         2, "tv_season", "1950\u20131951", "a season range, not an air date")
-    titles = [e for e in errors(items) if e.line == 32]
+    titles = [e for e in errs if e.line == 32]
     assert {e.column for e in titles} == {"tv_season", "rating"}
-    check_accounting(items, stats)
+    check_accounting(days, errs, stats)
     # The spec's own column names are simply not there: one file-level error, then stop.
-    items, stats = parse(fixture("tv_ratings", NIELSEN).read_bytes(), LONG)
-    (err,) = items
+    days, errs, stats = parse(fixture("tv_ratings", NIELSEN).read_bytes(), LONG)
+    (err,) = errs
     assert err.line == 1 and err.column == "air_date" and "missing column" in err.reason
     assert "'tv_season'" in err.reason and stats.rows_seen == 0
 
@@ -143,9 +128,9 @@ def synthetic(name: str) -> bytes:
 
 def test_synthetic_semicolon_dot_thousands_day_first():
     m = ColumnMapping(air_date="Sendedatum", program="Sendung", viewers="Zuschauer", day_first=True)
-    items, stats = parse(synthetic("semicolon_dot_thousands_day_first.csv"), m)
-    assert stats.delimiter == ";" and errors(items) == []
-    assert [(r.air_date, r.program, r.viewers) for r in rows(items)] == [
+    days, errs, stats = parse(synthetic("semicolon_dot_thousands_day_first.csv"), m)
+    assert stats.delimiter == ";" and errs == []
+    assert programs(days) == [
         (date(2002, 6, 11), "Tagesschau", 1_234_567),
         (date(2002, 6, 12), "Tatort", 9_850_000),
         (date(2002, 6, 13), "Nachtmagazin", 1_234),
@@ -155,38 +140,41 @@ def test_synthetic_semicolon_dot_thousands_day_first():
 
 
 def test_synthetic_comma_thousands_quotes_and_embedded_newline_line_numbers():
-    items, stats = parse(synthetic("comma_thousands_quoted_multiline.csv"), LONG, size=3)
-    assert [(r.line, r.program, r.viewers) for r in rows(items)] == [
-        (2, 'The "Big" Show', 1_234_567),
-        (3, "News, Weather & Sport", 2_500_000),
-        (4, "Late Night", 987_654),  # quoted newline; whitespace collapsed
-        (6, "Plain", 12_345),        # physical line 6, because the record before spans 4-5
-    ]
-    check_accounting(items, stats)
+    data = synthetic("comma_thousands_quoted_multiline.csv")
+    days, errs, stats = parse(data, LONG, size=3)
+    assert [(p, v) for _, p, v in programs(days)] == [
+        ('The "Big" Show', 1_234_567), ("News, Weather & Sport", 2_500_000),
+        ("Late Night", 987_654),  # quoted newline; whitespace collapsed
+        ("Plain", 12_345)]
+    assert errs == []
+    check_accounting(days, errs, stats)
+    # physical line 6, because the record before spans 4-5: a bad value there says so
+    _, errs, _ = parse(data.replace(b"12345", b"x"), LONG)
+    assert [(e.line, e.value) for e in errs] == [(6, "x")]
 
 
 def test_synthetic_tabs_space_nbsp_thousands_and_date_formats():
     m = ColumnMapping(air_date="Date", program="Show", viewers="Audience")
-    items, stats = parse(synthetic("tab_space_thousands.tsv"), m)
-    assert stats.delimiter == "\t" and errors(items) == []
-    assert [(r.air_date, r.viewers) for r in rows(items)] == [
-        (date(2002, 6, 11), 1_234_567), (date(2002, 6, 12), 2_345_678),
-        (date(2002, 6, 13), 3_456_789), (date(2002, 6, 13), 456_789)]
+    days, errs, stats = parse(synthetic("tab_space_thousands.tsv"), m)
+    assert stats.delimiter == "\t" and errs == []
+    assert [(d, t.viewers) for d, t in sorted(days.items())] == [
+        (date(2002, 6, 11), 1_234_567), (date(2002, 6, 12), 2_345_678), (date(2002, 6, 13), 3_456_789 + 456_789)]
+    assert days[date(2002, 6, 13)].airings == 2
 
 
 def test_synthetic_bom_and_crlf():
     data = synthetic("bom_crlf.csv")
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
-    items, _ = parse(data, LONG, size=1)  # the BOM split over three chunks
-    assert [(r.line, r.program, r.viewers) for r in rows(items)] == [
-        (2, "Télé Matin", 120_000), (3, "Señorita", 230_000)]
+    days, errs, _ = parse(data, LONG, size=1)  # the BOM split over three chunks
+    assert [(p, v) for _, p, v in programs(days)] == [("Télé Matin", 120_000), ("Señorita", 230_000)]
+    assert errs == []
 
 
 def test_synthetic_bad_rows_each_reported_once_with_the_right_line():
-    items, stats = parse(synthetic("bad_rows.csv"), LONG)
-    assert [(r.line, r.program) for r in rows(items)] == [
-        (2, "Good Show"), (13, '=HYPERLINK("http://evil.example","x")')]
-    got = {e.line: (e.column, e.reason) for e in errors(items)}
+    days, errs, stats = parse(synthetic("bad_rows.csv"), LONG)
+    assert [(d, p) for d, p, _ in programs(days)] == [
+        (date(2002, 6, 11), "Good Show"), (date(2002, 6, 18), '=HYPERLINK("http://evil.example","x")')]
+    got = {e.line: (e.column, e.reason) for e in errs}
     assert got[3] == ("air_date", "invalid date (day is out of range for month)")
     assert got[4] == ("air_date", "unrecognised date format")
     assert got[5][0] == "air_date" and "month 13" in got[5][1]
@@ -196,31 +184,31 @@ def test_synthetic_bad_rows_each_reported_once_with_the_right_line():
     assert got[9] == ("viewers", "missing value") == got[10]
     assert got[11] == (None, "row has 2 fields, header has 3")
     assert got[12][0] is None and "invalid UTF-8" in got[12][1]
-    assert got[14] == (None, "row has 2 fields, header has 3")  # unterminated quote at EOF
+    assert got[14] == (None, "malformed CSV: a quoted value is not closed (unterminated quote)")
     assert (stats.rows_seen, stats.rows_ok, stats.rows_failed) == (13, 2, 11)
-    check_accounting(items, stats)
+    check_accounting(days, errs, stats)
 
 
 def test_synthetic_millions_with_us_dates():
     m = ColumnMapping(air_date="airdate", program="episode", viewers="viewers_in_millions", viewers_scale=1e6)
-    items, _ = parse(synthetic("millions_us_dates.csv"), m)
-    assert [(r.air_date, r.viewers) for r in rows(items)] == [
-        (date(2002, 6, 11), 9_850_000), (date(2010, 5, 19), 19_003_000),
-        (date(2003, 1, 21), 26_500_000), (date(2003, 1, 29), 26_000_000)]
+    days, _, _ = parse(synthetic("millions_us_dates.csv"), m)
+    assert [(d, t.viewers) for d, t in sorted(days.items())] == [
+        (date(2002, 6, 11), 9_850_000), (date(2003, 1, 21), 26_500_000), (date(2003, 1, 29), 26_000_000),
+        (date(2010, 5, 19), 19_003_000)]
     # The same file read day-first: 05/19/2010 has no month 19, so it is an error, not a swap.
-    items, _ = parse(synthetic("millions_us_dates.csv"), m.model_copy(update={"day_first": True}))
-    assert [e.line for e in errors(items)] == [3, 4, 5]
+    _, errs, _ = parse(synthetic("millions_us_dates.csv"), m.model_copy(update={"day_first": True}))
+    assert [e.line for e in errs] == [3, 4, 5]
 
 
 def test_synthetic_wide_semicolon_with_unnamed_column():
-    items, stats = parse(synthetic("wide_semicolon.csv"), ColumnMapping(air_date="Datum", viewers="*",
-                                                                        layout="wide"))
-    assert [(r.air_date.day, r.program, r.viewers) for r in rows(items)] == [
+    days, errs, stats = parse(synthetic("wide_semicolon.csv"), ColumnMapping(air_date="Datum", viewers="*",
+                                                                             layout="wide"))
+    assert [(d.day, p, v) for d, p, v in programs(days)] == [
         (1, "Show A", 1000), (1, "Show B", 2000), (2, "Show B", 3000), (4, "Show A", 4000)]
-    (err,) = errors(items)
+    (err,) = errs
     assert (err.line, err.column, err.value) == (5, "#4", "99")
     assert (stats.rows_ok, stats.rows_skipped, stats.rows_failed, stats.skipped_missing) == (2, 1, 1, 4)
-    check_accounting(items, stats)
+    check_accounting(days, errs, stats)
 
 
 def test_synthetic_files_are_labelled_and_regenerate_identically(tmp_path: Path):
@@ -238,56 +226,53 @@ def test_synthetic_files_are_labelled_and_regenerate_identically(tmp_path: Path)
     assert module.main(["--out", str(SYNTHETIC), "--check"]) == 0
 
 
-# --------------------------------------------------------------------------- streaming behaviour
-
-
-def test_chunks_are_consumed_lazily():
-    consumed = []
-
-    def gen() -> Iterator[bytes]:
-        yield b"air_date,program,viewers\n"
-        for i in range(1000):
-            consumed.append(i)
-            yield f"2002-06-{i % 28 + 1:02d},Show {i},{1000 + i}\n".encode()
-
-    it = iter_broadcast_rows(gen(), LONG)
-    first = next(it)
-    assert isinstance(first, BroadcastRow) and first.program == "Show 0"
-    assert len(consumed) < 1000, "the parser read the whole input before yielding"
-    assert sum(1 for _ in it) == 999
+# --------------------------------------------------------------------------- input shapes
 
 
 def test_multibyte_character_split_across_chunks():
     data = "air_date,program,viewers\n2002-06-11,Ñandú € 🎵,5\n".encode()
     for size in (1, 2, 3, 5):
-        items, _ = parse(data, LONG, size=size)
-        assert rows(items)[0].program == "Ñandú € 🎵"
+        days, _, _ = parse(data, LONG, size=size)
+        assert days[date(2002, 6, 11)].programs == {"Ñandú € 🎵": 5}
 
 
 def test_missing_header_column_is_a_file_level_error_then_stop():
-    data = b"date,show,audience\n2002-06-11,A,1\n"
-    items, stats = parse(data, LONG)
-    assert len(items) == 1 and items[0].line == 1 and items[0].column == "air_date"
-    assert stats.rows_seen == 0
+    days, errs, stats = parse(b"date,show,audience\n2002-06-11,A,1\n", LONG)
+    assert len(errs) == 1 and errs[0].line == 1 and errs[0].column == "air_date"
+    assert stats.rows_seen == 0 and days == {}
 
 
 @pytest.mark.parametrize("data", [b"", b"\n\n", b"\xef\xbb\xbf"])
 def test_empty_files(data):
-    items, _ = parse(data, LONG)
-    assert len(items) == 1 and "empty file" in items[0].reason
+    _, errs, _ = parse(data, LONG)
+    assert len(errs) == 1 and "empty file" in errs[0].reason
 
 
 def test_header_matching_is_case_and_space_insensitive_and_today_rejects_future():
     data = b" Air_Date ,PROGRAM,Viewers\n2002-06-11,A,1\n2030-01-01,B,2\n"
-    items, _ = parse(data, LONG, today=date(2026, 11, 24))
-    assert rows(items)[0].program == "A"
-    (err,) = errors(items)
+    days, errs, _ = parse(data, LONG, today=date(2026, 11, 24))
+    assert days[date(2002, 6, 11)].programs == {"A": 1}
+    (err,) = errs
     assert err.line == 3 and "after today" in err.reason
 
 
-def test_blank_lines_are_counted_not_data():
-    items, stats = parse(b"air_date,program,viewers\n\n2002-06-11,A,1\n,,\n", LONG)
-    assert len(rows(items)) == 1 and stats.blank_lines == 2 and stats.rows_seen == 1
+def test_blank_lines_are_counted_not_data_and_keep_line_numbers():
+    days, errs, stats = parse(b"air_date,program,viewers\n\n2002-06-11,A,1\n,,\n\r\n\n2002-06-12,B,x\n", LONG)
+    assert len(days) == 1 and stats.blank_lines == 4 and stats.rows_seen == 2
+    assert [(e.line, e.value) for e in errs] == [(7, "x")]
+
+
+def test_odd_line_breaks_and_a_quote_spanning_lines_keep_line_numbers():
+    # physical lines are counted by "\\n" only; a bare CR is read as a space, CRLF as a line end
+    for odd in ["\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"]:
+        lines = ["air_date,program,viewers"] + [f"2024-01-{1 + i % 9:02d},Show{odd}{i % 3},{i}" for i in range(30)]
+        lines[7] = f'2024-01-02,"Quoted{odd}\nand more",7'
+        lines[12] = "2024-01-03,Bad,x"
+        data = ("\n".join(lines) + "\n").encode()
+        days, errs, stats = parse(data, LONG, size=5)
+        assert [(e.line, e.value) for e in errs] == [(14, "x")], repr(odd)
+        assert stats.rows_seen == 30 and sum(t.airings for t in days.values()) == 29
+        assert sum(t.viewers for t in days.values()) == sum(range(30)) - 11 - 6 + 7, repr(odd)
 
 
 def test_column_mapping_validation():
@@ -364,16 +349,6 @@ def test_parse_air_date_errors(text, reason):
 # --------------------------------------------------------------------------- aggregation and output
 
 
-def test_aggregate_sums_per_day_and_programme():
-    items = [BroadcastRow(2, date(2024, 1, 1), "A", 10), BroadcastRow(3, date(2024, 1, 1), "A", 5),
-             RowError(line=4, column="viewers", value="x", reason="not a number"),
-             BroadcastRow(5, date(2024, 1, 1), None, 1), BroadcastRow(6, date(2024, 1, 2), "B", 7)]
-    totals = aggregate(items)
-    assert totals[date(2024, 1, 1)].viewers == 16
-    assert totals[date(2024, 1, 1)].programs == {"A": 15, "": 1}
-    assert totals[date(2024, 1, 2)].programs == {"B": 7}
-
-
 @pytest.mark.parametrize(("cell", "expected"), [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
     ("\rx", "'\rx"), ("  =cmd", "'  =cmd"), ("\uff1dcmd", "'\uff1dcmd"), ("Plain", "Plain"), ("", ""),
@@ -392,20 +367,18 @@ def test_write_csv_neutralizes_text_but_not_numbers():
                               '2002-06-11,"\'=HYPERLINK(""http://evil.example"",""x"")",-5,\r\n')
 
 
-def test_read_chunks_and_clipped_error_values():
-    from workers.sources.broadcast import read_chunks
-
+def test_clipped_error_values():
     data = b"air_date,program,viewers\n2002-06-11,A," + b"9" * 5000 + b"x\n"
-    items = list(iter_broadcast_rows(read_chunks(io.BytesIO(data), size=64), LONG))
-    (err,) = items
+    _, errs, _ = parse(data, LONG, size=64)
+    (err,) = errs
     assert err.reason == "not a number" and len(err.value) == 203 and err.value.endswith("...")
 
 
 def test_utf16_and_duplicate_wide_columns_are_file_level_errors():
-    items, _ = parse("air_date,program,viewers\n2002-06-11,A,1\n".encode("utf-16"), LONG)
-    (err,) = items
+    _, errs, _ = parse("air_date,program,viewers\n2002-06-11,A,1\n".encode("utf-16"), LONG)
+    (err,) = errs
     assert err.line == 1 and "UTF-16" in err.reason
     wide = ColumnMapping(air_date="Date", viewers="*", layout="wide")
-    items, _ = parse(b"Date,News,News\n2024-01-01,1,2\n", wide)
-    (err,) = items
+    _, errs, _ = parse(b"Date,News,News\n2024-01-01,1,2\n", wide)
+    (err,) = errs
     assert err.line == 1 and err.column == "News" and "more than once" in err.reason

@@ -1,4 +1,4 @@
-"""Property tests: the broadcast parser never raises on bad input and accounts for every record."""
+"""Property tests: the broadcast engine never raises on bad input and accounts for every record."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workers.errors import RowError
-from workers.sources.broadcast import BroadcastRow, ColumnMapping, ParseStats, iter_broadcast_rows
+from workers.sources.broadcast import ColumnMapping, ParseStats, run_import
 
 LONG = ColumnMapping(air_date="air_date", program="program", viewers="viewers")
 WIDE = ColumnMapping(air_date="date", viewers="*", layout="wide")
@@ -30,36 +30,28 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
     return parts
 
 
-def run(data: bytes, mapping: ColumnMapping, cuts: list[int]) -> tuple[list, ParseStats]:
-    stats = ParseStats()
-    items = list(iter_broadcast_rows(split(data, cuts), mapping, stats=stats, today=date(2030, 1, 1)))
-    return items, stats
+def run(data: bytes, mapping: ColumnMapping, cuts: list[int]) -> tuple[dict, list[RowError], ParseStats]:
+    with run_import(split(data, cuts), mapping, today=date(2030, 1, 1)) as imp:
+        return imp.days, list(imp.errors()), imp.stats
 
 
-def check(items: list, stats: ParseStats) -> None:
-    assert all(isinstance(i, (BroadcastRow, RowError)) for i in items)
+def check(days: dict, errors: list[RowError], stats: ParseStats) -> None:
+    assert all(isinstance(e, RowError) and e.line >= 1 for e in errors)
     assert stats.rows_ok + stats.rows_failed + stats.rows_skipped == stats.rows_seen
-    assert stats.values_ok == sum(isinstance(i, BroadcastRow) for i in items)
-    assert stats.errors == sum(isinstance(i, RowError) for i in items)
-    for item in items:
-        assert item.line >= 1
-        if isinstance(item, BroadcastRow):
-            assert item.viewers >= 0
-    if stats.rows_seen:  # no file-level stop: every non-skipped record is represented
-        assert len({i.line for i in items}) == stats.rows_ok + stats.rows_failed
+    assert stats.values_ok == sum(t.airings for t in days.values())
+    assert stats.errors == len(errors)
+    assert all(t.viewers >= 0 and t.viewers == sum(t.programs.values()) + t.other_viewers for t in days.values())
+    if stats.rows_seen:  # no file-level stop: every failed record has its own start line
+        assert len({e.line for e in errors}) == stats.rows_failed
 
 
 @FUZZ
 @given(data=st.binary(max_size=2000), mapping=MAPPINGS, cuts=st.lists(st.integers(0, 4000), max_size=8))
 def test_arbitrary_bytes_never_raise(data, mapping, cuts):
-    items, stats = run(data, mapping, cuts)
-    check(items, stats)
-    whole, _ = run(data, mapping, [])  # chunk boundaries never change the result
-    assert [_key(i) for i in items] == [_key(i) for i in whole]
-
-
-def _key(item: BroadcastRow | RowError) -> object:
-    return item if isinstance(item, BroadcastRow) else item.as_dict()
+    days, errors, stats = run(data, mapping, cuts)
+    check(days, errors, stats)
+    whole = run(data, mapping, [])  # chunk boundaries never change the result
+    assert (days, [e.as_dict() for e in errors], stats) == (whole[0], [e.as_dict() for e in whole[1]], whole[2])
 
 
 HEADERS = {
@@ -83,8 +75,7 @@ def test_csv_ish_text_never_raises_and_every_record_is_accounted(mapping, record
     text = HEADERS[id(mapping)].replace(",", sep).replace(";", sep).replace("\t", sep) + newline
     text += newline.join(sep.join(r) for r in records) + newline
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass")
-    items, stats = run(data, mapping, cuts)
-    check(items, stats)
+    check(*run(data, mapping, cuts))
 
 
 PROGRAM = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=20).map(
@@ -102,8 +93,11 @@ def test_well_formed_files_round_trip_exactly(rows, cuts):
     writer.writerow(["air_date", "program", "viewers"])
     for day, program, viewers in rows:
         writer.writerow([day.isoformat(), program, viewers])
-    items, stats = run(buf.getvalue().encode(), LONG, cuts)
-    assert [(i.line, i.air_date, i.program, i.viewers) for i in items] == [
-        (n, d, " ".join(p.split()), v) for n, (d, p, v) in enumerate(rows, 2)]
+    days, errors, stats = run(buf.getvalue().encode(), LONG, cuts)
+    want: dict = {}
+    for day, program, viewers in rows:
+        progs = want.setdefault(day, {})
+        progs[" ".join(program.split())] = progs.get(" ".join(program.split()), 0) + viewers
+    assert errors == [] and {d: t.programs for d, t in days.items()} == want
     assert stats.rows_seen == stats.rows_ok == len(rows)
-    check(items, stats)
+    check(days, errors, stats)

@@ -6,7 +6,7 @@ never count) and how they compare with its KPI targets.
 
 The rows are read in the caller's request (:func:`workers.db.postgrest_request`), so the
 report shows exactly what row-level security lets that user see. CSV cells are neutralised
-against formula injection (:func:`workers.sources.broadcast.write_csv`).
+against formula injection (:func:`workers.reports.csv_output.write_csv`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import class_row
 
-from workers.sources.broadcast import write_csv
+from workers.reports.csv_output import write_csv
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """CSV export of an import's failed rows (spec 3.3 / acceptance criterion 7), for the release team.
 
 The cells are the uploaded file's own text, so every text cell is neutralised against
-spreadsheet formula injection (``workers.sources.broadcast.write_csv``: a leading ``= + - @``,
+spreadsheet formula injection (``workers.reports.csv_output.write_csv``: a leading ``= + - @``,
 TAB or CR gets a ``'`` prefix). Rows are streamed with a server-side cursor, so an import with
 millions of bad rows is exported in constant memory.
 
@@ -19,7 +19,7 @@ from uuid import UUID
 
 import psycopg
 
-from workers.sources.broadcast import write_csv
+from workers.reports.csv_output import write_csv
 
 __all__ = ["HEADER", "export_import_errors"]
 

@@ -2,21 +2,11 @@
 
 * :mod:`workers.sources.youtube`: YouTube Data API ``videos.list`` statistics.
 * :mod:`workers.sources.charts`: Billboard, Spotify and Apple Music charts, and matching.
-* :mod:`workers.sources.broadcast`: streaming TV/broadcast viewer CSV uploads.
+* :mod:`workers.sources.broadcast`: TV/broadcast viewer CSV uploads (a package of its own).
 """
 
 from __future__ import annotations
 
-from workers.sources.broadcast import (
-    BroadcastRow,
-    ColumnMapping,
-    DayTotal,
-    ParseStats,
-    aggregate,
-    iter_broadcast_rows,
-    neutralize_csv_cell,
-    write_csv,
-)
 from workers.sources.charts import (
     CHART_SOURCES,
     ChartEntry,
@@ -44,24 +34,17 @@ from workers.sources.youtube.client import (
 
 __all__ = [
     "CHART_SOURCES",
-    "BroadcastRow",
     "ChartEntry",
     "ChartFetcher",
     "ChartMatch",
     "ChartMatcher",
     "ChartSnapshot",
-    "ColumnMapping",
-    "DayTotal",
     "FetchedPayload",
-    "ParseStats",
     "TrackedVideo",
     "VideosListResult",
     "YouTubeClient",
     "YouTubeStats",
-    "aggregate",
     "fetch_youtube_metrics",
-    "iter_broadcast_rows",
-    "neutralize_csv_cell",
     "next_quota_reset",
     "parse_apple_rss",
     "parse_chart",
@@ -70,5 +53,4 @@ __all__ = [
     "parse_hot100",
     "parse_spotify_weekly",
     "parse_videos_list",
-    "write_csv",
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workers.broadcast_jobs import BroadcastHandler
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.queue.handler import Handler, HandlerFactory
+from workers.sources.broadcast.job import BroadcastHandler
 from workers.sources.charts.job import ChartsHandler
 from workers.sources.youtube.job import YouTubeHandler
 

@@ -1,0 +1,522 @@
+"""The broadcast import engine: DuckDB reads the spooled CSV, SQL cleans, checks and aggregates.
+
+See docs/broadcast-import.md for the design. :func:`run_import` returns an :class:`Import`:
+``stats``, ``days`` (one :class:`DayTotal` per air date) and :meth:`Import.errors`, an iterator
+of ``RowError`` in line order, fetched in batches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from workers.errors import RowError
+from workers.sources.broadcast.rules import (
+    MAX_LINE_BYTES,
+    MISSING_PATTERN,
+    MISSING_VALUE,
+    PLAIN_NAME_PATTERN,
+    ColumnMapping,
+    clip,
+    duplicates,
+    header_name,
+    integer_forms,
+    is_missing,
+    judge_air_date,
+    parse_viewers,
+    program_name,
+    row_error,
+)
+from workers.sources.broadcast.spool import Spooled, spool
+
+TOP_PROGRAMS = 50  # programmes listed per day in ``detail``; the rest are summed
+BATCH = 10_000
+
+
+@dataclass(slots=True)
+class ParseStats:
+    """Counters. ``rows_ok + rows_failed + rows_skipped == rows_seen``."""
+
+    rows_seen: int = 0       # non-blank data records
+    rows_ok: int = 0         # records that gave only good values
+    rows_failed: int = 0     # records that gave at least one RowError
+    rows_skipped: int = 0    # wide layout: records whose every programme cell is missing
+    skipped_missing: int = 0  # wide layout: missing cells ("not broadcast")
+    values_ok: int = 0       # good airings
+    errors: int = 0          # RowErrors (including file-level ones)
+    blank_lines: int = 0     # records with no content at all (not data rows)
+    delimiter: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+@dataclass(slots=True)
+class DayTotal:
+    """One air date: total viewers, airings, the top programmes and the sum of the others."""
+
+    viewers: int = 0
+    airings: int = 0
+    programs: dict[str, int] = field(default_factory=dict)
+    other_programs: int = 0
+    other_viewers: int = 0
+
+    def detail(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"programs": dict(sorted(self.programs.items())), "airings": self.airings}
+        if self.other_programs:
+            out["other_programs"] = {"count": self.other_programs, "viewers": self.other_viewers}
+        return out
+
+
+@dataclass
+class Settings:
+    """DuckDB resources; the defaults keep one import within ~0.5 GB whatever the file size."""
+
+    memory_limit: str = "512MB"
+    threads: int = 2
+    top_programs: int = TOP_PROGRAMS
+
+
+class Import:
+    """The outcome of one file; :meth:`errors` streams the row errors, then :meth:`close`."""
+
+    def __init__(self, stats: ParseStats, days: dict[date, DayTotal], errors: Iterator[RowError],
+                 closer: contextlib.ExitStack) -> None:
+        self.stats, self.days, self._errors, self._closer = stats, days, errors, closer
+
+    def errors(self) -> Iterator[RowError]:
+        yield from self._errors
+
+    def close(self) -> None:
+        self._closer.close()
+
+    def __enter__(self) -> Import:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date | None = None,
+               settings: Settings | None = None, workdir: Path | None = None) -> Import:
+    """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date."""
+    cfg = settings or Settings()
+    stack = contextlib.ExitStack()
+    try:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
+        sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
+        stats = ParseStats(delimiter=sp.delimiter, blank_lines=sp.blank_before)
+        if sp.error is None:
+            located = _locate(sp, mapping)
+            if isinstance(located, RowError):
+                sp.error = located
+        if sp.error is not None:
+            stats.errors = 1
+            return Import(stats, {}, iter([sp.error]), stack)
+        con = duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
+                                     "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
+        stack.callback(con.close)
+        job = _Job(con, sp, mapping, located, today, stats, cfg)
+        days, errors = job.run()
+        return Import(stats, days, errors, stack)
+    except BaseException:
+        stack.close()
+        raise
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass(slots=True)
+class _Columns:
+    date: int
+    program: int | None = None
+    viewers: int | None = None
+    programs: list[tuple[int, str]] = field(default_factory=list)  # wide
+    unnamed: list[int] = field(default_factory=list)  # wide
+
+
+def _locate(sp: Spooled, mapping: ColumnMapping) -> _Columns | RowError:
+    header, line = sp.header, sp.header_line
+    index: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        index.setdefault(header_name(h), []).append(i)
+    found = ", ".join(repr(h.strip()) for h in header[:30]) + (", ..." if len(header) > 30 else "")
+
+    def where(col: str) -> int | RowError:
+        hits = index.get(header_name(col), [])
+        if len(hits) == 1:
+            return hits[0]
+        reason = (f"column {col!r} appears {len(hits)} times in the header" if hits
+                  else f"missing column {col!r} (header has {found}; delimiter {sp.delimiter!r})")
+        return row_error(line, col, None, reason)
+
+    wanted = [mapping.air_date] + ([mapping.program] if mapping.program else [])
+    if mapping.layout == "long" or mapping.viewers != "*":
+        wanted.append(mapping.viewers)
+    wanted += list(mapping.ignore)
+    got = {col: where(col) for col in wanted}
+    for hit in got.values():
+        if isinstance(hit, RowError):
+            return hit
+    if "\x00" in "".join(header):
+        return row_error(line, None, None, "bad header: a column name contains a NUL byte")
+    cols = _Columns(date=got[mapping.air_date])  # type: ignore[arg-type]
+    if mapping.layout == "long":
+        cols.viewers = got[mapping.viewers]  # type: ignore[assignment]
+        cols.program = got[mapping.program] if mapping.program else None  # type: ignore[assignment]
+        return cols
+    if mapping.viewers == "*":
+        skip = {cols.date} | {got[c] for c in mapping.ignore}
+        cols.programs = [(i, " ".join(h.split())) for i, h in enumerate(header) if i not in skip and h.strip()]
+        cols.unnamed = [i for i, h in enumerate(header) if i not in skip and not h.strip()]
+    else:
+        i = got[mapping.viewers]
+        cols.programs = [(i, " ".join(header[i].split()))]  # type: ignore[index]
+    dupes = duplicates([name for _, name in cols.programs])
+    if not cols.programs or dupes:
+        return row_error(line, dupes[0] if dupes else None, None,
+                         f"wide layout: programme column {dupes[0]!r} appears more than once"
+                         if dupes else "wide layout: no programme columns")
+    return cols
+
+
+# --------------------------------------------------------------------------- the SQL
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fast_viewers(col: str, dec: str, scale: float) -> str:
+    """SQL: the viewer count of ``col`` when it is exactly one of the integer forms (no padding), else NULL.
+
+    Every integer form is digits plus one kind of separator, so its value is its digits. Anything
+    else (padding, NBSP, fractions, overflow) is NULL here and judged by the rules, per distinct text.
+    """
+    if scale != 1:
+        return "NULL::BIGINT"
+    forms = "|".join(f"(?:{p})" for p, _ in integer_forms(dec))
+    digits = col
+    for sep in dict.fromkeys(sep for _, sep in integer_forms(dec) if sep):
+        digits = f"replace({digits}, {_q(sep)}, '')"
+    return (f"(CASE WHEN length({col}) <= 24 AND regexp_full_match({col}, {_q(forms)})"
+            f" THEN TRY_CAST({digits} AS BIGINT) END)")
+
+
+_REASONS = {
+    "MISSING COLUMNS": "row has {n} fields, header has {w}",
+    "TOO MANY COLUMNS": "row has {n} fields, header has {w}",
+    "INVALID ENCODING": "invalid UTF-8: this row is not UTF-8 text (save the file as UTF-8 CSV)",
+    "UNQUOTED VALUE": "malformed CSV: a quoted value is not closed (unterminated quote)",
+}
+_FOUND = re.compile(r"Found: (\d+)")
+
+
+class _Job:
+    def __init__(self, con: Any, sp: Spooled, mapping: ColumnMapping, cols: _Columns, today: date | None,
+                 stats: ParseStats, cfg: Settings) -> None:
+        self.con, self.sp, self.mapping, self.cols, self.today = con, sp, mapping, cols, today
+        self.stats, self.cfg = stats, cfg
+        self.width = len(sp.header)
+        self.dec = mapping.decimal_for(sp.delimiter)
+
+    def run(self) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
+        con, w = self.con, self.width
+        names = [f"c{i}" for i in range(w)]
+        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        joined = " || ".join(f"coalesce({n}, '')" for n in names)
+        blank = f"regexp_full_match({joined}, '[ \t]*')"
+        nl = f"length({joined}) - length(replace({joined}, chr(10), ''))"
+        extra = ""
+        if self.mapping.layout == "long":
+            extra = f", {_fast_viewers(f'c{self.cols.viewers}', self.dec, self.mapping.viewers_scale)} AS vf"
+        if self.sp.data_bytes:
+            cleaned = ", ".join(f"coalesce({n}, '') AS {n}" for n in names)
+            try:
+                con.execute(f"""
+                    CREATE TABLE raw AS SELECT {cleaned},
+                      {blank} AS blank, {nl} AS nl{extra}
+                    FROM read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},
+                      quote = '"', escape = '"', header = false, auto_detect = false, strict_mode = true,
+                      store_rejects = true, max_line_size = {MAX_LINE_BYTES * 2})""")
+            except duckdb.Error as exc:
+                return self._refused(exc)
+            con.execute("CREATE TABLE rejects AS SELECT line, error_type, csv_line, error_message FROM reject_errors")
+        else:
+            empty = ", ".join(f"''::VARCHAR AS {n}" for n in names)
+            con.execute(f"CREATE TABLE raw AS SELECT {empty},"
+                        " false AS blank, 0 AS nl, NULL::BIGINT AS vf LIMIT 0")
+            con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
+                        " error_message VARCHAR)")
+        self._judge_dates()
+        if self.mapping.layout == "long":
+            self._long()
+        else:
+            self._wide()
+        days = self._days()
+        self._count()
+        return days, self._errors()
+
+    def _refused(self, exc: Exception) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        self.stats.errors = 1
+        return {}, iter([row_error(self.sp.first_line, None, None,
+                                   f"the CSV could not be read: {first} (check quotes and line ends)")])
+
+    # ---- values judged once per distinct raw text, by the rules
+
+    def _fill(self, table: str, select: str, judge: Any, types: str) -> None:
+        self.con.execute(f"CREATE TABLE {table} (raw VARCHAR, {types})")
+        reader = self.con.cursor()
+        writer = self.con.cursor()
+        reader.execute(select)
+        while batch := reader.fetchmany(BATCH):
+            results = [judge(r[0]) for r in batch]
+            cols = list(zip(*[(r[0], *res) for r, res in zip(batch, results, strict=True)], strict=True))
+            params = [list(c) for c in cols]
+            unnest = ", ".join(f"unnest(${i + 1})" for i in range(len(params)))
+            writer.execute(f"INSERT INTO {table} SELECT {unnest}", params)
+        reader.close()
+        writer.close()
+
+    def _judge_dates(self) -> None:
+        def judge(raw: str) -> tuple[date | None, str | None]:
+            try:
+                return judge_air_date(raw, day_first=self.mapping.day_first, today=self.today), None
+            except ValueError as exc:
+                return None, str(exc)
+
+        self._fill("dates", f"SELECT DISTINCT c{self.cols.date} FROM raw WHERE NOT blank", judge,
+                   "day DATE, reason VARCHAR")
+
+    def _judge_viewers(self, table: str) -> None:
+        """Fill ``viewers`` (raw -> value | missing | reason) for the cells of ``table`` SQL did not settle."""
+        def judge(raw: str) -> tuple[int | None, bool, str | None]:
+            if is_missing(raw) and "\x00" not in raw:
+                return None, True, None
+            try:
+                return parse_viewers(raw, scale=self.mapping.viewers_scale, decimal_separator=self.dec), False, None
+            except ValueError as exc:
+                return None, False, str(exc)
+
+        self._fill("viewers", f"SELECT DISTINCT v FROM {table} WHERE vf IS NULL", judge,
+                   "value BIGINT, missing BOOLEAN, reason VARCHAR")
+
+    # ---- long layout: one airing per record
+
+    def _long(self) -> None:
+        c = self.cols
+        p = f"c{c.program}" if c.program is not None else "''"
+        self.con.execute(f"""CREATE VIEW vals AS SELECT rowid AS r, nl, c{c.date} AS d, {p} AS p, c{c.viewers} AS v,
+                             vf FROM raw WHERE NOT blank""")
+        self._judge_viewers("vals")
+        plain = (f"regexp_full_match(p, {_q(PLAIN_NAME_PATTERN)})"
+                 f" AND NOT regexp_full_match(p, {_q(MISSING_PATTERN)}, 'i')")
+
+        def judge(raw: str) -> tuple[str | None, str | None]:
+            try:
+                return program_name(raw), None
+            except ValueError as exc:
+                return None, str(exc)
+
+        self.con.execute(f"CREATE TABLE names AS SELECT p, {plain} AS plain FROM (SELECT DISTINCT p FROM vals)")
+        self._fill("programs", "SELECT p FROM names WHERE NOT plain", judge, "name VARCHAR, reason VARCHAR")
+        self.con.execute(f"""
+            CREATE TABLE cells AS
+            SELECT x.r, x.nl, x.d, x.p, x.v, dt.day, dt.reason AS date_reason,
+                   CASE WHEN n.plain THEN x.p ELSE pr.name END AS program,
+                   CASE WHEN n.plain THEN NULL ELSE pr.reason END AS program_reason,
+                   coalesce(x.vf, vw.value) AS viewers,
+                   CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END AS viewers_reason
+            FROM vals x
+            LEFT JOIN dates dt ON dt.raw = x.d
+            JOIN names n ON n.p = x.p
+            LEFT JOIN programs pr ON NOT n.plain AND pr.raw = x.p
+            LEFT JOIN viewers vw ON x.vf IS NULL AND vw.raw = x.v""")
+        self.con.execute("""CREATE VIEW good AS SELECT day, program, viewers FROM cells
+                            WHERE date_reason IS NULL AND program_reason IS NULL AND viewers_reason IS NULL""")
+
+    # ---- wide layout: one airing per programme cell
+
+    def _wide(self) -> None:
+        c = self.cols
+        fast = _fast_viewers("v", self.dec, self.mapping.viewers_scale)
+        cells = " UNION ALL ".join(
+            f"SELECT rowid AS r, {i} AS col, c{i} AS v FROM raw WHERE NOT blank" for i, _ in c.programs)
+        self.con.execute(f"CREATE TABLE wide AS SELECT *, {fast} AS vf FROM ({cells})")
+        self._judge_viewers("wide")
+        names = "CASE w.col " + " ".join(f"WHEN {i} THEN {_q(n)}" for i, n in c.programs) + " END"
+        self.con.execute(f"""
+            CREATE TABLE wcells AS
+            SELECT w.r, w.col, {names} AS program,
+                   coalesce(w.vf, vw.value) AS viewers, coalesce(vw.missing, false) AS missing,
+                   CASE WHEN vw.missing THEN NULL ELSE vw.reason END AS reason
+            FROM wide w LEFT JOIN viewers vw ON w.vf IS NULL AND vw.raw = w.v""")
+        unnamed = " + ".join(f"(NOT regexp_full_match(trim(c{i}), {_q(MISSING_PATTERN)}, 'i')"
+                             f" AND trim(c{i}) <> '')::INT" for i in c.unnamed) or "0"
+        self.con.execute(f"""
+            CREATE TABLE cells AS
+            SELECT raw.rowid AS r, raw.nl, d.day, d.reason AS date_reason,
+                   coalesce(a.bad, 0) AS bad_cells, coalesce(a.miss, 0) AS missing_cells, ({unnamed}) AS unnamed
+            FROM raw LEFT JOIN dates d ON d.raw = c{c.date}
+            LEFT JOIN (SELECT r, count(*) FILTER (WHERE reason IS NOT NULL) AS bad,
+                              count(*) FILTER (WHERE missing) AS miss FROM wcells GROUP BY r) a ON a.r = raw.rowid
+            WHERE NOT raw.blank""")
+        self.con.execute("""CREATE TABLE good AS SELECT c.day, w.program, w.viewers FROM wcells w
+                            JOIN cells c ON c.r = w.r WHERE c.date_reason IS NULL AND w.reason IS NULL
+                            AND NOT w.missing""")
+
+    # ---- totals and counts
+
+    def _days(self) -> dict[date, DayTotal]:
+        top = self.cfg.top_programs
+        rows = self.con.execute(f"""
+            WITH per AS (SELECT day, coalesce(program, '') AS program, sum(viewers)::HUGEINT AS v, count(*) AS n
+                         FROM good GROUP BY ALL),
+                 ranked AS (SELECT *, row_number() OVER (PARTITION BY day ORDER BY v DESC, program) AS k FROM per)
+            SELECT day, sum(v)::VARCHAR, sum(n)::BIGINT,
+                   list(struct_pack(p := program, v := v::VARCHAR)) FILTER (WHERE k <= {top}),
+                   count(*) FILTER (WHERE k > {top}), coalesce(sum(v) FILTER (WHERE k > {top}), 0)::VARCHAR
+            FROM ranked GROUP BY day ORDER BY day""").fetchall()
+        return {d: DayTotal(int(v), n, {x["p"]: int(x["v"]) for x in progs or []}, others, int(ov))
+                for d, v, n, progs, others, ov in rows}
+
+    def _count(self) -> None:
+        st, con = self.stats, self.con
+        st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
+        st.blank_lines += len(self.sp.empty_lines)
+        rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
+        if self.mapping.layout == "long":
+            n, failed, errors = con.execute("""
+                SELECT count(*), count(*) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
+                                                  OR viewers_reason IS NOT NULL),
+                       sum((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
+                           + (viewers_reason IS NOT NULL)::INT) FROM cells""").fetchone()
+            st.rows_ok = n - failed
+            st.values_ok = st.rows_ok
+        else:
+            n, failed, errors, skipped, missing, values = con.execute(f"""
+                SELECT count(*),
+                       count(*) FILTER (WHERE date_reason IS NOT NULL OR bad_cells > 0 OR unnamed > 0),
+                       sum((date_reason IS NOT NULL)::INT + bad_cells + unnamed),
+                       count(*) FILTER (WHERE date_reason IS NULL AND bad_cells = 0 AND unnamed = 0
+                                        AND missing_cells = {len(self.cols.programs)}),
+                       sum(missing_cells),
+                       (SELECT count(*) FROM good)
+                FROM cells""").fetchone()
+            st.rows_skipped = skipped
+            st.rows_ok = n - failed - skipped
+            st.skipped_missing = int(missing or 0)
+            st.values_ok = values
+        st.rows_seen = n + rejects
+        st.rows_failed = failed + rejects
+        st.errors = int(errors or 0) + rejects
+
+    # ---- row errors, in line order
+
+    def _errors(self) -> Iterator[RowError]:
+        """Merge the error records (and multi-line ones) with DuckDB's rejects and the empty lines: line numbers.
+
+        DuckDB numbers a record by records and empty lines before it (header included); a record's
+        physical line also counts the newlines inside the quoted fields of the records before it.
+        """
+        sp = self.sp
+        events = self._error_rows()
+        rejects = self.con.cursor().execute(
+            "SELECT line, any_value(error_type), any_value(csv_line), any_value(error_message)"
+            " FROM rejects GROUP BY line ORDER BY line")
+        empties = sp.empty_lines
+        e_i = 0
+        r = 0                   # good records (DuckDB rows) consumed
+        d = 1                   # DuckDB number of the next record (the spool holds no header)
+        line = sp.first_line    # physical line of the next record
+        pend_row = next(events, None)
+        pend_rej = rejects.fetchone()
+        while pend_row is not None or pend_rej is not None:
+            steps_row = pend_row[0] - r if pend_row is not None else None
+            steps_rej = pend_rej[0] - d if pend_rej is not None else None
+            nearest = min(s for s in (steps_row, steps_rej) if s is not None)
+            # empty lines met before the next event: each one is skipped by DuckDB but numbered
+            while e_i < len(empties) and empties[e_i] <= line + nearest:
+                if empties[e_i] >= line:
+                    plain = empties[e_i] - line  # single-line good records before the empty line
+                    r, d, line = r + plain, d + plain + 1, line + plain + 1
+                    nearest -= plain
+                    if steps_row is not None:
+                        steps_row -= plain
+                    steps_rej = pend_rej[0] - d if pend_rej is not None else None
+                    nearest = min(s for s in (steps_row, steps_rej) if s is not None)
+                e_i += 1
+            r, d, line = r + nearest, d + nearest, line + nearest
+            if steps_rej is not None and steps_rej == nearest:
+                _, kind, text, message = pend_rej
+                body = (text or "").lstrip("\n")
+                found = _FOUND.search(message or "")
+                reason = _REASONS.get(kind, f"malformed CSV: {message}").format(
+                    n=found[1] if found else "?", w=self.width)
+                yield row_error(line, None, body.rstrip("\n"), reason)
+                d += 1
+                line += 1 + body.rstrip("\n").count("\n")
+                pend_rej = rejects.fetchone()
+            else:
+                _, _multiline, errs, newlines = pend_row
+                yield from (row_error(line, col, value, reason) for col, value, reason in errs)
+                r, d = r + 1, d + 1
+                line += 1 + newlines
+                pend_row = next(events, None)
+        rejects.close()
+
+    def _error_rows(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
+        """(ordinal among DuckDB's rows, multiline, [(column, raw, reason)], newlines) of error and multi-line rows."""
+        m, c = self.mapping, self.cols
+        ordinal = "SELECT rowid AS r, * FROM raw"
+        if m.layout == "long":
+            cur = self.con.cursor().execute("""
+                SELECT r, nl > 0, nl, d, date_reason, p, program_reason, v, viewers_reason FROM cells
+                WHERE nl > 0 OR date_reason IS NOT NULL OR program_reason IS NOT NULL OR viewers_reason IS NOT NULL
+                ORDER BY r""")
+            while batch := cur.fetchmany(BATCH):
+                for r, multi, nls, dv, dr, pv, pr, vv, vr in batch:
+                    errs = [(col, val, why) for col, val, why in (
+                        (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
+                    yield r, multi, errs, nls
+            cur.close()
+            return
+        sql = f"""
+            SELECT o.r, o.nl > 0, o.nl, c{c.date}, cl.date_reason,
+                   (SELECT list(struct_pack(col := x.col, reason := x.reason) ORDER BY x.col) FROM wcells x
+                    WHERE x.r = o.r AND x.reason IS NOT NULL),
+                   [{', '.join(f"c{i}" for i in c.unnamed) or ''}]::VARCHAR[]
+            FROM ({ordinal}) o LEFT JOIN cells cl ON cl.r = o.r
+            WHERE o.nl > 0 OR cl.date_reason IS NOT NULL OR cl.bad_cells > 0 OR cl.unnamed > 0
+            ORDER BY o.r"""
+        programs = dict(c.programs)
+        cur = self.con.cursor().execute(sql)
+        raw_cols = self.con.cursor()
+        while batch := cur.fetchmany(BATCH):
+            for r, multi, nls, dv, dr, bad, unnamed in batch:
+                errs: list[tuple[str | None, str, str]] = []
+                if dr is not None:
+                    errs.append((m.air_date, dv, dr))
+                if bad:
+                    cols = ", ".join(f"c{x['col']}" for x in bad)
+                    values = raw_cols.execute(f"SELECT {cols} FROM raw WHERE rowid = {r}").fetchone()
+                    errs += [(programs[x["col"]], v, x["reason"]) for x, v in zip(bad, values, strict=True)]
+                for i, v in zip(c.unnamed, unnamed or [], strict=False):
+                    if not is_missing(v):
+                        errs.append((f"#{i + 1}", v, "value in a column without a header"))
+                yield r, multi, errs, nls
+        cur.close()
+        raw_cols.close()
+
+
+__all__ = ["DayTotal", "Import", "ParseStats", "Settings", "clip", "run_import"]

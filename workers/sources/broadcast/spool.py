@@ -1,0 +1,175 @@
+"""Upload bytes -> a local spool file DuckDB can read, plus what DuckDB does not tell.
+
+One pass, C-speed operations per chunk: the UTF-8 BOM is dropped, ``\\r\\n`` becomes ``\\n`` and a
+bare ``\\r`` a space (DuckDB would read a bare CR as a line end; physical lines are counted by
+``\\n``), blank lines before the header are skipped, the header record is kept apart (the spool
+holds data records only), every empty physical line is noted (DuckDB skips them silently, and
+line numbers must count them) and an over-long line stops the spool with a clear error.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workers.errors import RowError
+from workers.sources.broadcast.rules import MAX_COLUMNS, MAX_LINE_BYTES, row_error, sniff_delimiter
+
+PIECE = 256 * 1024  # input is cut to pieces this small, so only a line spanning pieces can be over-long
+SNIFF_BYTES = 8 * 1024
+
+
+@dataclass(slots=True)
+class Spooled:
+    """What the spool learned. ``error``: a file-level problem; nothing else is then meaningful."""
+
+    path: Path
+    error: RowError | None = None
+    header: list[str] = field(default_factory=list)
+    header_line: int = 1
+    first_line: int = 2  # physical line of the first data line
+    delimiter: str = ","
+    blank_before: int = 0  # blank lines before the header
+    empty_lines: array = field(default_factory=lambda: array("q"))  # physical numbers of empty data lines
+    data_bytes: int = 0
+
+
+class _Limit(Exception):
+    def __init__(self, error: RowError) -> None:
+        self.error = error
+
+
+def _pieces(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """Input chunks, CR-normalised, cut to at most PIECE bytes."""
+    held = b""
+    first = True
+    for chunk in chunks:
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise TypeError(f"chunks must be bytes, got {type(chunk).__name__}")
+        data = held + bytes(chunk)
+        if first and len(data) < 3 and codecs.BOM_UTF8.startswith(data):
+            held = data  # maybe a BOM cut over chunks
+            continue
+        if first:
+            first = False
+            if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise _Limit(row_error(1, None, None, "the file is UTF-16; save it as UTF-8 CSV"))
+            data = data.removeprefix(codecs.BOM_UTF8)
+        held = b""
+        if data.endswith(b"\r"):
+            data, held = data[:-1], b"\r"
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b" ")
+        for i in range(0, len(data), PIECE):
+            yield data[i:i + PIECE]
+    if held and not (first and codecs.BOM_UTF8.startswith(held)):
+        yield held.replace(b"\r", b" ")
+
+
+def spool(chunks: Iterable[bytes], path: Path, delimiter: str | None = None) -> Spooled:
+    """Write the data records of an upload to ``path``; never raises on bad input."""
+    out = Spooled(path)
+    try:
+        with path.open("wb") as fh:
+            _spool(iter(_pieces(chunks)), fh, out, delimiter)
+    except _Limit as stop:
+        out.error = stop.error
+    return out
+
+
+def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
+    buf = b""
+    line = 1
+    # the header: the first non-blank record (quoted fields may span lines)
+    while True:
+        start = 0
+        while (nl := buf.find(b"\n", start)) >= 0 and not buf[start:nl].strip(b" \t"):
+            out.blank_before += 1
+            line += 1
+            start = nl + 1
+        buf = buf[start:]
+        end = _record_end(buf)
+        if end is not None and len(buf) - end > SNIFF_BYTES:
+            break
+        piece = next(pieces, None)
+        if piece is None:
+            break
+        buf += piece
+        if end is None and len(buf) > MAX_LINE_BYTES:
+            raise _Limit(row_error(line, None, None, f"the header is longer than {MAX_LINE_BYTES} bytes;"
+                                   " is this a CSV file with one record per line?"))
+    end = _record_end(buf)
+    if end is None:
+        end = len(buf)
+    head = buf[:end].rstrip(b"\n")
+    if not head.strip():
+        raise _Limit(row_error(1, None, None, "empty file: no header row"))
+    out.header_line = line
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Limit(row_error(line, None, None, f"bad header: invalid UTF-8 byte {head[exc.start:exc.start + 1]!r}"
+                               f" at column {exc.start + 1}")) from None
+    sample = buf[:end + SNIFF_BYTES].decode("utf-8", "replace")
+    out.delimiter = delimiter or sniff_delimiter(sample)
+    try:
+        out.header = next(csv.reader(io.StringIO(text, newline=""), delimiter=out.delimiter, strict=True))
+    except (csv.Error, StopIteration) as exc:
+        raise _Limit(row_error(line, None, None, f"bad header: malformed CSV ({exc})")) from None
+    if len(out.header) > MAX_COLUMNS:
+        raise _Limit(row_error(line, None, None, f"the header has {len(out.header)} columns; at most {MAX_COLUMNS}"
+                               " are supported"))
+    out.first_line = line + head.count(b"\n") + 1
+    body = buf[end:]
+    # the body: written as is; empty lines noted; line length bounded
+    number = out.first_line  # physical number of the line being written
+    run = 0  # bytes of that line so far
+    prev_nl = True
+    for piece in _chain(body, pieces):
+        if not piece:
+            continue
+        first = piece.find(b"\n")
+        if first < 0:
+            run += len(piece)
+        else:
+            run += first
+        if run > MAX_LINE_BYTES:
+            raise _Limit(row_error(number, None, None, f"line {number} is longer than {MAX_LINE_BYTES} bytes;"
+                                   " is this a CSV file with one record per line?"))
+        if first >= 0:
+            _note_empty(piece, prev_nl, number, out.empty_lines)
+            number += piece.count(b"\n")
+            run = len(piece) - piece.rfind(b"\n") - 1
+        prev_nl = piece.endswith(b"\n")
+        fh.write(piece)
+        out.data_bytes += len(piece)
+
+
+def _chain(first: bytes, rest):
+    yield first
+    yield from rest
+
+
+def _note_empty(piece: bytes, prev_nl: bool, number: int, into: array) -> None:
+    """Append the physical numbers of the empty lines ending in ``piece`` (``number``: its first line)."""
+    pos, count = 0, 0  # count: newlines before pos
+    if prev_nl and piece.startswith(b"\n"):
+        into.append(number)
+    while (hit := piece.find(b"\n\n", pos)) >= 0:
+        count += piece.count(b"\n", pos, hit + 1)
+        into.append(number + count)
+        pos = hit + 1
+
+
+def _record_end(buf: bytes) -> int | None:
+    """Index just past the first record's ending newline (quotes balanced), or None."""
+    start = 0
+    while (nl := buf.find(b"\n", start)) >= 0:
+        if buf.count(b'"', 0, nl) % 2 == 0:
+            return nl + 1
+        start = nl + 1
+    return None
