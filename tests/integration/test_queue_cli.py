@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.test_queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos
-from workers.commands import progress_line
+from workers.cli.sync import progress_line
 
 
 @pytest.fixture

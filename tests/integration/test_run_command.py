@@ -1,4 +1,5 @@
-"""`mv run` (what ./scripts/run ends in): migrate, start the worker and the scheduler, stop on Ctrl-C."""
+"""`python -m devtools run` (what ./scripts/run ends in): migrate, start the worker and the scheduler,
+stop on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_run_migrates_starts_both_services_and_stops_cleanly_on_sigint(db_url, tmp_path):
     env = {**os.environ, "MV_DATABASE_URL": db_url, "MV_LOG_JSON": "true",
            "MV_STORAGE_LOCAL_DIR": str(tmp_path / "storage"), "MV_POLL_INTERVAL": "0.2"}
-    proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "run"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "devtools", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: list[str] = []
     try:
