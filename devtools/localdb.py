@@ -231,7 +231,9 @@ class LocalCluster:
         Harmless when it already runs; when it runs on another port (``MV_LOCAL_PGPORT`` changed)
         it is restarted on this one, unless another server holds that port.
         """
-        self.init()
+        if not self.initialized():
+            self._refuse_a_stranger_on_our_port()  # before creating anything
+            self.init()
         deadline = time.monotonic() + timeout
         while self._pid_alive():  # running, starting up, or still dying after a crash
             port = self._pid_port()
