@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration._plan_rpc import (
+from tests.helpers.plan_rpc import (
     ANON,
     SERVICE,
     cast_id,
@@ -17,16 +17,6 @@ from tests.integration._plan_rpc import (
     today,
     valid_plan,
 )
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def release(factory, owner):
-    return factory.release(owner)
 
 
 def create(conn, user, plan):
