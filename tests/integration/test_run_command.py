@@ -41,3 +41,22 @@ def test_run_migrates_starts_both_services_and_stops_cleanly_on_sigint(db_url, t
     assert proc.returncode == 0, "".join(seen) + rest
     stopped = {json.loads(ln).get("msg") for ln in rest.splitlines() if ln.startswith("{")}
     assert {"worker stopped", "scheduler stopped"} <= stopped, rest
+
+
+def test_run_hands_the_services_the_database_and_the_checkouts_storage(db_url, monkeypatch):
+    import workers.services
+    from devtools import cli as devcli
+    from devtools.paths import PROJECT_ROOT
+
+    seen = {}
+
+    def fake_run_services(settings, url):
+        seen.update(settings=settings, url=url, env=os.environ.get("MV_DATABASE_URL"))
+        return 0
+
+    monkeypatch.setattr(workers.services, "run_services", fake_run_services)
+    monkeypatch.setenv("MV_DATABASE_URL", db_url)
+    monkeypatch.delenv("MV_STORAGE_LOCAL_DIR", raising=False)
+    assert devcli.main(["run"]) == 0
+    assert seen["url"] == seen["env"] == seen["settings"].database_url == db_url
+    assert seen["settings"].storage_local_dir == PROJECT_ROOT / ".local" / "storage"
