@@ -40,7 +40,7 @@ from workers.queue.worker import Worker  # noqa: E402
 from workers.sources.registry import build_handlers  # noqa: E402
 from workers.storage import LocalStorage  # noqa: E402
 
-FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES", ROOT.parent / "shared" / "fixtures" / "external"))
+FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES", ROOT / "tests" / "fixtures" / "external"))
 LATEST = date(2026, 8, 8)
 AS_OF = datetime(2026, 8, 10, 12, tzinfo=UTC)
 

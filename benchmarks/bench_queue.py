@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
 
-FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES", ROOT.parent / "shared" / "fixtures" / "external"))
+FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES", ROOT / "tests" / "fixtures" / "external"))
 
 
 def pct(values: Sequence[float], p: float) -> float:

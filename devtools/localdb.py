@@ -5,7 +5,10 @@ says otherwise), listens on loopback only, on a port that does not clash with a 
 5432, and runs as an unprivileged user: PostgreSQL refuses to run as root, so when we are
 root the server runs as the ``postgres`` system user.
 
-Starting twice is harmless, and a stale ``postmaster.pid`` left by a crash is removed.
+Starting twice is harmless, and a stale ``postmaster.pid`` left by a crash is removed. The port
+(``MV_LOCAL_PGPORT``) is given to the server at every start, so changing it moves the server; and
+before the tooling uses a server it checks that the one answering on the port runs on this
+cluster's data directory, so it never migrates or tests someone else's database.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
+from devtools.errors import ClusterError
 from devtools.paths import PROJECT_ROOT
-from workers.errors import ConfigError
 
 DEFAULT_PORT = 54329
 
@@ -43,7 +48,7 @@ def find_bindir() -> Path:
     for c in candidates:
         if (c / "initdb").exists() and (c / "pg_ctl").exists():
             return c
-    raise ConfigError("PostgreSQL 15 binaries not found (tried /usr/lib/postgresql/15/bin, pg_config, PATH)")
+    raise ClusterError("PostgreSQL 15 binaries not found (tried /usr/lib/postgresql/15/bin, pg_config, PATH)")
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ class LocalCluster:
         try:
             pwd.getpwnam(name)
         except KeyError as exc:
-            raise ConfigError(f"running as root needs a system user {name!r} to own the server") from exc
+            raise ClusterError(f"running as root needs a system user {name!r} to own the server") from exc
         return name
 
     def _run(self, args: list[str], *, check: bool = True, **kw) -> subprocess.CompletedProcess:
@@ -114,7 +119,7 @@ class LocalCluster:
                 os.chown(self.datadir, pw.pw_uid, pw.pw_gid)
             probe = self._run(["test", "-w", str(self.root)], check=False)
             if probe.returncode != 0:
-                raise ConfigError(
+                raise ClusterError(
                     f"user {user!r} cannot reach {self.root}; set MV_LOCAL_PGDATA to a folder it can "
                     "reach (for example under /var/tmp)")
 
@@ -181,28 +186,72 @@ class LocalCluster:
                 lock.unlink(missing_ok=True)
                 Path(str(lock)[: -len(".lock")]).unlink(missing_ok=True)
 
+    def _pid_port(self) -> int | None:
+        """The port the running postmaster listens on (line 4 of postmaster.pid), when known."""
+        try:
+            return int((self.datadir / "postmaster.pid").read_text().splitlines()[3])
+        except (ValueError, IndexError, OSError):
+            return None
+
     def running(self) -> bool:
-        return self._pid_alive() and self.ready()
+        """Our server runs, on our port, and accepts connections."""
+        return self._pid_alive() and self._pid_port() == self.port and self.ready()
 
     def ready(self) -> bool:
+        """Some server accepts connections on our port (whose it is: :meth:`verify`)."""
         out = subprocess.run([str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port),
                               "-U", "postgres", "-q"], check=False)
         return out.returncode == 0
 
+    def verify(self) -> None:
+        """Refuse unless the server answering on our port runs on this cluster's data directory."""
+        ours = self.datadir.resolve()
+        try:
+            with psycopg.connect(self.url(), connect_timeout=10) as conn:
+                theirs = conn.execute("show data_directory").fetchone()[0]
+        except psycopg.Error as exc:
+            raise ClusterError(
+                f"the server on 127.0.0.1:{self.port} is not the embedded cluster of {ours} "
+                f"(cannot check its data directory: {str(exc).strip()}); stop it or choose another "
+                "MV_LOCAL_PGPORT") from exc
+        if Path(theirs).resolve() != ours:
+            raise ClusterError(
+                f"the server on 127.0.0.1:{self.port} is not the embedded cluster of {ours}: its data "
+                f"directory is {theirs}; stop it or choose another MV_LOCAL_PGPORT")
+
+    def _refuse_a_stranger_on_our_port(self) -> None:
+        """Our server is not on our port; if something else is, say whose it is."""
+        if self.ready():
+            self.verify()  # cannot pass: ours does not listen there
+            raise ClusterError(f"another PostgreSQL server answers on 127.0.0.1:{self.port}")
+
     def start(self, timeout: float = 60.0) -> None:
-        """Start the cluster (initialising it first). Harmless when it already runs."""
-        self.init()
+        """Start the cluster (initialising it first) on ``self.port``, and check that it answers there.
+
+        Harmless when it already runs; when it runs on another port (``MV_LOCAL_PGPORT`` changed)
+        it is restarted on this one, unless another server holds that port.
+        """
+        if not self.initialized():
+            self._refuse_a_stranger_on_our_port()  # before creating anything
+            self.init()
         deadline = time.monotonic() + timeout
         while self._pid_alive():  # running, starting up, or still dying after a crash
-            if self.ready():
+            port = self._pid_port()
+            if port is not None and port != self.port:
+                self._refuse_a_stranger_on_our_port()
+                self.stop()
+                break
+            if port == self.port and self.ready():
+                self.verify()
                 return
             if time.monotonic() > deadline:
-                raise ConfigError(f"PostgreSQL on port {self.port} runs but does not accept connections")
+                raise ClusterError(f"PostgreSQL on port {self.port} runs but does not accept connections")
             time.sleep(0.1)
+        self._refuse_a_stranger_on_our_port()
         self._prepare_dirs()
         for attempt in range(3):
             res = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile),
-                             "-w", "-t", str(int(timeout)), "start"], check=False)
+                             "-o", f"-p {self.port}", "-w", "-t", str(int(timeout)), "start"], check=False)
             if res.returncode == 0:
                 break
             # After a crash the old backends may hold the shared memory, and the dead
@@ -212,14 +261,15 @@ class LocalCluster:
             self._clear_stale_socket_locks()
         else:
             tail = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
-            raise ConfigError(f"could not start PostgreSQL: {res.stdout}{res.stderr}\n{tail}")
+            raise ClusterError(f"could not start PostgreSQL: {res.stdout}{res.stderr}\n{tail}")
         self._wait_ready(timeout)
+        self.verify()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not self.ready():
             if time.monotonic() > deadline:
-                raise ConfigError(f"PostgreSQL on port {self.port} did not become ready")
+                raise ClusterError(f"PostgreSQL on port {self.port} did not become ready")
             time.sleep(0.1)
 
     def stop(self, mode: str = "fast") -> None:
@@ -239,6 +289,7 @@ class LocalCluster:
             "port": self.port,
             "initialized": self.initialized(),
             "running": self.running(),
+            "listening_port": self._pid_port() if self._pid_alive() else None,
             "url": self.url(),
             "run_as": self._run_as or pwd.getpwuid(os.geteuid()).pw_name,
         }

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import psycopg
 
+from devtools.errors import MigrationError
 from devtools.paths import PROJECT_ROOT
 from devtools.sqlsplit import split_sql
-from workers.errors import MigrationError
 
 log = logging.getLogger(__name__)
 

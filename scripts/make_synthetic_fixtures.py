@@ -2,7 +2,7 @@
 """Write the SYNTHETIC broadcast CSV fixtures to tests/fixtures/synthetic/ (deterministic).
 
 No real TV ratings file with semicolons, ``1.234.567`` / ``1,234,567`` / ``1 234 567``
-thousands separators, a BOM, tabs or CRLF was found (see shared/fixtures/external/README.md),
+thousands separators, a BOM, tabs or CRLF was found (see tests/fixtures/external/README.md),
 so these variants are hand-written here. Every file is labelled synthetic in the README this
 script writes next to them. Run it again and commit the output whenever it changes; a unit
 test checks that regenerating gives identical bytes.
@@ -121,7 +121,7 @@ def readme() -> bytes:
         "",
         "**Every file in this folder is SYNTHETIC**: hand-written by `scripts/make_synthetic_fixtures.py`",
         "to cover CSV variants for which no real file was found (see",
-        "`shared/fixtures/external/README.md`, tv_ratings). They are not real ratings data.",
+        "`tests/fixtures/external/README.md`, tv_ratings). They are not real ratings data.",
         "Do not edit them by hand: change the script, run it, and commit both.",
         "",
         "| File | Synthetic: what it covers |",

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real PostgreSQL, a template database built once, a clone per test.
+"""Shared fixtures: one real PostgreSQL, a template database built once, a clone per test; the
+test data every suite uses (``factory``, an ``owner`` and their ``release``); the real payloads.
 
 The server is the embedded cluster (started on demand), or the one ``MV_TEST_ADMIN_URL`` points
 at (a superuser URL, e.g. ``supabase start``'s). A template database with the baseline,
@@ -9,23 +10,18 @@ Nothing here mocks the database.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from devtools import testdb
-from workers.db import jwt_claims
+from tests.helpers.external_fixtures import FIXTURES as SHARED_FIXTURES
+from tests.helpers.factory import Factory, User
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES",
-                                      ROOT.parent / "shared" / "fixtures" / "external")).resolve()
 
 
 @pytest.fixture(scope="session")
@@ -67,57 +63,28 @@ def conn(db_url: str) -> Iterator[psycopg.Connection]:
         yield c
 
 
-@dataclass
-class User:
-    id: uuid.UUID
-    email: str
-    admin: bool = False
-
-    def claims(self) -> dict:
-        return jwt_claims(sub=self.id, email=self.email,
-                          app_metadata={"provider": "email", **({"role": "admin"} if self.admin else {})})
-
-
-class Factory:
-    """Creates users, releases and videos directly as the superuser (test set-up only)."""
-
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.conn = conn
-
-    def user(self, email: str | None = None, *, admin: bool = False) -> User:
-        uid = uuid.uuid4()
-        email = email or f"{uid.hex[:8]}@example.test"
-        app_meta = {"provider": "email", **({"role": "admin"} if admin else {})}
-        self.conn.execute(
-            "insert into auth.users (id, email, aud, role, raw_app_meta_data)"
-            " values (%s, %s, 'authenticated', 'authenticated', %s)",
-            (uid, email, psycopg.types.json.Jsonb(app_meta)))
-        self.conn.execute("insert into public.profiles (id, full_name) values (%s, %s)", (uid, email))
-        return User(uid, email, admin)
-
-    def release(self, owner: User, title: str = "Test Release", genre: str | None = "pop") -> uuid.UUID:
-        rid = self.conn.execute("insert into public.releases (user_id, title) values (%s, %s) returning id",
-                                (owner.id, title)).fetchone()["id"]
-        if genre:
-            self.conn.execute("insert into public.release_profiles (release_id, genre) values (%s, %s)",
-                              (rid, genre))
-        return rid
-
-    def video(self, release_id: uuid.UUID, title: str = "Test Video", **cols) -> uuid.UUID:
-        cols = {"release_id": release_id, "title": title, **cols}
-        q = sql.SQL("insert into public.music_videos ({}) values ({}) returning id").format(
-            sql.SQL(", ").join(map(sql.Identifier, cols)), sql.SQL(", ").join([sql.Placeholder()] * len(cols)))
-        return self.conn.execute(q, list(cols.values())).fetchone()["id"]
+@pytest.fixture
+def factory(conn: psycopg.Connection) -> Factory:
+    """Makes users, releases and videos in the test's database."""
+    return Factory(conn)
 
 
 @pytest.fixture
-def factory(conn: psycopg.Connection) -> Factory:
-    return Factory(conn)
+def owner(factory: Factory) -> User:
+    """A user who owns :func:`release`."""
+    return factory.user()
+
+
+@pytest.fixture
+def release(factory: Factory, owner: User):
+    """A release of :func:`owner` (genre pop)."""
+    return factory.release(owner)
 
 
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
+    """The real payloads: tests/fixtures/external, or the folder MV_EXTERNAL_FIXTURES names."""
     if not SHARED_FIXTURES.is_dir():
-        pytest.fail(f"real payload fixtures not found at {SHARED_FIXTURES} (set MV_EXTERNAL_FIXTURES)")
+        pytest.fail(f"real payload fixtures not found at {SHARED_FIXTURES} (check MV_EXTERNAL_FIXTURES)")
     return SHARED_FIXTURES
 

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MV_", env_file=".env", extra="ignore",
                                       env_nested_delimiter="__")
 
-    # Database. Empty means: the embedded local cluster.
+    # Database (every command needs it; `python -m devtools run` points it at the embedded cluster).
     database_url: str | None = None
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, v: str | None) -> str | None:
         return v or None
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise ConfigError("MV_DATABASE_URL is not set: give the PostgreSQL URL of the database to work on "
+                              "(for the embedded development database: python -m devtools db url)")
+        return self.database_url
 
     def require_youtube_key(self) -> str:
         if self.youtube_api_key is None or not self.youtube_api_key.get_secret_value():

@@ -13,8 +13,9 @@ with ``raise ... from``, so callers decide on retry by class, never by message::
     │       ├── SourceRequestError       the request itself is wrong (4xx other than auth/quota)
     │       ├── VideoNotFound            an id the source no longer returns (deleted or private)
     │       └── FeedRejected             a payload that fails validation and must not be stored
-    ├── RowError                         one input row is bad: line, column, raw value, reason
-    └── MigrationError                   a migration failed: file, statement number, statement
+    └── RowError                         one input row is bad: line, column, raw value, reason
+
+(The development tooling's errors, such as a failed migration, live in :mod:`devtools.errors`.)
 
 ``RowError`` is reported, not raised through a whole import: a CSV import
 collects them and carries on with the good rows.
@@ -105,14 +106,3 @@ class RowError(MusicVideoError):
     def as_dict(self) -> dict:
         return {"line": self.line, "column": self.column, "value": self.value, "reason": self.reason}
 
-
-class MigrationError(MusicVideoError):
-    """A migration file failed and was rolled back whole."""
-
-    def __init__(self, *, file: str, statement_no: int, statement: str, cause: str) -> None:
-        head = " ".join(statement.split())[:200]
-        super().__init__(f"{file}: statement {statement_no} failed: {cause}\n  statement: {head}")
-        self.file = file
-        self.statement_no = statement_no
-        self.statement = statement
-        self.cause = cause

@@ -1,8 +1,8 @@
-"""``mv run``'s services: a worker and the nightly scheduler side by side in one process.
+"""A worker and the nightly scheduler side by side in one process (``python -m devtools run``).
 
 The worker runs in the main thread (it owns SIGTERM/SIGINT: finish or release the jobs in
 hand, then stop); the scheduler's APScheduler thread runs beside it and is shut down after the
-worker stops. For several machines, run ``mv worker`` on each and ``mv scheduler`` anywhere
+worker stops. For several machines, run ``music-videos worker`` on each and ``music-videos scheduler`` anywhere
 (even twice: the nightly enqueue is idempotent per run date).
 """
 

@@ -22,7 +22,8 @@ from psycopg.rows import dict_row
 
 from devtools.localdb import LocalCluster, find_bindir
 from devtools.migrate import migrate
-from tests.conftest import ROOT, Factory
+from tests.conftest import ROOT
+from tests.helpers.factory import Factory
 from tests.integration.test_queue_support import (
     TEST_KEY,
     FakeYouTube,

@@ -6,14 +6,20 @@ import os
 import pwd
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from devtools.errors import ClusterError
 from devtools.localdb import LocalCluster, find_bindir
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
@@ -89,3 +95,62 @@ def test_a_pid_file_naming_another_live_process_is_ignored(cluster):
     cluster.start()
     assert cluster.running()
     assert _postmaster_pid(cluster) != os.getpid()
+
+
+def _dev_cli(cluster: LocalCluster, *args: str) -> subprocess.CompletedProcess:
+    """``python -m devtools ...`` with MV_LOCAL_PGDATA/PGPORT naming ``cluster`` (and no MV_DATABASE_URL)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MV_DATABASE_URL", "MV_TEST_ADMIN_URL")}
+    env.update(MV_LOCAL_PGDATA=str(cluster.root), MV_LOCAL_PGPORT=str(cluster.port))
+    return subprocess.run([sys.executable, "-m", "devtools", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_a_changed_port_moves_the_server_and_start_reports_the_right_one(cluster):
+    cluster.start()
+    old_port = cluster.port
+    moved = replace(cluster, port=_free_port())  # MV_LOCAL_PGPORT changed after the cluster exists
+    out = _dev_cli(moved, "db", "start")
+    assert out.returncode == 0, out.stderr
+    assert f"127.0.0.1:{moved.port}/" in out.stdout
+    with psycopg.connect(moved.url()) as conn:
+        assert conn.execute("show port").fetchone()[0] == str(moved.port)
+        assert Path(conn.execute("show data_directory").fetchone()[0]).resolve() == moved.datadir.resolve()
+    assert not cluster.ready(), f"still listening on the old port {old_port}"
+    status = moved.status()
+    assert status["running"] is True and status["listening_port"] == moved.port
+    assert cluster.status()["running"] is False  # the old port's view: not running there
+
+
+def test_a_foreign_server_on_our_port_is_refused(cluster, tmp_path):
+    cluster.start()
+    # A second cluster of its own, configured for the port the first one holds.
+    stranger_root = Path(tempfile.mkdtemp(prefix="mv-localdb-", dir="/var/tmp"))
+    os.chmod(stranger_root, 0o755)
+    other = LocalCluster(root=stranger_root / "pg", port=cluster.port, bindir=cluster.bindir)
+    try:
+        with pytest.raises(ClusterError, match=f"its data directory is {cluster.datadir}"):
+            other.start()
+        assert not other._pid_alive()
+        out = _dev_cli(other, "db", "migrate")
+        assert out.returncode == 2 and "not the embedded cluster of" in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr
+        with psycopg.connect(cluster.url()) as conn:  # nothing was migrated into the stranger's database
+            assert conn.execute("select to_regnamespace('auth')").fetchone()[0] is None
+    finally:
+        other.stop(mode="immediate")
+        shutil.rmtree(stranger_root, ignore_errors=True)
+
+
+def test_moving_onto_a_port_a_stranger_holds_is_refused_and_keeps_ours_running(cluster):
+    cluster.start()
+    stranger_root = Path(tempfile.mkdtemp(prefix="mv-localdb-", dir="/var/tmp"))
+    os.chmod(stranger_root, 0o755)
+    stranger = LocalCluster(root=stranger_root / "pg", port=_free_port(), bindir=cluster.bindir)
+    try:
+        stranger.start()
+        with pytest.raises(ClusterError, match="not the embedded cluster of"):
+            replace(cluster, port=stranger.port).start()
+        assert cluster.running()  # ours was not stopped for nothing
+    finally:
+        stranger.stop(mode="immediate")
+        shutil.rmtree(stranger_root, ignore_errors=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devtools.errors import MigrationError
 from devtools.migrate import migrate, migration_files
 from devtools.sqlsplit import split_sql
-from workers.errors import MigrationError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.test_queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos
-from workers.commands import progress_line
+from workers.cli.sync import progress_line
 
 
 @pytest.fixture
@@ -49,11 +49,11 @@ def test_sync_release_then_worker_then_replay(conn, factory, yt, tmp_path, db_ur
     assert out.returncode == 0, out.stderr
     assert job_counts(conn) == {"succeeded": 3} and yt.call_count == 1
     assert '"msg":"job succeeded"' in out.stderr and '"job_id":' in out.stderr and TEST_KEY not in out.stderr
-    conn.execute("update public.music_video_metrics set deleted_at = now()")
+    conn.execute("update public.music_video_metrics set views_total = 0")  # damaged, not rolled back
     out = mv(db_url, tmp_path, yt.base_url, "replay")
     assert out.returncode == 0, out.stderr
     assert "replayed 1 payload(s) for 3 import(s): 0 inserted, 3 updated" in out.stdout
-    assert conn.execute("select count(*) as n from public.music_video_metrics where deleted_at is null"
+    assert conn.execute("select count(*) as n from public.music_video_metrics where views_total > 0"
                         ).fetchone()["n"] == 3
     assert yt.call_count == 1
 

@@ -97,8 +97,8 @@ def test_report_command_writes_csv_as_the_user_sees_it(db_url, conn, factory, tm
     out = tmp_path / "r.csv"
     proc = subprocess.run([sys.executable, "-m", "workers.cli", "report", "--release", str(rel), "--out", str(out),
                            "--as-user", str(other.id)], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert "0 video(s) reported" in proc.stderr
+    assert proc.returncode == 4 and f"release {rel} not found" in proc.stderr, proc.stderr  # not theirs
+    assert not out.exists()
     proc = subprocess.run([sys.executable, "-m", "workers.cli", "report", "--release", str(rel), "--out", str(out),
                            "--as-user", str(owner.id)], cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -124,5 +124,7 @@ def test_import_errors_command_exports_failed_rows_neutralised_and_by_rls(db_url
     rows = list(csv.reader(out.open(newline="")))
     assert rows == [["line", "column", "value", "reason"], ["4", "air_date", "January 15", "date without a year"],
                     ["9", "viewers", "'=1+2", "not a number"]]
+    out.unlink()
     proc = run(s.other)
-    assert proc.returncode == 0 and "0 failed row(s)" in proc.stderr
+    assert proc.returncode == 4 and f"import {imp} not found" in proc.stderr, proc.stderr  # not theirs
+    assert not out.exists()

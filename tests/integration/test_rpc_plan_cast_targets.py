@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration._plan_rpc import (
+from tests.helpers.plan_rpc import (
     ANON,
     SERVICE,
     cast_id,
@@ -16,16 +16,6 @@ from tests.integration._plan_rpc import (
     rpc_error,
     valid_plan,
 )
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def release(factory, owner):
-    return factory.release(owner)
 
 
 @pytest.fixture

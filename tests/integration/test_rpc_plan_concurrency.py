@@ -15,18 +15,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.integration._plan_rpc import RpcError, count, postgrest_args, rpc, valid_plan
+from tests.helpers.plan_rpc import RpcError, count, postgrest_args, rpc, valid_plan
 from workers.db import call_rpc, postgrest_request
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def release(factory, owner):
-    return factory.release(owner)
 
 
 def connect(db_url):

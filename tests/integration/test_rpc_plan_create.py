@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration._plan_rpc import (
+from tests.helpers.plan_rpc import (
     ANON,
     SERVICE,
     cast_id,
@@ -17,16 +17,6 @@ from tests.integration._plan_rpc import (
     today,
     valid_plan,
 )
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def release(factory, owner):
-    return factory.release(owner)
 
 
 def create(conn, user, plan):
@@ -303,7 +293,9 @@ def test_a_cast_option_confirmed_on_another_overlapping_shoot_blocks_and_names_t
 def test_unconfirmed_bookings_elsewhere_do_not_block(conn, owner, release):
     sam = cast_id(conn, "Sam Okafor")
     create(conn, owner, valid_plan(conn, release, cast_assignments=[{"cast_option_id": sam}]))
-    create(conn, owner, valid_plan(conn, release, cast_assignments=[{"cast_option_id": sam}]))
+    create(conn, owner, valid_plan(conn, release, cast_assignments=[{"cast_option_id": sam}]))  # not refused
+    assert count(conn, "select count(*) as n from public.music_video_cast_assignments where cast_option_id = %s",
+                 sam) == 2
 
 
 # --- access ----------------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.integration._plan_rpc import DOCUMENTED_CODES, RpcError, cast_id, future, rpc, valid_plan
+from tests.helpers.plan_rpc import DOCUMENTED_CODES, RpcError, cast_id, future, rpc, valid_plan
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
@@ -105,16 +104,6 @@ def call(conn, claims, name, **params):
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                         HealthCheck.too_slow])
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def release(factory, owner):
-    return factory.release(owner)
 
 
 def test_create_music_video_answers_random_payloads_with_typed_outcomes(conn, owner, release):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.integration._plan_rpc import (
+from tests.helpers.plan_rpc import (
     ANON,
     SERVICE,
     cast_id,
@@ -18,16 +18,6 @@ from tests.integration._plan_rpc import (
     valid_plan,
 )
 from workers.db import postgrest_request
-
-
-@pytest.fixture
-def owner(factory):
-    return factory.user()
-
-
-@pytest.fixture
-def release(factory, owner):
-    return factory.release(owner)
 
 
 @pytest.fixture

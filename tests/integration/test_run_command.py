@@ -1,4 +1,5 @@
-"""`mv run` (what ./scripts/run ends in): migrate, start the worker and the scheduler, stop on Ctrl-C."""
+"""`python -m devtools run` (what ./scripts/run ends in): migrate, start the worker and the scheduler,
+stop on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_run_migrates_starts_both_services_and_stops_cleanly_on_sigint(db_url, tmp_path):
     env = {**os.environ, "MV_DATABASE_URL": db_url, "MV_LOG_JSON": "true",
            "MV_STORAGE_LOCAL_DIR": str(tmp_path / "storage"), "MV_POLL_INTERVAL": "0.2"}
-    proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "run"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "devtools", "run"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: list[str] = []
     try:
@@ -40,3 +41,22 @@ def test_run_migrates_starts_both_services_and_stops_cleanly_on_sigint(db_url, t
     assert proc.returncode == 0, "".join(seen) + rest
     stopped = {json.loads(ln).get("msg") for ln in rest.splitlines() if ln.startswith("{")}
     assert {"worker stopped", "scheduler stopped"} <= stopped, rest
+
+
+def test_run_hands_the_services_the_database_and_the_checkouts_storage(db_url, monkeypatch):
+    import workers.services
+    from devtools import cli as devcli
+    from devtools.paths import PROJECT_ROOT
+
+    seen = {}
+
+    def fake_run_services(settings, url):
+        seen.update(settings=settings, url=url, env=os.environ.get("MV_DATABASE_URL"))
+        return 0
+
+    monkeypatch.setattr(workers.services, "run_services", fake_run_services)
+    monkeypatch.setenv("MV_DATABASE_URL", db_url)
+    monkeypatch.delenv("MV_STORAGE_LOCAL_DIR", raising=False)
+    assert devcli.main(["run"]) == 0
+    assert seen["url"] == seen["env"] == seen["settings"].database_url == db_url
+    assert seen["settings"].storage_local_dir == PROJECT_ROOT / ".local" / "storage"

@@ -255,15 +255,20 @@ def test_replay_reparses_stored_payloads_without_calling_the_api(conn, factory, 
     drain(settings, db_url)
     before = conn.execute("select music_video_id, collected_at, views_total from public.music_video_metrics"
                           " order by 1").fetchall()
-    # an operator rolls the batch back (soft delete) and damages a value; replay restores both
-    conn.execute("update public.music_video_metrics set deleted_at = now(), views_total = 1")
+    # values damaged outside any admin action are re-derived from the stored payloads ...
+    conn.execute("update public.music_video_metrics set views_total = 1")
+    # ... but a rolled-back row is a person's correction, and replay leaves it rolled back
+    rolled_back = before[0]["music_video_id"]
+    conn.execute("update public.music_video_metrics set deleted_at = now() where music_video_id = %s", (rolled_back,))
     calls = yt.call_count
     report = replay_youtube(conn, LocalStorage(tmp_path / "storage"))
     assert yt.call_count == calls
-    assert (report.imports, report.counts.updated, report.counts.inserted) == (5, 5, 0)
+    assert (report.imports, report.counts.updated, report.counts.inserted) == (5, 4, 0)
     after = conn.execute("select music_video_id, collected_at, views_total from public.music_video_metrics"
                          " where deleted_at is null order by 1").fetchall()
-    assert after == before
+    assert after == [r for r in before if r["music_video_id"] != rolled_back]
+    assert conn.execute("select views_total from public.music_video_metrics where music_video_id = %s",
+                        (rolled_back,)).fetchone()["views_total"] == 1
 
 
 def test_vault_secret_is_used_when_no_env_key(conn, factory, yt, tmp_path, db_url):

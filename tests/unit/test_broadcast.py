@@ -9,13 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-try:  # tests/ as a package (tests/__init__.py) or as plain rootdir-inserted modules
-    from tests.unit._external_fixtures import REPO_ROOT, SYNTHETIC, fixture, fixture_files
-except ImportError:  # pragma: no cover
-    from _external_fixtures import REPO_ROOT, SYNTHETIC, fixture, fixture_files
 from pydantic import ValidationError
 
+from tests.helpers.external_fixtures import REPO_ROOT, SYNTHETIC, fixture, fixture_files
 from workers.errors import RowError
 from workers.reports.csv_output import neutralize_csv_cell, write_csv
 from workers.sources.broadcast import ColumnMapping, DayTotal, ParseStats, parse_air_date, parse_viewers, run_import

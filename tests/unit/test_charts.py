@@ -8,13 +8,9 @@ from datetime import date
 
 import httpx
 import pytest
-
-try:  # tests/ as a package (tests/__init__.py) or as plain rootdir-inserted modules
-    from tests.unit._external_fixtures import FIXTURES, fixture, fixture_files
-except ImportError:  # pragma: no cover
-    from _external_fixtures import FIXTURES, fixture, fixture_files
 from pytest_httpserver import HTTPServer
 
+from tests.helpers.external_fixtures import FIXTURES, fixture, fixture_files
 from workers.errors import FeedRejected, SourceAuthError, SourceRequestError, TransientSourceError
 from workers.sources.charts import (
     CHART_SOURCES,

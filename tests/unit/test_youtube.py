@@ -9,14 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-
-try:  # tests/ as a package (tests/__init__.py) or as plain rootdir-inserted modules
-    from tests.unit._external_fixtures import fixture, fixture_files
-except ImportError:  # pragma: no cover
-    from _external_fixtures import fixture, fixture_files
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.helpers.external_fixtures import fixture, fixture_files
 from workers.errors import (
     FeedRejected,
     PermanentSourceError,

@@ -5,7 +5,7 @@ spreadsheet formula injection (``workers.reports.csv_output.write_csv``: a leadi
 TAB or CR gets a ``'`` prefix). Rows are streamed with a server-side cursor, so an import with
 millions of bad rows is exported in constant memory.
 
-A CLI subcommand can wrap it (``mv import-errors <import_id> --csv``)::
+The command line wraps it (``music-videos import-errors IMPORT_ID --out errors.csv``)::
 
     from workers.reports.import_errors import export_import_errors
     with psycopg.connect(url) as conn:

@@ -1,4 +1,5 @@
-"""Where the shared real payloads live (``MV_EXTERNAL_FIXTURES`` overrides) and the synthetic ones."""
+"""Where the real payloads live and the synthetic ones: ``tests/fixtures/external`` (a copy of the
+team's shared fixtures; ``MV_EXTERNAL_FIXTURES`` names another folder) and ``tests/fixtures/synthetic``."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(
-    os.environ.get("MV_EXTERNAL_FIXTURES", REPO_ROOT / ".." / "shared" / "fixtures" / "external")
-).resolve()
+FIXTURES = Path(os.environ.get("MV_EXTERNAL_FIXTURES") or REPO_ROOT / "tests" / "fixtures" / "external").resolve()
 SYNTHETIC = REPO_ROOT / "tests" / "fixtures" / "synthetic"
 
 
@@ -16,7 +15,7 @@ def fixture(*parts: str) -> Path:
     """Path to a real external fixture; fails loudly if it is missing."""
     path = FIXTURES.joinpath(*parts)
     if not path.is_file():
-        raise FileNotFoundError(f"missing external fixture {path} (set MV_EXTERNAL_FIXTURES?)")
+        raise FileNotFoundError(f"missing external fixture {path} (MV_EXTERNAL_FIXTURES={FIXTURES})")
     return path
 
 

@@ -1,0 +1,109 @@
+"""The development command line: ``python -m devtools <command>``, from the checkout.
+
+    python -m devtools db start|stop|status|migrate|url   the embedded database and the migrations
+    python -m devtools run [--no-services]                 start it, migrate and seed, run the services
+
+``db migrate`` and ``run`` work on ``MV_DATABASE_URL`` when it is set (for example the database
+``supabase start`` runs), else on the embedded cluster (``.local/pg``, ``MV_LOCAL_PGPORT``).
+The services themselves are the runtime's (``music-videos worker`` and ``scheduler``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from devtools.errors import DevToolsError
+from devtools.localdb import LocalCluster
+from devtools.migrate import migrate
+from devtools.paths import PROJECT_ROOT
+from workers.config import Settings, load_settings
+from workers.errors import MusicVideoError
+
+PROG = "python -m devtools"
+
+
+def database_url(settings: Settings) -> str:
+    """``MV_DATABASE_URL``, or the embedded cluster's (started on demand, checked to be ours)."""
+    if settings.database_url:
+        return settings.database_url
+    cluster = LocalCluster.default()
+    cluster.start()
+    return cluster.url()
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    cluster = LocalCluster.default()
+    if args.action == "start":
+        cluster.start()
+        print(f"PostgreSQL running at {cluster.url()}")
+    elif args.action == "stop":
+        cluster.stop()
+        print("PostgreSQL stopped")
+    elif args.action == "status":
+        print(json.dumps(cluster.status(), indent=2))
+    elif args.action == "url":
+        if settings.database_url:
+            print(settings.database_url)
+        else:
+            if cluster.running():
+                cluster.verify()
+            print(cluster.url())
+    elif args.action == "migrate":
+        report = migrate(database_url(settings), seed=not args.no_seed)
+        print(f"baseline: {'applied' if report.baseline_applied else 'present'}; "
+              f"applied {len(report.applied)} migration(s), {len(report.skipped)} already applied; "
+              f"seed: {'applied' if report.seeded else 'skipped'}")
+        for name in report.applied:
+            print(f"  + {name}")
+    return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    url = database_url(settings)
+    report = migrate(url)
+    print(f"database ready at {url} ({len(report.applied)} new migration(s))", flush=True)
+    if args.no_services:
+        print(f"the database keeps running (stop it with: {PROG} db stop)")
+        return 0
+    from workers.services import run_services  # the worker and scheduler, side by side
+
+    update: dict = {"database_url": url}
+    if "MV_STORAGE_LOCAL_DIR" not in os.environ:
+        update["storage_local_dir"] = PROJECT_ROOT / ".local" / "storage"
+    os.environ["MV_DATABASE_URL"] = url  # what the services' own subprocesses and helpers read
+    return run_services(settings.model_copy(update=update), url)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Development tooling: the embedded database, "
+                                     "migrations, and running everything locally.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+
+    p = sub.add_parser("db", help="the embedded database and migrations",
+                       description="the embedded PostgreSQL 15 cluster and the migration runner")
+    p.add_argument("action", choices=["start", "stop", "status", "migrate", "url"],
+                   help="start, stop or describe the cluster; migrate (baseline, migrations, seed); print its URL")
+    p.add_argument("--no-seed", action="store_true", help="migrate without applying supabase/seed.sql")
+    p.set_defaults(handler=_db)
+
+    p = sub.add_parser("run", help="start the database, migrate and seed, then run the worker and scheduler",
+                       description="start the database, migrate and seed, then run the worker and scheduler")
+    p.add_argument("--no-services", action="store_true", help="stop after migrating; leave the database running")
+    p.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        return args.handler(args, settings)
+    except (DevToolsError, MusicVideoError) as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 2

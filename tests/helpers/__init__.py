@@ -1,0 +1,1 @@
+"""Helpers the tests import (not tests themselves): payload fixtures, plan RPC calls."""
