@@ -42,7 +42,7 @@ from workers.sources.youtube.client import (
     YouTubeStats,
     parse_videos_list,
 )
-from workers.sync import queue_sync
+from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
 
@@ -56,7 +56,11 @@ NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to 
 def queue_youtube_sync(conn: psycopg.Connection, music_video_id: UUID | str, *,
                        triggered_by: UUID | None = None) -> UUID:
     """Enqueue one YouTube sync job for a video, as the RPC does (a live job is reused)."""
-    return queue_sync(conn, music_video_id, SOURCE, triggered_by=triggered_by)
+    req = enqueue_syncs(conn, video_id=music_video_id, trigger="manual", triggered_by=triggered_by,
+                        sources=[SOURCE])
+    if not req.import_ids:
+        raise ValueError(f"music video {music_video_id} has no YouTube video id to sync")
+    return req.import_ids[0]
 
 
 def resolve_youtube_key(settings: Settings, conn: psycopg.Connection | None = None) -> str:
