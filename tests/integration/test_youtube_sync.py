@@ -21,8 +21,8 @@ from tests.integration.test_queue_support import (
     running_worker,
     wait_for,
 )
-from workers.sources.youtube.client import next_quota_reset
 from workers.sources.youtube.job import queue_youtube_sync, replay_youtube
+from workers.sources.youtube.parser import next_quota_reset
 from workers.storage import RAW_PAYLOAD_BUCKET, LocalStorage
 from workers.sync import sync_music_video_metrics
 

@@ -36,12 +36,8 @@ from workers.config import Settings
 from workers.errors import ConfigError, FeedRejected, SourceAuthError
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
 from workers.queue.handler import Job, JobContext, JobOutcome
-from workers.sources.youtube.client import (
-    MAX_IDS_PER_CALL,
-    YouTubeClient,
-    YouTubeStats,
-    parse_videos_list,
-)
+from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient
+from workers.sources.youtube.parser import YouTubeStats, parse_videos_list
 from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
