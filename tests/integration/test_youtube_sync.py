@@ -297,6 +297,13 @@ def test_queue_youtube_sync_reuses_a_live_job(conn, factory):
     assert conn.execute("select count(*) as n from public.music_video_metric_imports").fetchone()["n"] == 1
 
 
+def test_queue_youtube_sync_refuses_a_video_without_a_youtube_id(conn, factory):
+    (v, _e), = make_videos(conn, factory, 1, youtube=False)
+    with pytest.raises(ValueError, match="no YouTube video id"):
+        queue_youtube_sync(conn, v)
+    assert conn.execute("select count(*) as n from public.music_video_metric_imports").fetchone()["n"] == 0
+
+
 def test_a_response_that_is_not_a_video_list_fails_the_batch_and_is_kept_for_audit(conn, factory, yt, tmp_path,
                                                                                     db_url):
     (v1, e1), (v2, e2) = make_videos(conn, factory, 2)

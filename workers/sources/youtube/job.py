@@ -1,7 +1,7 @@
 """The YouTube job handler (spec 3.1): up to 50 claimed jobs -> one ``videos.list`` call.
 
-The pure parser and the httpx client live in :mod:`workers.sources.youtube`; this module runs
-them for queue jobs:
+The pure parser (:mod:`.parser`) and the httpx client (:mod:`.client`) sit beside this module,
+which runs them for queue jobs:
 
 * a claimed batch holds at most 50 jobs (``batch_size``), one per video; their YouTube ids come
   from ``music_video_platform_targets.external_id``. One call serves the batch, so 100 due
@@ -37,12 +37,11 @@ from workers.errors import ConfigError, FeedRejected, SourceAuthError
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
 from workers.queue.handler import Job, JobContext, JobOutcome
 from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient
-from workers.sources.youtube.parser import YouTubeStats, parse_videos_list
+from workers.sources.youtube.parser import SOURCE, YouTubeStats, parse_videos_list
 from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
 
-SOURCE = "youtube"
 NOT_FOUND = ("video not found or private: YouTube returned no item for id {ext} (deleted, private or "
              "never existed); check the video's YouTube launch URL")
 NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to the platform targets "
