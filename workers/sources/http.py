@@ -106,7 +106,7 @@ def error_for_response(status: int, headers: Mapping[str, str] | None, *, now: d
     if status == 429:
         return transient(f"{label} asked us to slow down (HTTP 429); retry with backoff.", pick())
     if found & known.transient or status in _TRANSIENT_STATUSES or status >= 500:
-        return transient(f"{label} is unavailable (HTTP {status}); retry later.", pick(known.transient))
+        return transient(f"{label} server error or timeout (HTTP {status}); retry later.", pick(known.transient))
     return SourceRequestError(f"{label} rejected the request (HTTP {status}). {detail}", source=source,
                               status=status, reason=pick())
 

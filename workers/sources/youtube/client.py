@@ -61,7 +61,6 @@ def chunked(ids: Iterable[T], size: int = MAX_IDS_PER_CALL) -> Iterator[list[T]]
         yield batch
 
 
-
 class _RedactKeyFilter(logging.Filter):
     """httpx logs every request URL at INFO; strip ``key=`` from it."""
 
