@@ -1,7 +1,8 @@
 """The nightly trigger: APScheduler with a cron trigger enqueues one job per scheduled video.
 
-APScheduler only decides *when*; :func:`enqueue_nightly` does the work in one idempotent
-statement per source. Every job it inserts carries ``dedupe_key =
+APScheduler only decides *when*; :func:`enqueue_nightly` does the work in one idempotent call of
+``private.enqueue_music_video_syncs`` (the one sync rule, see :mod:`workers.sync`) as a scheduled
+run. Every job it inserts carries ``dedupe_key =
 nightly:<run date>:<video>:<source>`` (unique), and the run date is the date of the cron fire
 time the run belongs to (not "today" at execution), so:
 
@@ -32,7 +33,7 @@ from psycopg.rows import dict_row
 
 from workers.config import Settings
 from workers.errors import ConfigError
-from workers.sync import SOURCE_RULES, SyncRequest, _enqueue
+from workers.sync import SyncRequest, enqueue_syncs
 
 __all__ = ["NightlyScheduler", "cron_trigger", "enqueue_nightly", "previous_fire_time"]
 
@@ -41,10 +42,8 @@ log = logging.getLogger("workers.scheduler")
 
 def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None) -> SyncRequest:
     """Enqueue the nightly sync of every ``scheduled`` video for ``run_date``; idempotent per date."""
-    return _enqueue(conn, where="v.sync_strategy = 'scheduled'", params={},
-                    sources=list(sources or SOURCE_RULES), trigger="nightly", triggered_by=None,
-                    sync_prefix=f"nightly:{run_date.isoformat()}",
-                    dedupe_prefix=f"nightly:{run_date.isoformat()}")
+    return enqueue_syncs(conn, scheduled=True, trigger="nightly", dedupe_prefix=f"nightly:{run_date.isoformat()}",
+                         sources=sources)
 
 
 def cron_trigger(expr: str, timezone: str) -> CronTrigger:

@@ -404,6 +404,27 @@ def test_an_unavailable_week_is_retried_then_reported_on_the_last_attempt(conn, 
     assert len(chart_rows(conn, a)) == 2
 
 
+def test_a_non_ascii_retry_after_is_ignored_not_a_crash_of_the_batch(conn, db_url, tmp_path, tracked, real_hot100,
+                                                                     httpserver):
+    owner, _s, a, b, _rows = tracked
+    docs = make_hot100_weeks(real_hot100, 2)
+    down = LATEST - timedelta(weeks=1)
+    for day, doc in docs.items():
+        if day == down:  # "¹".isdigit() is True: float("¹") used to raise out of the fetcher
+            httpserver.expect_request(f"/{day.isoformat()}.json").respond_with_data(
+                "busy", status=503, headers={"Retry-After": "\u00b9"})
+        else:
+            httpserver.expect_request(f"/{day.isoformat()}.json").respond_with_json(doc)
+    settings = settings_for(tmp_path, backoff_base=600, chart_locations={
+        "billboard_hot_100": httpserver.url_for("/") + "{date}.json"})
+    ids = [request_backfill(conn, owner, v, 2)["import_id"] for v in (a, b)]
+    run_worker(db_url, settings, LocalStorage(tmp_path / "s"))
+    for import_id in ids:  # both jobs of the batch: handled by the charts handler, retried later
+        j = job(conn, import_id)
+        assert (j["status"], j["attempts"]) == ("pending", 1)
+        assert "1 chart feed(s) unavailable" in j["error_message"] and "HTTP 503" in j["error_message"]
+
+
 def test_without_configured_chart_feeds_the_jobs_fail_with_the_reason(conn, db_url, tmp_path, tracked):
     owner, _s, a, _b, _rows = tracked
     import_id = request_backfill(conn, owner, a, 2)["import_id"]

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 
 from tests.integration.test_queue_support import make_settings, make_videos
 from workers.scheduler import NightlyScheduler, cron_trigger, enqueue_nightly, previous_fire_time
+from workers.sync import sync_music_video_metrics
 
 RUN = date(2026, 11, 24)
 
@@ -33,6 +34,14 @@ def test_only_scheduled_videos_with_auto_sync_are_enqueued(conn, factory):
     assert {j["dedupe_key"] for j in jobs} == {f"nightly:{RUN}:{v}:youtube" for v, _ in scheduled}
     assert all(j["metadata"]["trigger"] == "nightly" and j["metadata"]["sync_id"] == f"nightly:{RUN}:"
                f"{j['music_video_id']}" for j in jobs)
+
+
+def test_a_manual_sync_ignores_auto_sync_and_a_scheduled_one_honours_it(conn, factory):
+    (v, _), = make_videos(conn, factory, 1, strategy="scheduled", auto_sync=False)
+    assert sync_music_video_metrics(conn, scheduled=True).import_ids == []
+    req = sync_music_video_metrics(conn, v)
+    assert (req.created, [e["source"] for e in req.by_video[v]]) == (1, ["youtube"])
+    assert _jobs(conn)[0]["metadata"]["trigger"] == "manual"
 
 
 def test_chart_keys_add_a_charts_job(conn, factory):

@@ -21,8 +21,8 @@ from tests.integration.test_queue_support import (
     running_worker,
     wait_for,
 )
-from workers.sources.youtube.client import next_quota_reset
 from workers.sources.youtube.job import queue_youtube_sync, replay_youtube
+from workers.sources.youtube.parser import next_quota_reset
 from workers.storage import RAW_PAYLOAD_BUCKET, LocalStorage
 from workers.sync import sync_music_video_metrics
 
@@ -300,6 +300,13 @@ def test_queue_youtube_sync_reuses_a_live_job(conn, factory):
     again = queue_youtube_sync(conn, v)
     assert first == again
     assert conn.execute("select count(*) as n from public.music_video_metric_imports").fetchone()["n"] == 1
+
+
+def test_queue_youtube_sync_refuses_a_video_without_a_youtube_id(conn, factory):
+    (v, _e), = make_videos(conn, factory, 1, youtube=False)
+    with pytest.raises(ValueError, match="no YouTube video id"):
+        queue_youtube_sync(conn, v)
+    assert conn.execute("select count(*) as n from public.music_video_metric_imports").fetchone()["n"] == 0
 
 
 def test_a_response_that_is_not_a_video_list_fails_the_batch_and_is_kept_for_audit(conn, factory, yt, tmp_path,

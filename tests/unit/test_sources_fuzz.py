@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from workers.errors import FeedRejected, SourceError
 from workers.sources.charts import parse_apple_rss, parse_global200, parse_hot100, parse_spotify_weekly
-from workers.sources.youtube.client import parse_error, parse_videos_list
+from workers.sources.youtube.parser import parse_error, parse_videos_list
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KEYS = st.sampled_from(["date", "data", "song", "artist", "this_week", "last_week", "peak_position",

@@ -21,13 +21,10 @@ from workers.errors import (
     SourceRequestError,
     TransientSourceError,
 )
-from workers.sources.youtube.client import (
-    MAX_IDS_PER_CALL,
+from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient, chunked, fetch_youtube_metrics
+from workers.sources.youtube.parser import (
     VideosListResult,
-    YouTubeClient,
     YouTubeStats,
-    chunked,
-    fetch_youtube_metrics,
     next_quota_reset,
     parse_error,
     parse_videos_list,

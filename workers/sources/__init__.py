@@ -21,12 +21,10 @@ from workers.sources.charts import (
     parse_hot100,
     parse_spotify_weekly,
 )
-from workers.sources.youtube.client import (
-    FetchedPayload,
+from workers.sources.youtube.client import FetchedPayload, YouTubeClient, fetch_youtube_metrics
+from workers.sources.youtube.parser import (
     VideosListResult,
-    YouTubeClient,
     YouTubeStats,
-    fetch_youtube_metrics,
     next_quota_reset,
     parse_error,
     parse_videos_list,

@@ -8,6 +8,7 @@ from typing import Any
 
 from workers.sources.charts.apple_music import parse_apple_rss
 from workers.sources.charts.billboard import global200_chart_date, parse_global200, parse_hot100
+from workers.sources.charts.client import ChartFetcher
 from workers.sources.charts.common import (
     APPLE_MUSIC_TOP_100,
     APPLE_MUSIC_TOP_ALBUMS,
@@ -20,7 +21,6 @@ from workers.sources.charts.common import (
     ArtistCredit,
     ChartConflict,
     ChartEntry,
-    ChartFetcher,
     ChartMatch,
     ChartMatcher,
     ChartMatches,

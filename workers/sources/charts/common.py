@@ -1,4 +1,4 @@
-"""Shared chart types, validation, title/artist normalisation, matching and the feed fetcher.
+"""Shared chart types, validation, title/artist normalisation and matching (pure; the fetcher is ``client.py``).
 
 Chart dates: every snapshot keeps the source's own ``chart_date`` and a normalised
 ``week_start`` = the Monday on or before ``chart_date`` (ISO week start). The team dedupes
@@ -12,18 +12,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-import httpx
-
-from workers.errors import (
-    FeedRejected,
-    SourceAuthError,
-    SourceRequestError,
-    TransientSourceError,
-)
+from workers.errors import FeedRejected
 
 # --------------------------------------------------------------------------- chart ids
 
@@ -418,88 +410,3 @@ class ChartMatcher:
                     best[m.music_video_id] = m
         conflicts = [ChartConflict(vid, best[vid].entry, tuple(dropped)) for vid, dropped in extra.items()]
         return ChartMatches(best.values(), conflicts)
-
-
-# --------------------------------------------------------------------------- fetching
-
-
-class ChartFetcher:
-    """Fetch a chart feed from an http(s) URL, a ``file://`` URL or a local path, as bytes."""
-
-    def __init__(self, http: httpx.Client | None = None, *, timeout: float = 20.0,
-                 max_bytes: int = 50 * 1024 * 1024, source: str = "charts") -> None:
-        self._own = http is None
-        self._http = http if http is not None else httpx.Client(timeout=timeout, follow_redirects=True)
-        self._timeout = timeout
-        self.max_bytes = max_bytes
-        self.source = source
-        self.calls = 0
-
-    def close(self) -> None:
-        if self._own:
-            self._http.close()
-
-    def __enter__(self) -> ChartFetcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def fetch(self, location: str | Path) -> bytes:
-        """The raw bytes at ``location``; foreign errors mapped to the project's tree."""
-        text = str(location)
-        scheme = urlsplit(text).scheme.lower()
-        self.calls += 1
-        if scheme in ("http", "https"):
-            return self._fetch_http(text)
-        if scheme == "file":
-            return self._read_file(Path(unquote(urlsplit(text).path)))
-        if scheme and len(scheme) > 1:  # not a Windows drive letter
-            raise SourceRequestError(f"unsupported chart location scheme {scheme!r}: {text}",
-                                     source=self.source)
-        return self._read_file(Path(text))
-
-    def _read_file(self, path: Path) -> bytes:
-        try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                raise FeedRejected(f"{path}: {size} bytes is over the {self.max_bytes} limit",
-                                   source=self.source)
-            return path.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-            raise SourceRequestError(f"cannot read chart file {path}: {exc.strerror or exc}",
-                                     source=self.source) from exc
-        except OSError as exc:
-            raise TransientSourceError(f"I/O error reading chart file {path}: {exc}",
-                                       source=self.source) from exc
-
-    def _fetch_http(self, url: str) -> bytes:
-        try:
-            with self._http.stream("GET", url, timeout=self._timeout) as response:
-                status = response.status_code
-                if not 200 <= status < 300:
-                    response.read()
-                    raise _http_error(status, url, response.headers, self.source)
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise FeedRejected(f"{url}: body over the {self.max_bytes}-byte limit",
-                                           source=self.source)
-                return bytes(body)
-        except httpx.TimeoutException as exc:
-            raise TransientSourceError(f"timed out fetching {url}", source=self.source,
-                                       reason="timeout") from exc
-        except httpx.TransportError as exc:
-            raise TransientSourceError(f"transport error fetching {url} ({type(exc).__name__})",
-                                       source=self.source, reason="transport") from exc
-
-
-def _http_error(status: int, url: str, headers: Mapping[str, str], source: str) -> Exception:
-    if status in (408, 425, 429) or status >= 500:
-        retry = headers.get("retry-after", "").strip()
-        return TransientSourceError(f"HTTP {status} fetching {url}; retry later", source=source,
-                                    status=status, retry_after=float(retry) if retry.isdigit() else None)
-    if status in (401, 403):
-        return SourceAuthError(f"HTTP {status} fetching {url}: access refused", source=source, status=status)
-    return SourceRequestError(f"HTTP {status} fetching {url}", source=source, status=status)

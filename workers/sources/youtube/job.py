@@ -1,7 +1,7 @@
 """The YouTube job handler (spec 3.1): up to 50 claimed jobs -> one ``videos.list`` call.
 
-The pure parser and the httpx client live in :mod:`workers.sources.youtube`; this module runs
-them for queue jobs:
+The pure parser (:mod:`.parser`) and the httpx client (:mod:`.client`) sit beside this module,
+which runs them for queue jobs:
 
 * a claimed batch holds at most 50 jobs (``batch_size``), one per video; their YouTube ids come
   from ``music_video_platform_targets.external_id``. One call serves the batch, so 100 due
@@ -36,17 +36,12 @@ from workers.config import Settings
 from workers.errors import ConfigError, FeedRejected, SourceAuthError
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
 from workers.queue.handler import Job, JobContext, JobOutcome
-from workers.sources.youtube.client import (
-    MAX_IDS_PER_CALL,
-    YouTubeClient,
-    YouTubeStats,
-    parse_videos_list,
-)
-from workers.sync import queue_sync
+from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient
+from workers.sources.youtube.parser import SOURCE, YouTubeStats, parse_videos_list
+from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
 
-SOURCE = "youtube"
 NOT_FOUND = ("video not found or private: YouTube returned no item for id {ext} (deleted, private or "
              "never existed); check the video's YouTube launch URL")
 NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to the platform targets "
@@ -56,7 +51,11 @@ NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to 
 def queue_youtube_sync(conn: psycopg.Connection, music_video_id: UUID | str, *,
                        triggered_by: UUID | None = None) -> UUID:
     """Enqueue one YouTube sync job for a video, as the RPC does (a live job is reused)."""
-    return queue_sync(conn, music_video_id, SOURCE, triggered_by=triggered_by)
+    req = enqueue_syncs(conn, video_id=music_video_id, trigger="manual", triggered_by=triggered_by,
+                        sources=[SOURCE])
+    if not req.import_ids:
+        raise ValueError(f"music video {music_video_id} has no YouTube video id to sync")
+    return req.import_ids[0]
 
 
 def resolve_youtube_key(settings: Settings, conn: psycopg.Connection | None = None) -> str:

@@ -1,0 +1,145 @@
+-- One home for the sync rule (issue "One home per concern", item 2): which sources a video
+-- syncs, and the insert-or-reuse of their import jobs. The "Sync Metrics" RPC, the nightly
+-- scheduler and the workers' sync_music_video_metrics() all call this one function.
+
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
+-- Enqueues one import job per (video, source) the videos sync, set-based (one insert for all
+-- videos; the nightly covers every scheduled video at once). The rule:
+--   youtube: a YouTube target with its video id, and, on a scheduled run (p_scheduled), with
+--            auto_sync; a manual request ignores auto_sync;
+--   charts:  a chart target or a chart matching key (ISRC, Spotify URI, Apple Music id).
+-- p_sources narrows the sources (null: all). A live job (pending or processing) of the same video
+-- and source is reused (music_video_metric_imports_one_live_sync_idx). With p_dedupe_prefix, each
+-- job gets dedupe_key '<prefix>:<video>:<source>' and sync_id '<prefix>:<video>', so a second run
+-- with the same prefix enqueues nothing (already_enqueued); otherwise sync_id is a fresh request
+-- id per call. triggered_by is kept only when it is a profile (a service caller has none).
+-- Returns one row per (video, source): the job, outcome created / reused / already_enqueued, and
+-- the job's status. A live job that finishes between the insert and the read-back is retried;
+-- if one still cannot be settled after five rounds, PT409.
+create or replace function private.enqueue_music_video_syncs(
+  p_video_ids uuid[],
+  p_trigger text,
+  p_scheduled boolean,
+  p_triggered_by uuid default null,
+  p_dedupe_prefix text default null,
+  p_sources text[] default null
+)
+returns table (
+  music_video_id uuid, source text, import_id uuid, outcome text, status public.import_status_enum
+)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_sync text := coalesce(p_dedupe_prefix, replace(pg_catalog.gen_random_uuid()::text, '-', ''));
+  v_by uuid := (select p.id from public.profiles as p where p.id = p_triggered_by);
+  -- the (video, source) pairs still to settle, as parallel arrays
+  v_vids uuid[];
+  v_srcs text[];
+  -- the answer so far, as parallel arrays
+  r_vids uuid[] := '{}';
+  r_srcs text[] := '{}';
+  r_ids uuid[] := '{}';
+  r_outcomes text[] := '{}';
+  r_statuses public.import_status_enum[] := '{}';
+begin
+  if p_trigger is null or btrim(p_trigger) = '' then
+    raise exception using errcode = '22023', message = 'A sync needs a trigger (manual, nightly, ...)';
+  end if;
+
+  select coalesce(array_agg(w.vid order by w.vid, w.src), '{}'), coalesce(array_agg(w.src order by w.vid, w.src), '{}')
+  into v_vids, v_srcs
+  from (
+    select v.id as vid, 'youtube' as src
+    from public.music_videos as v
+    where v.id = any(p_video_ids)
+      and exists (
+        select 1
+        from public.music_video_platform_targets as t
+        where t.music_video_id = v.id and t.platform = 'youtube' and t.external_id is not null
+          and (t.auto_sync or not p_scheduled)
+      )
+    union all
+    select v.id, 'charts'
+    from public.music_videos as v
+    where v.id = any(p_video_ids)
+      and (v.kpi_chart_target is not null or v.spotify_track_uri is not null
+        or v.apple_music_id is not null or v.isrc is not null)
+  ) as w
+  where p_sources is null or w.src = any(p_sources);
+
+  for attempt in 1..5 loop
+    exit when cardinality(v_vids) = 0;
+    -- Insert every pair at once, in a fixed order so concurrent runs wait on each other instead
+    -- of deadlocking; a pair already live, or already enqueued under its dedupe key, is skipped.
+    with ins as (
+      insert into public.music_video_metric_imports as i
+        (music_video_id, platform, source, triggered_by, dedupe_key, metadata)
+      select
+        w.vid, case w.src when 'youtube' then 'youtube'::public.platform_enum end, w.src, v_by,
+        p_dedupe_prefix || ':' || w.vid::text || ':' || w.src,
+        jsonb_build_object('trigger', p_trigger, 'sync_id', v_sync || ':' || w.vid::text)
+      from unnest(v_vids, v_srcs) as w (vid, src)
+      order by w.vid, w.src
+      on conflict do nothing
+      returning i.music_video_id, i.source, i.id, i.status
+    )
+    select
+      r_vids || coalesce(array_agg(ins.music_video_id) filter (where ins.id is not null), '{}'),
+      r_srcs || coalesce(array_agg(ins.source) filter (where ins.id is not null), '{}'),
+      r_ids || coalesce(array_agg(ins.id) filter (where ins.id is not null), '{}'),
+      r_outcomes || coalesce(array_agg('created'::text) filter (where ins.id is not null), '{}'),
+      r_statuses || coalesce(array_agg(ins.status) filter (where ins.id is not null), '{}'),
+      coalesce(array_agg(w.vid) filter (where ins.id is null), '{}'),
+      coalesce(array_agg(w.src) filter (where ins.id is null), '{}')
+    into r_vids, r_srcs, r_ids, r_outcomes, r_statuses, v_vids, v_srcs
+    from unnest(v_vids, v_srcs) as w (vid, src)
+    left join ins on ins.music_video_id = w.vid and ins.source = w.src;
+
+    exit when cardinality(v_vids) = 0;
+    -- The skipped pairs, read back in a new statement (it sees jobs that concurrent callers
+    -- committed while the insert waited on them): the job of this dedupe key, else the live job.
+    select
+      r_vids || coalesce(array_agg(w.vid) filter (where j.id is not null), '{}'),
+      r_srcs || coalesce(array_agg(w.src) filter (where j.id is not null), '{}'),
+      r_ids || coalesce(array_agg(j.id) filter (where j.id is not null), '{}'),
+      r_outcomes || coalesce(array_agg(j.outcome) filter (where j.id is not null), '{}'),
+      r_statuses || coalesce(array_agg(j.status) filter (where j.id is not null), '{}'),
+      coalesce(array_agg(w.vid) filter (where j.id is null), '{}'),
+      coalesce(array_agg(w.src) filter (where j.id is null), '{}')
+    into r_vids, r_srcs, r_ids, r_outcomes, r_statuses, v_vids, v_srcs
+    from unnest(v_vids, v_srcs) as w (vid, src)
+    left join public.music_video_metric_imports as d
+      on d.dedupe_key = p_dedupe_prefix || ':' || w.vid::text || ':' || w.src
+    left join public.music_video_metric_imports as l
+      on l.music_video_id = w.vid and l.source = w.src and l.status in ('pending', 'processing')
+    cross join lateral (
+      select
+        coalesce(d.id, l.id) as id,
+        case when d.id is not null then 'already_enqueued' else 'reused' end as outcome,
+        coalesce(d.status, l.status) as status
+    ) as j;
+  end loop;
+
+  if cardinality(v_vids) > 0 then
+    raise exception using
+      errcode = 'PT409',
+      message = 'The sync could not be queued; try again',
+      detail = jsonb_build_object('music_video_id', v_vids[1], 'source', v_srcs[1])::text;
+  end if;
+
+  return query
+  select r.vid, r.src, r.id, r.outcome, r.status
+  from unnest(r_vids, r_srcs, r_ids, r_outcomes, r_statuses) as r (vid, src, id, outcome, status)
+  order by r.vid, r.src;
+end
+$$;
+revoke all on function private.enqueue_music_video_syncs(uuid[], text, boolean, uuid, text, text[]) from public;
+grant execute on function private.enqueue_music_video_syncs(uuid[], text, boolean, uuid, text, text[])
+to service_role;
