@@ -24,6 +24,7 @@ from devtools.migrate import migrate
 from devtools.paths import PROJECT_ROOT
 
 _LOCK_KEY = 4242  # serialises template builds across concurrent test sessions and benchmarks
+KEEP_TEMPLATES = 6  # templates of other schemas (other checkouts) kept on a shared server
 
 
 def admin_url() -> str:
@@ -62,11 +63,17 @@ def ensure_template(admin: str) -> str:
         try:
             if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
                 return name
+            # Several checkouts (branches, worktrees) may share one server, each with its own schema:
+            # keep the newest few templates and never force a drop, so no other session's clone breaks.
             stale = conn.execute(
-                "select datname from pg_database where datname like 'mv\\_template\\_%%'").fetchall()
+                "select datname from pg_database where datname like 'mv\\_template\\_%%'"
+                " and datname not like '%%\\_building' order by oid desc offset %s", (KEEP_TEMPLATES - 1,)).fetchall()
             for (old,) in stale:
-                conn.execute(sql.SQL("alter database {} is_template false").format(sql.Identifier(old)))
-                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(old)))
+                try:
+                    conn.execute(sql.SQL("alter database {} is_template false").format(sql.Identifier(old)))
+                    conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(old)))
+                except psycopg.errors.ObjectInUse:  # being cloned right now: leave it for next time
+                    conn.execute(sql.SQL("alter database {} is_template true").format(sql.Identifier(old)))
             building = name + "_building"
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(building)))
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(building)))
