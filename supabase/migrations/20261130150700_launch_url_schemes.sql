@@ -62,3 +62,34 @@ revoke all on function private.check_music_video_launch_url() from public;
 create trigger check_launch_url before insert or update of launch_url, platform
 on public.music_video_platform_targets
 for each row execute function private.check_music_video_launch_url();
+
+-- The RPCs' parser reports the same rule as a field error of the list item
+-- (platform_targets[i].launch_url), together with the request's other problems: the parser of
+-- 20261124010400 checks YouTube URLs only, so it is kept under another name and wrapped.
+-- The name is taken again below in the same transaction, so no caller ever misses it.
+-- squawk-ignore renaming-object
+alter function private.music_video_parse_platform_target(jsonb, text) rename to music_video_parse_platform_target_fields;
+
+create or replace function private.music_video_parse_platform_target(p_item jsonb, p_prefix text)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_parsed jsonb := private.music_video_parse_platform_target_fields(p_item, p_prefix);
+  v_url text := btrim(p_item ->> 'launch_url');
+begin
+  if jsonb_typeof(p_item) = 'object' and jsonb_typeof(p_item -> 'launch_url') = 'string' and v_url <> ''
+     and (p_item ->> 'platform') is distinct from 'youtube'
+     and char_length(v_url) <= private.music_video_max_length('launch_url')
+     and not private.is_http_url(v_url) then
+    return jsonb_build_object('item', null, 'problems', (v_parsed -> 'problems') || private.plan_problem(
+      p_prefix || 'launch_url', 'invalid_url',
+      'The launch URL must be a web address starting with https:// or http://.'));
+  end if;
+  return v_parsed;
+end
+$$;
+revoke all on function private.music_video_parse_platform_target(jsonb, text) from public;
+grant execute on function private.music_video_parse_platform_target(jsonb, text) to authenticated, service_role;

@@ -88,7 +88,7 @@ from (values
   ($q$update public.music_video_platform_targets set launch_url = 'https://www.youtube.com/shorts/dQw4w9WgXcQ' where id = '00000000-0000-4000-8000-000000000103'$q$,
    'ok:1', 'youtube.com/shorts/ is recognised'),
   ($q$select public.set_music_video_platform_targets(music_video_id => '00000000-0000-4000-8000-0000000000f1', targets => '[{"platform": "youtube", "launch_url": "https://youtu.be/dQw4w9WgXcQ"}, {"platform": "mtv", "launch_url": "javascript:alert(1)"}]')$q$,
-   'PT422 launch_url:invalid_url', 'the platform RPC is held to the same rule')
+   'PT422 platform_targets[1].launch_url:invalid_url', 'the platform RPC reports it as a field of the list item')
 ) as c (stmt, expected, label);
 
 update public.music_video_platform_targets set launch_url = 'youtu.be/dQw4w9WgXcQ'
