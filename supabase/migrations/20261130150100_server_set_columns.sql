@@ -123,9 +123,14 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_uid uuid;
 begin
   if tg_op = 'INSERT' then
-    new.triggered_by := (select p.id from public.profiles as p where p.id = (select auth.uid()));
+    v_uid := (select auth.uid());
+    -- No JWT user (the scheduler's bulk enqueue): no profile lookup per row.
+    new.triggered_by := case when v_uid is not null then
+      (select p.id from public.profiles as p where p.id = v_uid) end;
   elsif current_setting('role') in ('authenticated', 'anon') then
     new.triggered_by := old.triggered_by;
   end if;

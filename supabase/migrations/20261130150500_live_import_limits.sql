@@ -55,6 +55,11 @@ begin
          and new.source = old.source and new.triggered_by is not distinct from old.triggered_by) then
     return new;
   end if;
+  -- Nothing to count: the scheduler's and the workers' jobs (no JWT user) of the unique-per-video
+  -- sources. This keeps the nightly bulk enqueue at one comparison per row.
+  if new.triggered_by is null and new.source <> 'broadcast' then
+    return new;
+  end if;
   -- A YouTube or chart sync that already has a live job is reused (the insert conflicts on
   -- music_video_metric_imports_one_live_sync_idx and does nothing): nothing new to count.
   if tg_op = 'INSERT' and new.source in ('youtube', 'charts') and exists (
