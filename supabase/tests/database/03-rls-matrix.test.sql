@@ -72,7 +72,7 @@ insert into cases values
   ('music_video_platform_targets', 'video', 'update', $q$update public.music_video_platform_targets set priority = 2 where id = '00000000-0000-4000-8000-000000000103'$q$),
   ('music_video_platform_targets', 'video', 'delete', $q$delete from public.music_video_platform_targets where id = '00000000-0000-4000-8000-000000000103'$q$),
   ('music_video_moodboards', 'video', 'select', $q$select 1 from public.music_video_moodboards where id = '00000000-0000-4000-8000-000000000104'$q$),
-  ('music_video_moodboards', 'video', 'insert', $q$insert into public.music_video_moodboards (music_video_id, storage_path) values ('00000000-0000-4000-8000-0000000000f1', 'a/b/second.png')$q$),
+  ('music_video_moodboards', 'video', 'insert', $q$insert into public.music_video_moodboards (music_video_id, storage_path) values ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-0000000000a1/00000000-0000-4000-8000-0000000000f1/second.png')$q$),
   ('music_video_moodboards', 'video', 'update', $q$update public.music_video_moodboards set caption = 'c' where id = '00000000-0000-4000-8000-000000000104'$q$),
   ('music_video_moodboards', 'video', 'delete', $q$delete from public.music_video_moodboards where id = '00000000-0000-4000-8000-000000000104'$q$),
   ('music_video_status_history', 'history', 'select', $q$select 1 from public.music_video_status_history where music_video_id = '00000000-0000-4000-8000-0000000000f1'$q$),

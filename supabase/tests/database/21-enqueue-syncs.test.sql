@@ -37,6 +37,8 @@ select throws_ok(
   '42501', null, 'not even the owner (authenticated) can call it directly'
 );
 reset role;
+-- The rest runs as the scheduler does: no JWT user.
+select set_config('request.jwt.claims', '', true);
 
 -- A scheduled run honours auto_sync: the switched-off YouTube target is left out.
 select results_eq(
@@ -46,11 +48,15 @@ select results_eq(
   $$values ('charts', 'created')$$,
   'scheduled: auto_sync off skips YouTube; a target without its id and a bare video sync nothing'
 );
--- A manual request ignores auto_sync; the charts job above is live and reused.
+-- A manual request ignores auto_sync; the charts job above is live and reused. It runs as the
+-- sync RPC does, in the owner's request: triggered_by comes from the JWT.
+select set_config('request.jwt.claims',
+  '{"sub": "21000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 create temp table manual on commit drop as
 select * from private.enqueue_music_video_syncs(
   array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'manual', false,
   '21000000-0000-0000-0000-000000000001');
+select set_config('request.jwt.claims', '', true);
 select results_eq(
   $$select source, outcome, status::text from manual order by source$$,
   $$values ('charts', 'reused', 'pending'), ('youtube', 'created', 'pending')$$,
@@ -130,7 +136,7 @@ select is(
 select is(
   (select count(*)::int from public.music_video_metric_imports
    where id in (select import_id from night2) and triggered_by is null),
-  2, 'a triggered_by that is not a profile is left null'
+  2, 'triggered_by comes from the JWT only: without a user it is null, whatever is passed'
 );
 select results_eq(
   $$select source, outcome from private.enqueue_music_video_syncs(
