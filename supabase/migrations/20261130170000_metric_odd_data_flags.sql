@@ -72,6 +72,7 @@ declare
   v_factor numeric;
   v_prev bigint[];
   v_flags text[] := '{}';
+  v_cached text;
 begin
   if new.deleted_at is not null then
     if tg_op = 'UPDATE' then
@@ -83,8 +84,17 @@ begin
     new.flags := '{}';
     return new;
   end if;
-  v_frozen := private.music_video_setting_number('odd_data_frozen_syncs', 3, 2, 100);
-  v_factor := private.music_video_setting_number('odd_data_jump_factor', 10, 1.000001, 1000000);
+  -- The thresholds, read once per transaction (a bulk upsert fires this for every row):
+  -- mv.odd_data_thresholds caches "N,F"; a change to the settings clears it.
+  v_cached := current_setting('mv.odd_data_thresholds', true);
+  if v_cached is null or v_cached = '' then
+    v_frozen := private.music_video_setting_number('odd_data_frozen_syncs', 3, 2, 100);
+    v_factor := private.music_video_setting_number('odd_data_jump_factor', 10, 1.000001, 1000000);
+    perform set_config('mv.odd_data_thresholds', v_frozen || ',' || v_factor, true);
+  else
+    v_frozen := split_part(v_cached, ',', 1)::integer;
+    v_factor := split_part(v_cached, ',', 2)::numeric;
+  end if;
 
   select array_agg(p.views_total order by p.collected_at desc) into v_prev
   from (
@@ -136,3 +146,23 @@ when (
   or old.flags is distinct from new.flags
 )
 execute function private.flag_odd_metric_sample();
+
+-- Forgets the cached thresholds when an admin changes the settings, so the rest of that
+-- transaction uses the new values.
+create or replace function private.forget_odd_data_thresholds()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform set_config('mv.odd_data_thresholds', '', true);
+  return null;
+end
+$$;
+revoke all on function private.forget_odd_data_thresholds() from public;
+
+create trigger music_video_settings_forget_odd_data_thresholds
+after insert or update or delete on public.music_video_settings
+for each statement
+execute function private.forget_odd_data_thresholds();

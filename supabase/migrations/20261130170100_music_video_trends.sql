@@ -1,6 +1,7 @@
 -- GET /music-videos/:id/trends (issue "Analytics a release manager can trust", section 4; the
 -- MetricsPanel sparklines of spec 4.1): per platform, one point per UTC day with a sample (the
--- day's last sample) and its delta against the previous day with a sample, the 7-day velocity,
+-- day's last sample) and its delta against the previous day with a sample, as parallel arrays
+-- (series.dates, series.views_total, series.delta, ...: what chart.js takes), the 7-day velocity,
 -- and for the video the date its KPI view target (music_videos.kpi_view_target, compared with
 -- the views summed over platforms like the card's views_total) is reached at the current pace.
 -- Computed from the stored snapshots only, soft-deleted rows excluded, each point carrying the
@@ -124,13 +125,15 @@ begin
       where s.views_total is not null
       order by s.platform asc, s.collected_at desc
     ),
-    -- the oldest sample within 7 days before the latest, else the newest one before that
+    -- the oldest sample within 7 days before the latest, else the newest one before that (a
+    -- gap), at most 31 days earlier
     base as (
       select distinct on (s.platform) s.platform, s.collected_at as at, s.views_total as views
       from s
       inner join latest as l on s.platform = l.platform
       where s.views_total is not null
         and s.collected_at < l.at
+        and s.collected_at >= l.at - interval '38 days'
       order by
         s.platform asc,
         (s.collected_at >= l.at - interval '7 days') desc,
@@ -144,16 +147,13 @@ begin
       from latest as l
       left join base as b on l.platform = b.platform
     ),
-    day_points as (
+    -- one point per platform and UTC day: the day's last sample, with the flags of all of them
+    -- (plain aggregates and a join: no per-group sort)
+    days as (
       select
         s.platform,
         s.day,
-        max(s.collected_at) as collected_at,
-        (array_agg(s.views_total order by s.collected_at desc) filter (where s.views_total is not null))[1]
-          as views,
-        (array_agg(s.chart_position order by s.collected_at desc) filter (where s.chart_position is not null))[1]
-          as chart_position,
-        (array_agg(s.source order by s.collected_at desc))[1] as source,
+        max(s.collected_at) as last_at,
         array_remove(array[
           case when bool_or('views_decreased' = any(s.flags)) then 'views_decreased' end,
           case when bool_or('views_frozen' = any(s.flags)) then 'views_frozen' end,
@@ -164,11 +164,35 @@ begin
     ),
     points as (
       select
-        d.platform, d.day, d.collected_at, d.views, d.chart_position, d.source, d.flags,
-        d.views - lag(d.views) over w as delta,
+        d.platform, d.day, d.flags, s.views_total as views, s.chart_position, s.source,
+        s.views_total - lag(s.views_total) over w as delta,
         d.day - lag(d.day) over w as gap_days
-      from day_points as d
+      from days as d
+      inner join s on d.platform = s.platform and d.last_at = s.collected_at
       window w as (partition by d.platform order by d.day)
+    ),
+    -- each platform's series as parallel arrays (chart.js labels and datasets), oldest first;
+    -- the flagged days listed apart
+    series as (
+      select
+        pt.platform,
+        jsonb_strip_nulls(jsonb_build_object(
+          'dates', jsonb_agg(pt.day order by pt.day),
+          'views_total', jsonb_agg(pt.views order by pt.day),
+          'delta', jsonb_agg(pt.delta order by pt.day),
+          'gap_days', jsonb_agg(pt.gap_days order by pt.day),
+          'per_day', jsonb_agg(round(pt.delta::numeric / pt.gap_days, 2) order by pt.day),
+          'chart_position', case when count(pt.chart_position) > 0 then jsonb_agg(pt.chart_position order by pt.day) end,
+          'source', case when pt.platform = 'other' then jsonb_agg(pt.source order by pt.day) end
+        )) as arrays,
+        coalesce(
+          jsonb_agg(jsonb_build_object('date', pt.day, 'flags', pt.flags) order by pt.day)
+            filter (where cardinality(pt.flags) > 0),
+          '[]'::jsonb
+        ) as flagged
+      from points as pt
+      where pt.day >= v_first_day
+      group by pt.platform
     ),
     kpi as (
       select
@@ -229,27 +253,12 @@ begin
             )
             from velocity as v where v.platform = p.platform and v.base_at is not null
           ),
-          'flagged_days', (
-            select count(*) from points as pt
-            where pt.platform = p.platform and pt.day >= v_first_day and cardinality(pt.flags) > 0
-          ),
-          'points', coalesce((
-            select jsonb_agg(jsonb_build_object(
-              'date', pt.day,
-              'collected_at', pt.collected_at,
-              'views_total', pt.views,
-              'delta', pt.delta,
-              'gap_days', pt.gap_days,
-              'per_day', round(pt.delta::numeric / pt.gap_days, 2),
-              'chart_position', pt.chart_position,
-              'source', pt.source,
-              'flags', to_jsonb(pt.flags)
-            ) order by pt.day)
-            from points as pt
-            where pt.platform = p.platform and pt.day >= v_first_day
-          ), '[]'::jsonb)
+          'series', coalesce(sr.arrays, '{"dates": [], "views_total": [], "delta": [], "gap_days": [], "per_day": []}'),
+          'flagged', coalesce(sr.flagged, '[]'::jsonb),
+          'flagged_days', jsonb_array_length(coalesce(sr.flagged, '[]'::jsonb))
         ) order by p.platform)
         from (select distinct s.platform from s) as p
+        left join series as sr on p.platform = sr.platform
         where v_platforms is null or p.platform = any(v_platforms)
       ), '[]'::jsonb)
     )

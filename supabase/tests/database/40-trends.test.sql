@@ -129,13 +129,12 @@ where p ->> 'platform' = 'youtube';
 
 -- Linear.
 select is(
-  (select jsonb_array_length(plat -> 'points') from yt where id = '40000000-0000-0000-0000-0000000000b1'),
+  (select jsonb_array_length(plat -> 'series' -> 'dates') from yt where id = '40000000-0000-0000-0000-0000000000b1'),
   10, 'linear: days => 10 gives ten daily points'
 );
 select is(
-  (select array_agg((pt ->> 'delta')::int) from yt, jsonb_array_elements(plat -> 'points') as pt
-   where id = '40000000-0000-0000-0000-0000000000b1'),
-  array_fill(1000, array[10]), 'linear: every daily delta is 1,000, the first one against the day before the window'
+  (select plat -> 'series' -> 'delta' from yt where id = '40000000-0000-0000-0000-0000000000b1'),
+  to_jsonb(array_fill(1000, array[10])), 'linear: every daily delta is 1,000, the first one against the day before the window'
 );
 select is(
   (select plat -> 'velocity_7d' ->> 'views_per_day' from yt where id = '40000000-0000-0000-0000-0000000000b1'),
@@ -198,9 +197,9 @@ select is(
   'not_at_this_pace', 'decreasing: not at this pace'
 );
 select is(
-  (select pt -> 'flags' from yt, jsonb_array_elements(plat -> 'points') as pt
-   where id = '40000000-0000-0000-0000-0000000000b3' order by pt ->> 'date' desc limit 1),
-  '["views_decreased"]'::jsonb, 'decreasing: the points carry their flags'
+  (select plat -> 'flagged' -> -1 from yt where id = '40000000-0000-0000-0000-0000000000b3'),
+  jsonb_build_object('date', (now() at time zone 'UTC')::date, 'flags', '["views_decreased"]'::jsonb),
+  'decreasing: the flagged days are listed with their flags'
 );
 
 -- Gaps.
@@ -210,9 +209,9 @@ select is(
   'gap: no sample in the last 7 days, so the velocity spans the 10 days to the previous sample'
 );
 select is(
-  (select array_agg(array[(pt ->> 'delta')::numeric, (pt ->> 'gap_days')::numeric, (pt ->> 'per_day')::numeric])
-   from yt, jsonb_array_elements(plat -> 'points') as pt where id = '40000000-0000-0000-0000-0000000000b4'),
-  array[array[10000, 10, 1000.00]]::numeric[],
+  (select jsonb_build_array(plat -> 'series' -> 'delta', plat -> 'series' -> 'gap_days', plat -> 'series' -> 'per_day')
+   from yt where id = '40000000-0000-0000-0000-0000000000b4'),
+  '[[10000], [10], [1000.00]]'::jsonb,
   'gap: the window''s one point spans the 10 days back to the previous sample, with the gain per day'
 );
 select is(
@@ -224,9 +223,8 @@ select is(
   '100.00', 'uneven: (800 - 100) / 7 days from the real timestamps'
 );
 select is(
-  (select array_agg(pt ->> 'views_total') from yt, jsonb_array_elements(plat -> 'points') as pt
-   where id = '40000000-0000-0000-0000-0000000000b5'),
-  array['100', '560', '800'], 'uneven: a day with two samples shows its last one'
+  (select plat -> 'series' -> 'views_total' from yt where id = '40000000-0000-0000-0000-0000000000b5'),
+  '[100, 560, 800]'::jsonb, 'uneven: a day with two samples shows its last one'
 );
 select is(
   (select b -> 'kpi' ->> 'state' from t where id = '40000000-0000-0000-0000-0000000000b5'),
@@ -253,12 +251,12 @@ select is(
   '41800', 'and the KPI still counts every platform'
 );
 select is(
-  (select jsonb_array_length(p -> 'points') from jsonb_array_elements(public.music_video_trends(
+  (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(public.music_video_trends(
     id => '40000000-0000-0000-0000-0000000000b1', days => 1) -> 'platforms') as p where p ->> 'platform' = 'youtube'),
   1, 'days => 1 is today only'
 );
 select is(
-  (select jsonb_array_length(p -> 'points') from jsonb_array_elements(public.music_video_trends(
+  (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(public.music_video_trends(
     id => '40000000-0000-0000-0000-0000000000b1', days => 1095) -> 'platforms') as p where p ->> 'platform' = 'youtube'),
   30, 'days => 1095 is allowed and returns every daily sample'
 );
