@@ -47,6 +47,8 @@ CALLS = {
     "submit_music_video": lambda i: {"id": i},
     "request_music_video_metrics_sync": lambda i: {"id": i},
     "music_video_metrics_history": lambda i: {"id": i},
+    "music_video_trends": lambda i: {"id": i},
+    "mark_music_video_alert_read": lambda i: {"id": i},
     "music_video_chart_history": lambda i: {"music_video_id": i},
     "request_music_video_chart_backfill": lambda i: {"music_video_id": i},
     "set_music_video_platform_targets": lambda i: {"music_video_id": i, "targets": []},

@@ -71,3 +71,7 @@ values ('00000000-0000-4000-8000-000000000105', '00000000-0000-4000-8000-0000000
 insert into public.music_video_metric_overrides (id, metric_id, music_video_id, previous, new, reason) values
   ('00000000-0000-4000-8000-000000000108', '00000000-0000-4000-8000-000000000106',
    '00000000-0000-4000-8000-0000000000f1', '{"views_total": 10}', '{"views_total": 12}', 'partner correction');
+insert into public.music_video_alerts (id, music_video_id, release_id, kind, title, link_path, occurred_at, dedupe_key)
+values ('00000000-0000-4000-8000-000000000109', '00000000-0000-4000-8000-0000000000f1',
+        '00000000-0000-4000-8000-0000000000a1', 'chart_entry', 'Entered Billboard Hot 100 at #40',
+        '/releases/00000000-0000-4000-8000-0000000000a1/music-video', '2026-11-02T00:00:00Z', 'helpers:chart_entry');

@@ -41,7 +41,7 @@ from (values
   ('catalog', 'insert', '{denied,denied,ok:1,denied,ok:1}'),
   ('catalog', 'update', '{ok:0,ok:0,ok:1,denied,ok:1}'),
   ('catalog', 'delete', '{ok:0,ok:0,ok:1,denied,ok:1}'),
-  -- audit-like rows (analytics events, CSV row errors, metric overrides): owners and admins
+  -- audit-like rows (analytics events, CSV row errors, metric overrides, alerts): owners and admins
   -- read; only the service role (and security definer RPCs) write
   ('events', 'select', '{ok:1,ok:0,ok:1,denied,ok:1}'),
   ('events', 'insert', '{denied,denied,denied,denied,ok:1}'),
@@ -127,6 +127,10 @@ insert into cases values
   ('music_video_metric_overrides', 'events', 'insert', $q$insert into public.music_video_metric_overrides (metric_id, music_video_id, previous, new, reason) values ('00000000-0000-4000-8000-000000000106', '00000000-0000-4000-8000-0000000000f1', '{}', '{}', 'r')$q$),
   ('music_video_metric_overrides', 'events', 'update', $q$update public.music_video_metric_overrides set reason = 'changed' where id = '00000000-0000-4000-8000-000000000108'$q$),
   ('music_video_metric_overrides', 'events', 'delete', $q$delete from public.music_video_metric_overrides where id = '00000000-0000-4000-8000-000000000108'$q$),
+  ('music_video_alerts', 'events', 'select', $q$select 1 from public.music_video_alerts where id = '00000000-0000-4000-8000-000000000109'$q$),
+  ('music_video_alerts', 'events', 'insert', $q$insert into public.music_video_alerts (music_video_id, release_id, kind, title, link_path, occurred_at, dedupe_key) values ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-0000000000a1', 'chart_entry', 't', '/x', now(), 'matrix:insert')$q$),
+  ('music_video_alerts', 'events', 'update', $q$update public.music_video_alerts set read_at = now() where id = '00000000-0000-4000-8000-000000000109'$q$),
+  ('music_video_alerts', 'events', 'delete', $q$delete from public.music_video_alerts where id = '00000000-0000-4000-8000-000000000109'$q$),
   ('music_video_budget_variance', 'view', 'select', $q$select 1 from public.music_video_budget_variance where music_video_id = '00000000-0000-4000-8000-0000000000f1'$q$);
 
 select plan((select count(*)::int from cases join rules using (kind, op)) + 1);

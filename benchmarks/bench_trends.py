@@ -1,0 +1,183 @@
+"""Trends RPC speed at 1M metric rows, and what the odd-data flag trigger costs the bulk upsert.
+
+    .venv/bin/python benchmarks/bench_trends.py [--iterations 300] [--upserts 15] [--keep]
+
+1. Clones a database from the test template and seeds it exactly as bench_api.py does (its
+   SEED_SQL: 10,000 videos, 1,000,000 metric rows, 30,000 import jobs), then adds one video on
+   the owner's big release with 3 years of daily samples on 3 platforms (youtube, mtv,
+   regional_tv: 3,285 rows, written with every trigger on, so they carry flags), and analyzes.
+2. Times music_video_trends as PostgREST serves it (bench_api.run_once: one transaction, role,
+   JWT claims, the call) as the owner (authenticated, under RLS) and as the service role,
+   interleaved, for the default 90 days and for the full 1,095 days; prints p50/p95 and the plans
+   of the statements inside the function (auto_explain, nested), checked for Seq Scans.
+3. The upsert path: workers.metrics.upsert_samples with 2,000 new samples (one per video, each
+   video already has 60 daily YouTube samples, so every row finds its previous samples) and a
+   re-sync of the same 2,000 samples (the update path), each in a transaction that is rolled
+   back, alternately with the two flag triggers enabled and disabled; prints the medians and
+   the overhead per row. (The commit-time card-summary flush is not part of it: rolled back.)
+Target: trends p95 < 5 ms as the owner at 1M rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.string import TextLoader
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_api import BIG_RELEASE, OWNER, Case, explain, pct, run_once, seed, vid_uuid  # noqa: E402
+from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
+from workers.db import jwt_claims, postgrest_request  # noqa: E402
+from workers.metrics import MetricSample, upsert_samples  # noqa: E402
+
+TREND_VIDEO = "b3000000-0000-0000-0000-000000000001"
+TARGET_MS = 5.0
+FLAG_TRIGGERS = ("music_video_metrics_odd_data_flags_on_insert", "music_video_metrics_odd_data_flags_on_update")
+
+TREND_VIDEO_SQL = """
+insert into public.music_videos (id, release_id, title, slug, kpi_view_target, primary_platform)
+values (%(video)s, %(release)s, 'Trend video', 'trend-video', 5000000, 'youtube')
+"""
+TREND_SQL = """-- 3 years of daily samples up to today on 3 platforms, growing with a weekly wobble
+insert into public.music_video_metrics (music_video_id, platform, views_total, likes_total, source, collected_at)
+select %(video)s, p.platform::public.platform_enum,
+       (p.scale * (d * 100 + (d %% 7) * 13))::bigint, d * 3, p.platform,
+       date_trunc('day', now()) - (1094 - d) * interval '1 day' + interval '3 hours'
+from (values ('youtube', 10), ('mtv', 2), ('regional_tv', 1)) as p (platform, scale)
+cross join generate_series(0, 1094) as d;
+"""
+
+
+def seed_trend_video(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(TREND_VIDEO_SQL, {"video": TREND_VIDEO, "release": BIG_RELEASE})
+        conn.execute(TREND_SQL, {"video": TREND_VIDEO})
+        conn.execute("analyze public.music_video_metrics")
+        n, flagged = conn.execute(
+            "select count(*), count(*) filter (where cardinality(flags) > 0) from public.music_video_metrics"
+            " where music_video_id = %s", (TREND_VIDEO,)).fetchone()
+    print(f"trend video: {n:,} live samples ({flagged} flagged), 3 platforms x 1,095 days")
+
+
+def bench_trends(url: str, iterations: int, warmup: int) -> list[str]:
+    owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
+    service = jwt_claims(role="service_role")
+    roles = {"owner": owner, "service": service}
+    cases = [
+        Case("music_video_trends", "trends (90 days)", lambda i: {"id": TREND_VIDEO}),
+        Case("music_video_trends", "trends (1,095 days)", lambda i: {"id": TREND_VIDEO, "days": 1095}),
+    ]
+    findings: list[str] = []
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        for typ in ("json", "jsonb"):  # PostgREST forwards the body as text
+            conn.adapters.register_loader(typ, TextLoader)
+        for case in cases:
+            for i in range(warmup + iterations):
+                for who, claims in roles.items():
+                    req, call = run_once(conn, claims, case, i)
+                    if i >= warmup:
+                        case.request[who].append(req)
+                        case.call[who].append(call)
+        print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
+              f" {os.getloadavg()}")
+        print(f"{'rpc':<24}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
+        for case in cases:
+            for who in roles:
+                r, c = case.request[who], case.call[who]
+                print(f"{case.label:<24}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
+        with postgrest_request(conn, owner) as c:
+            body = c.execute("select public.music_video_trends(id => %s)::text as b", (TREND_VIDEO,)).fetchone()["b"]
+        print(f"90-day body: {len(body.encode()):,} bytes")
+        print("\nverdicts")
+        for case in cases:
+            p95 = pct(case.request["owner"], 95)
+            ratio = statistics.median(case.request["owner"]) / statistics.median(case.request["service"])
+            print(f"  {case.label}: owner p95 {p95:.2f} ms (target < {TARGET_MS:g}) "
+                  f"{'OK' if p95 < TARGET_MS else 'MISSED'}; owner / service role p50 {ratio:.2f}x")
+        print("\nplans of the statements inside the function")
+        for case in cases[:1]:
+            for who, claims in roles.items():
+                findings += explain(conn, claims, case, who)
+    return findings
+
+
+def _samples(n: int, bump: int) -> list[MetricSample]:
+    at = datetime(2026, 3, 3, tzinfo=UTC)
+    return [MetricSample(music_video_id=UUID(vid_uuid(v)), platform="youtube", collected_at=at, source="youtube",
+                         views_total=(v % 1000) * 1000 + 61 * 137 + bump, likes_total=61 * 11)
+            for v in range(1001, 1001 + n)]
+
+
+def bench_upsert(url: str, rounds: int, n: int = 2000) -> None:
+    fresh = _samples(n, 0)
+    timings: dict[tuple[str, str], list[float]] = {}
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        for r in range(rounds + 2):
+            for enabled in ((True, False) if r % 2 else (False, True)):
+                label = "flags on" if enabled else "flags off"
+                for path in ("insert", "re-sync"):
+                    with conn.transaction(force_rollback=True):
+                        if not enabled:
+                            for t in FLAG_TRIGGERS:
+                                conn.execute(f"alter table public.music_video_metrics disable trigger {t}")
+                        if path == "re-sync":
+                            upsert_samples(conn, fresh)
+                        t0 = time.perf_counter()
+                        counts = upsert_samples(conn, fresh)
+                        ms = (time.perf_counter() - t0) * 1000
+                    assert counts.written == n
+                    if r >= 2:  # two warm-up rounds
+                        timings.setdefault((path, label), []).append(ms)
+    print(f"\nbulk upsert of {n:,} samples (workers.metrics.upsert_samples, one statement), {rounds} rounds,"
+          " milliseconds (median / p95)")
+    for path in ("insert", "re-sync"):
+        on, off = timings[(path, "flags on")], timings[(path, "flags off")]
+        m_on, m_off = statistics.median(on), statistics.median(off)
+        print(f"  {path:<8} flags on {m_on:8.1f} / {pct(on, 95):8.1f}   flags off {m_off:8.1f} / {pct(off, 95):8.1f}"
+              f"   overhead {m_on - m_off:+.1f} ms ({(m_on - m_off) * 1000 / n:+.1f} us per row,"
+              f" {(m_on / m_off - 1) * 100:+.0f} %)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--iterations", type=int, default=300)
+    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--upserts", type=int, default=15, help="rounds of the bulk upsert comparison")
+    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = ap.parse_args(argv)
+
+    admin = admin_url()
+    template = ensure_template(admin)
+    dbname = clone_database(admin, template, prefix="mv_bench")
+    url = with_dbname(admin, dbname)
+    print(f"benchmark database {dbname} (from {template}); load average {os.getloadavg()} on {os.cpu_count()} CPUs")
+    try:
+        seed(url)
+        seed_trend_video(url)
+        findings = bench_trends(url, args.iterations, args.warmup)
+        print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
+        for f in findings:
+            print("  " + f)
+        bench_upsert(url, args.upserts)
+    finally:
+        if args.keep:
+            print(f"kept {url}")
+        else:
+            drop_database(admin, dbname)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
