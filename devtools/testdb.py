@@ -24,7 +24,9 @@ from devtools.migrate import migrate
 from devtools.paths import PROJECT_ROOT
 
 _LOCK_KEY = 4242  # serialises template builds across concurrent test sessions and benchmarks
-KEEP_TEMPLATES = 6  # templates of other schemas (other checkouts) kept on a shared server
+# Templates are named per checkout, so checkouts sharing one server (branches, worktrees) never
+# drop each other's: a checkout replaces only its own older templates.
+_CHECKOUT = hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:6]
 
 
 def admin_url() -> str:
@@ -57,17 +59,16 @@ def drop_database(admin: str, name: str) -> None:
 
 def ensure_template(admin: str) -> str:
     """Name of the template database for the current SQL, building it when missing."""
-    name = f"mv_template_{schema_hash()}"
+    prefix = f"mv_template_{_CHECKOUT}_"
+    name = prefix + schema_hash()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("select pg_advisory_lock(%s)", (_LOCK_KEY,))
         try:
             if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
                 return name
-            # Several checkouts (branches, worktrees) may share one server, each with its own schema:
-            # keep the newest few templates and never force a drop, so no other session's clone breaks.
             stale = conn.execute(
-                "select datname from pg_database where datname like 'mv\\_template\\_%%'"
-                " and datname not like '%%\\_building' order by oid desc offset %s", (KEEP_TEMPLATES - 1,)).fetchall()
+                "select datname from pg_database where starts_with(datname, %s) and datname <> %s"
+                " and datname not like '%%\\_building'", (prefix, name)).fetchall()
             for (old,) in stale:
                 try:
                     conn.execute(sql.SQL("alter database {} is_template false").format(sql.Identifier(old)))

@@ -20,7 +20,7 @@ import psycopg
 from workers.cli import COMMANDS, database_url
 from workers.config import Settings
 from workers.db import jwt_claims, postgrest_request
-from workers.reports.analytics import build_report, write_report_csv, write_report_pdf
+from workers.reports.analytics import export_release, load_report, write_report_csv
 from workers.reports.import_errors import export_import_errors
 
 
@@ -44,16 +44,12 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         print("error: --out is required for a PDF", file=sys.stderr)
         return 2
     with _request(settings, args.as_user) as conn:
-        rows = build_report(conn, args.release)
-        title = conn.execute("select title from public.releases where id = %s", (args.release,)).fetchone()
-    heading = f"Music videos — {title[0] if title and title[0] else args.release}"
-    if args.format == "pdf":
-        write_report_pdf(rows, args.out, title=heading)
-    elif args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as fh:
-            write_report_csv(rows, fh)
-    else:
-        write_report_csv(rows, sys.stdout)
+        if args.out:  # the same rendering as the export jobs the app requests (workers/exports)
+            rows = export_release(conn, args.release, args.format, args.out).rows
+        else:
+            report = load_report(conn, args.release)
+            rows = report.rows
+            write_report_csv(rows, sys.stdout, chart_ids=[c.id for c in report.chart_sources])
     print(f"{len(rows)} video(s) reported", file=sys.stderr)
     return 0
 
