@@ -615,9 +615,9 @@ def _video(r: ReportRow, report: Report, st: _Styles, chart: object | None, widt
             ["Target release", _fmt(r.target_release_date)],
             ["Shoot", f"{_fmt(r.shoot_start_date)} to {_fmt(r.shoot_end_date)}"]]
     budget: list[list[Any]] = [["Budget", "Amount"],
-                               ["Band", _paragraph(f"{r.budget_band or '-'} ({_money(r.min_cost, cur)} to "
-                                                   f"{_money(r.max_cost, cur)}; +{_fmt(r.contingency_pct)} % "
-                                                   f"contingency, limit {_money(r.hard_limit, cur)})", st.cell)],
+                               [_paragraph(f"Band: {r.budget_band or '-'}", st.cell),
+                                f"{_fmt(r.min_cost)} to {_money(r.max_cost, cur)}"],
+                               [f"Contingency +{_fmt(r.contingency_pct)} %: hard limit", _money(r.hard_limit, cur)],
                                ["Estimate", _money(r.budget_estimate, cur)]]
     budget += [[f"  {c}", _money(r.allocations.get(c), cur)] for c in LINE_ITEMS]
     budget += [["Allocated", _money(r.total_allocation, cur)]]
@@ -652,8 +652,9 @@ def _video(r: ReportRow, report: Report, st: _Styles, chart: object | None, widt
             "charting" if r.kpi_chart_target else "-",
             "-" if r.chart_position is None else f"#{r.chart_position}",
             "-" if r.chart_week is None else f"as of {_fmt(r.chart_week)}"],
-           ["Chart run", "peak", "-" if r.chart_peak is None else f"#{r.chart_peak}",
-            f"{r.weeks_on_chart} week(s) on chart" + (f", peak {r.chart_peak_week}" if r.chart_peak_week else "")]]
+           ["Chart run (any chart)", "-", "-" if r.chart_peak is None else f"peak #{r.chart_peak}",
+            _paragraph(f"{r.weeks_on_chart} week(s) on chart"
+                       + (f", peak week {r.chart_peak_week}" if r.chart_peak_week else ""), st.cell)]]
     left = [Paragraph("Plan", st.h3), _table(meta, [80, half - 80], header=False, right_from=None),
             Paragraph("Budget", st.h3), _table(budget, [half - 110, 110], extra=extra)]
     for note in r.budget_notes:
