@@ -425,9 +425,23 @@ class _Charts:
             self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.86, wspace=0.18)
         self.mdates, self.MaxNLocator, self.FuncFormatter = mdates, MaxNLocator, FuncFormatter
         self.matplotlib = matplotlib
+        with matplotlib.rc_context(self.rc):
+            self._axis(self.views_ax, "Views over time")
+            self._axis(self.chart_ax, "Chart position over time (best rank per week)")
+            # Artists are made once and only their data changes per video: clearing and rebuilding
+            # the axes cost 4x the drawing itself.
+            self.view_lines = {p: self.views_ax.plot([], [], linewidth=1.0, label=PLATFORM_LABELS[p])[0]
+                               for p in PLATFORMS}
+            self.chart_line = self.chart_ax.plot([], [], marker="o", markersize=1.5, linewidth=1.0,
+                                                 color="#c62828")[0]
+            self.views_ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+            self.no_views = self.views_ax.text(0.5, 0.5, "no view data", transform=self.views_ax.transAxes,
+                                               ha="center", va="center", color="grey")
+            self.no_chart = self.chart_ax.text(0.5, 0.5, "not on a chart", transform=self.chart_ax.transAxes,
+                                               ha="center", va="center", color="grey")
+        self._legend_for: tuple[str, ...] | None = None
 
     def _axis(self, ax: Any, title: str) -> None:
-        ax.clear()
         ax.set_title(title, loc="left")
         locator = self.mdates.AutoDateLocator(minticks=3, maxticks=6)
         ax.xaxis.set_major_locator(locator)
@@ -440,26 +454,29 @@ class _Charts:
     def render(self, views: Mapping[str, tuple[list[datetime], list[int]]],
                weeks: Sequence[tuple[date, int | None]]) -> bytes:
         with self.matplotlib.rc_context(self.rc):
-            ax = self.views_ax
-            self._axis(ax, "Views over time")
-            for platform, (xs, ys) in views.items():
-                ax.plot(xs, ys, linewidth=1.0, label=PLATFORM_LABELS.get(platform, platform))
-            if views:
-                ax.legend(loc="upper left", fontsize=6, frameon=False)
-                ax.yaxis.set_major_formatter(self.FuncFormatter(_compact))
-            else:
-                ax.text(0.5, 0.5, "no view data", transform=ax.transAxes, ha="center", va="center", color="grey")
-            ax = self.chart_ax
-            self._axis(ax, "Chart position over time (best rank per week)")
-            xs = [w for w, p in weeks if p is not None]
-            if xs:
-                ax.plot(xs, [p for _w, p in weeks if p is not None], marker="o", markersize=1.5, linewidth=1.0,
-                        color="#c62828")
-                ax.set_ylim(max(p for _w, p in weeks if p is not None) + 1, 0.5)  # rank 1 at the top
-            else:
-                ax.set_yticks([])
-                ax.text(0.5, 0.5, "not on a chart", transform=ax.transAxes, ha="center", va="center",
-                        color="grey")
+            shown = tuple(p for p in PLATFORMS if p in views)
+            for p, line in self.view_lines.items():
+                xs, ys = views.get(p, ([], []))
+                line.set_data(xs, ys)
+                line.set_visible(p in views)
+            if shown != self._legend_for:
+                legend = self.views_ax.get_legend()
+                if legend is not None:
+                    legend.remove()
+                if shown:
+                    self.views_ax.legend(handles=[self.view_lines[p] for p in shown], loc="upper left",
+                                         fontsize=6, frameon=False)
+                self._legend_for = shown
+            self.no_views.set_visible(not shown)
+            self.views_ax.relim(visible_only=True)
+            self.views_ax.autoscale_view()
+            charted = [(w, p) for w, p in weeks if p is not None]
+            self.chart_line.set_data([w for w, _p in charted], [p for _w, p in charted])
+            self.no_chart.set_visible(not charted)
+            self.chart_line.set_visible(bool(charted))
+            self.chart_ax.relim(visible_only=True)
+            self.chart_ax.autoscale_view(scaley=False)
+            self.chart_ax.set_ylim(max((p for _w, p in charted), default=10) + 1, 0.5)  # rank 1 at the top
             buf = io.BytesIO()
             self.fig.savefig(buf, format="pdf", metadata={"CreationDate": None})
         return buf.getvalue()
