@@ -20,7 +20,7 @@ import psycopg
 from workers.cli.base import Command, CommandError, output_path, require_row
 from workers.config import Settings
 from workers.db import jwt_claims, postgrest_request
-from workers.reports.analytics import build_report, write_report_csv, write_report_pdf
+from workers.reports.analytics import export_release, load_report, write_report_csv
 from workers.reports.import_errors import export_import_errors
 
 
@@ -45,17 +45,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "pdf" and not args.out:
         raise CommandError("--out is required for a PDF")
     with _request(settings, args.as_user) as conn:
-        title = require_row(conn, "select title from public.releases where id = %s", (args.release,),
-                            f"release {args.release}")[0]
-        rows = build_report(conn, args.release)
-    heading = f"Music videos — {title or args.release}"
-    if args.format == "pdf":
-        write_report_pdf(rows, str(args.out), title=heading)
-    elif args.out:
-        with open(args.out, "w", newline="", encoding="utf-8") as fh:
-            write_report_csv(rows, fh)
-    else:
-        write_report_csv(rows, sys.stdout)
+        require_row(conn, "select 1 from public.releases where id = %s", (args.release,), f"release {args.release}")
+        if args.out:  # the same rendering as the export jobs the app requests (workers/exports)
+            rows = export_release(conn, args.release, args.format, str(args.out)).rows
+        else:
+            report = load_report(conn, args.release)
+            rows = report.rows
+            write_report_csv(rows, sys.stdout, chart_ids=[c.id for c in report.chart_sources])
     print(f"{len(rows)} video(s) reported", file=sys.stderr)
     return 0
 

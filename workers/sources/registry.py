@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from workers.config import Settings
 from workers.errors import ConfigError
+from workers.exports.job import ExportHandler
 from workers.queue.handler import Handler, HandlerFactory
 from workers.sources.broadcast.job import BroadcastHandler
 from workers.sources.charts.job import ChartsHandler
@@ -18,6 +19,7 @@ HANDLERS: dict[str, HandlerFactory] = {
     "youtube": YouTubeHandler,
     "charts": ChartsHandler,
     "broadcast": BroadcastHandler,
+    "export": ExportHandler,
 }
 
 
