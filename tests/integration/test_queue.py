@@ -22,7 +22,8 @@ from tests.integration.test_queue_support import (
 from workers.db import postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 from workers.queue.handler import Job, JobOutcome
-from workers.queue.worker import CHANNEL, QueueOps, Worker, _Resolved, backoff_delay
+from workers.queue.statements import Resolved
+from workers.queue.worker import CHANNEL, QueueOps, Worker, backoff_delay
 from workers.sync import sync_music_video_metrics
 
 
@@ -127,8 +128,8 @@ def test_finish_only_touches_jobs_still_held(conn, factory):
     # the lease expired and another worker took the job over
     conn.execute("update public.music_video_metric_imports set locked_by = 'other' where id = %s", (job,))
     sample = MetricSample(v, "mtv", datetime.now(UTC), "broadcast", views_total=5, import_batch_id=job)
-    rows, counts, events = ops.finish(conn, [_Resolved(claimed, "succeeded", None, {}, None, None, None, 0,
-                                                       [sample])])
+    rows, counts, events = ops.finish(conn, [Resolved(claimed, "succeeded", None, {}, None, None, None, 0,
+                                                      [sample])])
     assert rows == [] and counts.written == 0 and events == []
     assert get(conn, job)["status"] == "processing"
     assert conn.execute("select count(*) as n from public.music_video_metrics").fetchone()["n"] == 0
