@@ -131,7 +131,7 @@ Item = tuple[list[Resolved], float]  # a batch's resolved outcomes, and when its
 
 
 class Committer:
-    """Finishes batches in background threads: every batch queued since the last commit goes in
+    """Finishes batches in a background thread: every batch queued since the last commit goes in
     one transaction (one ``UPDATE ... FROM unnest``, one metric upsert, one durable commit).
 
     ``done(ids)`` is called after each commit attempt with the jobs it covered (held no more).
@@ -140,30 +140,27 @@ class Committer:
     MAX_JOBS = 2000  # per commit
 
     def __init__(self, ops: QueueOps, *, hurry: threading.Event, done: Callable[[list], None],
-                 stats: dict[str, int], threads: int = 1) -> None:
+                 stats: dict[str, int]) -> None:
         self.ops = ops
         self.hurry = hurry
         self.done = done
         self.stats = stats
-        self.nthreads = threads
         self.pending = 0  # batches queued or being committed
         self._lock = threading.Lock()
         self._q: queue.Queue[Item] = queue.Queue()
         self._closing = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
         self._pool: ConnectionPool | None = None
 
     def start(self, pool: ConnectionPool) -> None:
         self._pool = pool
-        for i in range(self.nthreads):
-            t = threading.Thread(target=self._loop, name=f"mv-committer-{i + 1}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        self._thread = threading.Thread(target=self._loop, name="mv-committer", daemon=True)
+        self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         self._closing.set()
-        for t in self._threads:
-            t.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def put(self, resolved: list[Resolved], t0: float) -> None:
         with self._lock:

@@ -72,8 +72,7 @@ class Worker:
         self._busy = 0  # batches in a handler (the concurrency limit)
         self._paused: dict[str, tuple[datetime, str]] = {}  # source -> (quota reset, reason) seen here
         self.leases = Leases(self.ops, settings.lease_seconds)
-        self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats,
-                                   threads=settings.worker_committers)
+        self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
                                      stop=self._stop)
         self._pool: ConnectionPool | None = None
@@ -101,9 +100,9 @@ class Worker:
                 previous[sig] = signal.signal(sig, self._on_signal)
         s = self.settings
         self._pool = ConnectionPool(
-            # Connections for every slot, the committers and the heartbeat, opened in the background.
-            self.conninfo, min_size=self.concurrency + 1 + s.worker_committers,
-            max_size=self.concurrency + 2 + s.worker_committers, name=f"worker-{self.worker_id}",
+            # Connections for every slot, the committer and the heartbeat, opened in the background.
+            self.conninfo, min_size=self.concurrency + 2, max_size=self.concurrency + 3,
+            name=f"worker-{self.worker_id}",
             open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
         self._pool.open(wait=False)
