@@ -14,6 +14,7 @@ import os
 import select
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 
 import psycopg
@@ -85,7 +86,10 @@ class Dispatcher:
         self.stats = stats
         self.stop = stop
         self.wakeup = Wakeup()
-        self.ready: dict[str, Claimed] = {}  # per source, one batch claimed ahead while every slot is busy
+        # Per source, up to one round of batches (``ahead``) claimed while every slot is busy, so a
+        # slot that frees up starts its next batch at once instead of waiting for a claim.
+        self.ready: dict[str, deque[Claimed]] = {s: deque() for s in handlers}
+        self.ahead = 0
         self._conn: psycopg.Connection | None = None
         self._rr = 0
 
@@ -108,9 +112,13 @@ class Dispatcher:
                 self._conn.close()
             self._conn = None
 
-    def run(self, *, free: Callable[[], int], start: Callable[[str, Claimed], None],
+    def run(self, *, free: Callable[[], int], start: Callable[[str, Claimed], None], ahead: int,
             idle: Callable[[], bool], exit_when_idle: bool, pool) -> None:
-        """Loop until ``stop`` is set (or, with ``exit_when_idle``, until nothing is due and ``idle()``)."""
+        """Loop until ``stop`` is set (or, with ``exit_when_idle``, until nothing is due and ``idle()``).
+
+        ``free()`` counts the free slots; ``ahead`` batches per source are claimed ahead of them.
+        """
+        self.ahead = ahead
         sources = sorted(self.handlers)
         poll = self.settings.poll_interval
         # Sources that may have due jobs. A claim that comes back short removes its source; a
@@ -132,15 +140,20 @@ class Dispatcher:
                     if self.stop.is_set():
                         break
                     source = sources[(self._rr + i) % len(sources)]
-                    if free() > 0 and source in self.ready:
-                        start(source, self.ready.pop(source))  # claimed ahead: no claim wait
+                    ready = self.ready[source]
+                    while ready and free() > 0:
+                        start(source, ready.popleft())  # claimed ahead: no claim wait
                         claimed_any = True
                     if source not in maybe_due:
                         continue
-                    # One claim for every free slot, plus one batch ahead (so a slot that frees up
-                    # starts again without waiting for a claim). A short claim means nothing more is due.
-                    wanted = max(0, free()) + (0 if source in self.ready else 1)
-                    if wanted:
+                    # First a claim for the free slots (they start at once), then one that refills the
+                    # batches ahead once half of them are gone (fewer, larger claims: a claim's cost is
+                    # mostly per statement). A claim that comes back short means nothing more is due.
+                    for phase in ("free", "ahead"):
+                        wanted = free() if phase == "free" else \
+                            self.ahead - len(ready) if 2 * len(ready) <= self.ahead else 0
+                        if wanted <= 0 or source not in maybe_due:
+                            continue
                         batches, full = self.claim(conn, source, wanted, pool)
                         if not full:
                             maybe_due.discard(source)
@@ -150,7 +163,7 @@ class Dispatcher:
                                 start(source, claimed)
                             else:
                                 claimed.ahead = True
-                                self.ready[source] = claimed
+                                ready.append(claimed)
                 self._rr += 1
                 # Drain notifications, including those that arrived during the claims (an insert
                 # committed after our snapshot): if any, claim again before sleeping.
@@ -172,9 +185,9 @@ class Dispatcher:
                 continue
             if claimed_any or notified:
                 idle_polls = 0
-                if any(free() > 0 or s not in self.ready for s in maybe_due):
+                if any(free() > 0 or 2 * len(self.ready[s]) <= self.ahead for s in maybe_due):
                     continue  # there may be more due jobs
-            elif exit_when_idle and idle() and not self.ready:
+            elif exit_when_idle and idle() and not any(self.ready.values()):
                 idle_polls += 1
                 maybe_due.update(sources)
                 if idle_polls >= 2:

@@ -48,6 +48,8 @@ class Worker:
     SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
 
+    PAUSE_CHECK_S = 0.5
+
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
@@ -71,6 +73,7 @@ class Worker:
         self._lock = threading.Lock()
         self._busy = 0  # batches in a handler (the concurrency limit)
         self._paused: dict[str, tuple[datetime, str]] = {}  # source -> (quota reset, reason) seen here
+        self._pause_checked: dict[str, tuple[float, tuple[datetime, str] | None]] = {}  # source -> (when, pause)
         self.leases = Leases(self.ops, settings.lease_seconds)
         self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
@@ -114,7 +117,7 @@ class Worker:
                                           "concurrency": self.concurrency, "lease_s": s.lease_seconds,
                                           "poll_s": s.poll_interval, "max_attempts": s.max_attempts})
         try:
-            self.dispatcher.run(free=lambda: self.concurrency - self._busy, start=self._start,
+            self.dispatcher.run(free=lambda: self.concurrency - self._busy, start=self._start, ahead=self.concurrency,
                                 idle=lambda: self._busy == 0 and self.committer.pending == 0,
                                 exit_when_idle=exit_when_idle, pool=self._pool)
         finally:
@@ -216,16 +219,25 @@ class Worker:
                             on_quota=lambda exc: self._pause(source, exc, jobs))
 
     def _source_pause(self, source: str, claimed: Claimed) -> tuple[datetime, str] | None:
-        """A pause of the source that began after this batch was claimed (here or by another worker)."""
+        """A pause of the source that began after this batch was claimed (here or by another worker).
+
+        Batches claimed ahead look the pause up, at most once per ``PAUSE_CHECK_S`` per source (a
+        round of batches ahead would otherwise add a query to every batch).
+        """
         pause = self._paused.get(source)
-        if pause is None and claimed.ahead:
-            try:
-                with self._pool.connection() as conn:
-                    row = conn.execute("select paused_until, reason from private.worker_source_pauses"
-                                       " where source = %s and paused_until > now()", (source,)).fetchone()
-                pause = (row["paused_until"], row["reason"]) if row else None
-            except DB_ERRORS:
-                pause = None  # the handler's own call will tell
+        if pause is not None or not claimed.ahead:
+            return pause
+        checked_at, pause = self._pause_checked.get(source, (-1e9, None))
+        if time.monotonic() - checked_at < self.PAUSE_CHECK_S:
+            return pause
+        try:
+            with self._pool.connection() as conn:
+                row = conn.execute("select paused_until, reason from private.worker_source_pauses"
+                                   " where source = %s and paused_until > now()", (source,)).fetchone()
+            pause = (row["paused_until"], row["reason"]) if row else None
+        except DB_ERRORS:
+            return None  # the handler's own call will tell
+        self._pause_checked[source] = (time.monotonic(), pause)
         return pause
 
     def _pause(self, source: str, exc: QuotaExceeded, jobs: list) -> None:
