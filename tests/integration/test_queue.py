@@ -335,6 +335,42 @@ def test_shutdown_finishes_a_job_within_the_grace_period(conn, tmp_path, db_url)
     assert get(conn, job)["status"] == "succeeded"
 
 
+def test_one_round_of_batches_is_claimed_ahead_and_no_more(conn, tmp_path, db_url):
+    ids = insert_jobs(conn, 40)
+    go = threading.Event()
+    h = Scripted(lambda _c, jobs: (go.wait(10), [JobOutcome.succeeded(j) for j in jobs])[1], batch_size=5)
+    settings = make_settings(tmp_path, db_url, worker_concurrency=2, poll_interval=0.1)
+    with running_worker(settings, db_url, handlers={"broadcast": h}):
+        wait_for(lambda: len(h.calls) == 2 and job_counts(conn).get("processing") == 20)
+        time.sleep(0.5)  # several polls: the batches ahead stay at one round (2 slots x 5 jobs)
+        assert job_counts(conn) == {"processing": 20, "pending": 20} and len(h.calls) == 2
+        go.set()
+        wait_for(lambda: job_counts(conn) == {"succeeded": 40})
+    assert sorted(i for c in h.calls for i in c) == sorted(ids)  # each job ran once
+    assert {get(conn, i)["attempts"] for i in ids} == {1}
+
+
+def test_batches_ahead_see_a_pause_another_worker_recorded(conn, tmp_path, db_url):
+    insert_jobs(conn, 15)
+    go = threading.Event()
+    h = Scripted(lambda _c, jobs: (go.wait(10), [JobOutcome.succeeded(j) for j in jobs])[1], batch_size=5)
+    settings = make_settings(tmp_path, db_url, worker_concurrency=1, poll_interval=0.1)
+    until = datetime.now(UTC) + timedelta(hours=2)
+    with running_worker(settings, db_url, handlers={"broadcast": h}):
+        wait_for(lambda: h.calls and job_counts(conn).get("processing") == 10)  # 1 running, 1 ahead
+        conn.execute("insert into private.worker_source_pauses (source, paused_until, reason)"
+                     " values ('broadcast', %s, 'quota of another worker')", (until,))
+        go.set()
+        wait_for(lambda: job_counts(conn) == {"succeeded": 5, "pending": 10})
+        time.sleep(0.3)
+    assert len(h.calls) == 1  # the batch claimed ahead was not run
+    deferred = conn.execute("select * from public.music_video_metric_imports"
+                            " where metadata ? 'attempt_errors'").fetchall()
+    assert len(deferred) == 5
+    assert all((r["status"], r["attempts"], r["run_after"]) == ("pending", 0, until) for r in deferred)
+    assert all("quota of another worker" in r["error_message"] for r in deferred)
+
+
 # ----------------------------------------------------------------------------- events
 
 
