@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
 from workers.config import Settings
 from workers.events import record_sync_events
@@ -113,7 +114,7 @@ class Dispatcher:
             self._conn = None
 
     def run(self, *, free: Callable[[], int], start: Callable[[str, Claimed], None], ahead: int,
-            idle: Callable[[], bool], exit_when_idle: bool, pool) -> None:
+            idle: Callable[[], bool], exit_when_idle: bool, pool: ConnectionPool) -> None:
         """Loop until ``stop`` is set (or, with ``exit_when_idle``, until nothing is due and ``idle()``).
 
         ``free()`` counts the free slots; ``ahead`` batches per source are claimed ahead of them.
@@ -195,7 +196,8 @@ class Dispatcher:
             timeout = min(poll, 0.2) if exit_when_idle else poll
             self.wakeup.wait(max(0.0, min(timeout, last_sweep + poll - time.monotonic())), self._conn)
 
-    def claim(self, conn: psycopg.Connection, source: str, batches: int, pool) -> tuple[list[Claimed], bool]:
+    def claim(self, conn: psycopg.Connection, source: str, batches: int,
+              pool: ConnectionPool) -> tuple[list[Claimed], bool]:
         """Claim up to ``batches`` batches of ``source`` in one statement (held from now on).
 
         Returns the batches (split by the handler's batch size) and whether the claim came back full.
