@@ -96,7 +96,8 @@ returning j.id, j.source, j.music_video_id, j.platform, j.status, j.attempts, j.
   (select max(p.paused_until) from pause as p) as paused_until
 """
 
-# Renew the leases of the jobs in hand; rows not returned are no longer ours.
+# Renew the leases of the jobs in hand, all in one statement (one round trip however many jobs).
+# Rows not returned are no longer ours: another worker took them over after our lease expired.
 HEARTBEAT_SQL = """
 update public.music_video_metric_imports as j
 set locked_until = now() + make_interval(secs => %(lease)s), heartbeat_at = now()
@@ -104,7 +105,8 @@ where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processin
 returning j.id
 """
 
-# Lock the jobs of a batch that this worker still holds (first step of the finish transaction).
+# First step of the finish transaction: lock the jobs this worker still holds, so the metric upsert
+# writes samples only for those, and a worker taking one over meanwhile waits for our commit.
 HELD_SQL = """
 select j.id
 from public.music_video_metric_imports as j
@@ -112,8 +114,9 @@ where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processin
 for update
 """
 
-# Finish a whole batch in one statement. `delay` (seconds from now) or `run_after` (absolute)
-# reschedule retries and deferrals; `refund` takes back an attempt that did not count.
+# Finish every job of the commit in one statement (arrays through unnest, sent in binary: one round
+# trip, no per-row statements). `delay` (seconds from now) or `run_after` (absolute) reschedule
+# retries and deferrals; `refund` takes back an attempt that did not count (a deferral).
 FINISH_SQL = """
 update public.music_video_metric_imports as j
 set status = u.status::public.import_status_enum,
@@ -137,7 +140,8 @@ where j.id = u.id and j.locked_by = %(worker)s and j.status = 'processing'
 returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at
 """
 
-# Give jobs back (shutdown): pending again, run at once elsewhere, the attempt not counted.
+# Give jobs back at shutdown instead of letting their leases run out: pending again, due at once
+# for another worker, the attempt not counted (the job was interrupted, it did not fail).
 RELEASE_SQL = """
 update public.music_video_metric_imports as j
 set status = 'pending', attempts = greatest(j.attempts - 1, 0), run_after = now(),
@@ -147,7 +151,8 @@ where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processin
 returning j.id
 """
 
-# Quota: pause the source for every worker and defer all its pending jobs, in one statement.
+# Quota: pause the source for every worker (the claim skips a paused source, so no call is spent)
+# and move all its pending jobs to the reset time, in one statement.
 PAUSE_SQL = """
 with pause as (
   insert into private.worker_source_pauses as p (source, paused_until, reason)
