@@ -34,8 +34,6 @@ class Settings(BaseSettings):
     backoff_max: float = Field(900.0, gt=0)
     shutdown_grace: float = Field(20.0, ge=0)
     claim_batch: int = Field(50, ge=1, le=500)
-    # Threads committing finished batches (each commit covers every batch finished meanwhile).
-    worker_committers: int = Field(1, ge=1, le=8)
     # Sources this worker serves (None: every registered handler), e.g. MV_WORKER_SOURCES='["youtube"]'.
     worker_sources: list[str] | None = None
 

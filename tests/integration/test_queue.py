@@ -22,7 +22,8 @@ from tests.integration.test_queue_support import (
 from workers.db import postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 from workers.queue.handler import Job, JobOutcome
-from workers.queue.worker import CHANNEL, QueueOps, Worker, _Resolved, backoff_delay
+from workers.queue.statements import Resolved
+from workers.queue.worker import CHANNEL, QueueOps, Worker, backoff_delay
 from workers.sync import sync_music_video_metrics
 
 
@@ -127,8 +128,8 @@ def test_finish_only_touches_jobs_still_held(conn, factory):
     # the lease expired and another worker took the job over
     conn.execute("update public.music_video_metric_imports set locked_by = 'other' where id = %s", (job,))
     sample = MetricSample(v, "mtv", datetime.now(UTC), "broadcast", views_total=5, import_batch_id=job)
-    rows, counts, events = ops.finish(conn, [_Resolved(claimed, "succeeded", None, {}, None, None, None, 0,
-                                                       [sample])])
+    rows, counts, events = ops.finish(conn, [Resolved(claimed, "succeeded", None, {}, None, None, None, 0,
+                                                      [sample])])
     assert rows == [] and counts.written == 0 and events == []
     assert get(conn, job)["status"] == "processing"
     assert conn.execute("select count(*) as n from public.music_video_metrics").fetchone()["n"] == 0
@@ -332,6 +333,42 @@ def test_shutdown_finishes_a_job_within_the_grace_period(conn, tmp_path, db_url)
     go.set()
     t.join(10)
     assert get(conn, job)["status"] == "succeeded"
+
+
+def test_one_round_of_batches_is_claimed_ahead_and_no_more(conn, tmp_path, db_url):
+    ids = insert_jobs(conn, 40)
+    go = threading.Event()
+    h = Scripted(lambda _c, jobs: (go.wait(10), [JobOutcome.succeeded(j) for j in jobs])[1], batch_size=5)
+    settings = make_settings(tmp_path, db_url, worker_concurrency=2, poll_interval=0.1)
+    with running_worker(settings, db_url, handlers={"broadcast": h}):
+        wait_for(lambda: len(h.calls) == 2 and job_counts(conn).get("processing") == 20)
+        time.sleep(0.5)  # several polls: the batches ahead stay at one round (2 slots x 5 jobs)
+        assert job_counts(conn) == {"processing": 20, "pending": 20} and len(h.calls) == 2
+        go.set()
+        wait_for(lambda: job_counts(conn) == {"succeeded": 40})
+    assert sorted(i for c in h.calls for i in c) == sorted(ids)  # each job ran once
+    assert {get(conn, i)["attempts"] for i in ids} == {1}
+
+
+def test_batches_ahead_see_a_pause_another_worker_recorded(conn, tmp_path, db_url):
+    insert_jobs(conn, 15)
+    go = threading.Event()
+    h = Scripted(lambda _c, jobs: (go.wait(10), [JobOutcome.succeeded(j) for j in jobs])[1], batch_size=5)
+    settings = make_settings(tmp_path, db_url, worker_concurrency=1, poll_interval=0.1)
+    until = datetime.now(UTC) + timedelta(hours=2)
+    with running_worker(settings, db_url, handlers={"broadcast": h}):
+        wait_for(lambda: h.calls and job_counts(conn).get("processing") == 10)  # 1 running, 1 ahead
+        conn.execute("insert into private.worker_source_pauses (source, paused_until, reason)"
+                     " values ('broadcast', %s, 'quota of another worker')", (until,))
+        go.set()
+        wait_for(lambda: job_counts(conn) == {"succeeded": 5, "pending": 10})
+        time.sleep(0.3)
+    assert len(h.calls) == 1  # the batch claimed ahead was not run
+    deferred = conn.execute("select * from public.music_video_metric_imports"
+                            " where metadata ? 'attempt_errors'").fetchall()
+    assert len(deferred) == 5
+    assert all((r["status"], r["attempts"], r["run_after"]) == ("pending", 0, until) for r in deferred)
+    assert all("quota of another worker" in r["error_message"] for r in deferred)
 
 
 # ----------------------------------------------------------------------------- events

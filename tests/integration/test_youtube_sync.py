@@ -231,7 +231,7 @@ def test_two_workers_share_the_queue_and_each_job_runs_once(conn, factory, yt, t
     yt.delay = 0.05
     settings = make_settings(tmp_path, db_url, yt.base_url, worker_concurrency=2)
     with running_worker(settings, db_url) as w1, running_worker(settings, db_url) as w2:
-        wait_for(lambda: w1._dconn is not None and w2._dconn is not None)  # both listening
+        wait_for(lambda: w1.dispatcher.listening and w2.dispatcher.listening)  # both listening
         for v, _ in videos:  # one by one, as 400 separate requests would
             queue_youtube_sync(conn, v)
         wait_for(lambda: job_counts(conn) == {"succeeded": 400}, timeout=30)
