@@ -23,6 +23,10 @@ from tests.helpers.factory import Factory, User
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Fixtures of a domain live beside its helpers (e.g. ``owned``: a release, a video and a storage
+# for broadcast imports) and are offered to every test from here.
+pytest_plugins = ["tests.helpers.broadcast"]
+
 
 @pytest.fixture(scope="session")
 def admin_url() -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.integration.test_broadcast_import import (
+from tests.helpers.broadcast import (
     import_errors,
     job,
     metric_rows,
@@ -14,7 +14,6 @@ from tests.integration.test_broadcast_import import (
     run,
     upload,
 )
-from tests.integration.test_broadcast_import import owned as owned
 from workers.db import postgrest_request
 from workers.reports.import_errors import HEADER, export_import_errors
 

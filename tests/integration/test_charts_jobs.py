@@ -8,17 +8,14 @@ week by week, ranks rotated; see ``make_hot100_weeks``), served from local files
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from workers.config import load_settings
+from tests.helpers.worker import run_worker, settings_for
 from workers.db import call_rpc, jwt_claims, postgrest_request
-from workers.queue.worker import Worker
-from workers.sources.registry import build_handlers
 from workers.storage import LocalStorage
 
 AS_OF = datetime(2026, 8, 10, 12, 0, tzinfo=UTC)  # a Monday: the latest Hot 100 is dated 2026-08-08
@@ -63,30 +60,6 @@ def write_weeks(folder: Path, docs: dict[date, dict]) -> str:
     for day, doc in docs.items():
         (folder / f"{day.isoformat()}.json").write_text(json.dumps(doc))
     return str(folder / "{date}.json")
-
-
-def run_worker(db_url: str, settings, storage, *, sources=("charts",), clock=lambda: AS_OF,
-               timeout: float = 60.0) -> Worker:
-    """The real worker runtime, in-process, until the queue is drained (or ``timeout``)."""
-    worker = Worker(settings, db_url, handlers=build_handlers(settings, sources), storage=storage,
-                    worker_id="test-worker", concurrency=2, clock=clock)
-    timer = threading.Timer(timeout, worker.stop, kwargs={"hurry": True})
-    timer.start()
-    try:
-        worker.run(install_signals=False, exit_when_idle=True)
-    finally:
-        timer.cancel()
-        for h in worker.handlers.values():
-            close = getattr(h, "close", None)
-            if close:
-                close()
-    return worker
-
-
-def settings_for(tmp_path: Path, **overrides):
-    base = dict(poll_interval=0.1, claim_batch=500, lease_seconds=30, backoff_base=0.1,
-                storage_local_dir=tmp_path / "storage", log_json=False)
-    return load_settings(**{**base, **overrides})
 
 
 def request_backfill(conn, user, vid, weeks=None):

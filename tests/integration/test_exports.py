@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
-from tests.integration.test_charts_jobs import run_worker, settings_for
+from tests.helpers.worker import run_worker, settings_for
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.exports.job import EXPORT_BUCKET
 from workers.reports.analytics import csv_columns

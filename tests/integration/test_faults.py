@@ -24,7 +24,7 @@ from devtools.localdb import LocalCluster, find_bindir
 from devtools.migrate import migrate
 from tests.conftest import ROOT
 from tests.helpers.factory import Factory
-from tests.integration.test_queue_support import (
+from tests.helpers.queue_support import (
     TEST_KEY,
     FakeYouTube,
     job_counts,

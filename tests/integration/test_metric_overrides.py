@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from tests.integration.test_broadcast_import import (
+from tests.helpers.broadcast import (
     LONG,
     SYNTHETIC,
     job,

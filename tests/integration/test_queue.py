@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.integration.test_queue_support import (
+from tests.helpers.queue_support import (
     drain,
     job_counts,
     make_settings,

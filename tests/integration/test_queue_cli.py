@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.test_queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos
+from tests.helpers.queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos
 from workers.cli.sync import progress_line
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from psycopg.rows import dict_row
 
-from tests.integration.test_queue_support import make_settings, make_videos
+from tests.helpers.queue_support import make_settings, make_videos
 from workers.scheduler import NightlyScheduler, cron_trigger, enqueue_nightly, previous_fire_time
 from workers.sync import sync_music_video_metrics
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import SHARED_FIXTURES
-from tests.integration.test_queue_support import (
+from tests.helpers.queue_support import (
     TEST_KEY,
     FakeYouTube,
     drain,

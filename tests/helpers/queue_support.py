@@ -1,7 +1,7 @@
 """Helpers for the queue, YouTube, scheduler and fault tests (no tests here).
 
 * :class:`FakeYouTube`: ``videos.list`` on a pytest-httpserver, answering with REAL items from
-  ``shared/fixtures/external/youtube`` (ids and counts changed per test) and the REAL error
+  ``tests/fixtures/external/youtube`` (ids and counts changed per test) and the REAL error
   bodies with their real HTTP statuses.
 * :func:`make_videos`: a release with N videos and their YouTube targets, in bulk.
 * :func:`running_worker`: a real :class:`workers.queue.Worker` in a thread, stopped at exit.
