@@ -92,6 +92,15 @@ def test_the_runtime_package_never_imports_devtools():
     assert offenders == []
 
 
+def test_the_runtime_package_never_finds_files_through_its_own_location():
+    """An installed wheel has no checkout around it: no ``__file__`` arithmetic in workers/."""
+    offenders = [f"{path.relative_to(ROOT)}:{node.lineno}"
+                 for path in (ROOT / "workers").rglob("*.py")
+                 for node in ast.walk(ast.parse(path.read_text(), str(path)))
+                 if isinstance(node, ast.Name) and node.id == "__file__"]
+    assert offenders == []
+
+
 def test_running_the_runtime_cli_loads_no_devtools_module():
     code = ("import sys, pkgutil, importlib, workers\n"
             "for m in pkgutil.walk_packages(workers.__path__, 'workers.'):\n"
