@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tests.helpers.csv_inert import cells, live_formulas
 from tests.integration.test_broadcast_import import (
     import_errors,
     job,
@@ -79,6 +80,24 @@ def test_csv_export_neutralises_formula_cells(conn, db_url, tmp_path, owned):
     with postgrest_request(conn, stranger.claims()) as c:
         out2 = io.StringIO(newline="")
         assert export_import_errors(c, import_id, out2) == 0
+
+
+def test_csv_export_neutralises_formulas_after_separators_and_line_breaks(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    data = (b"air_date,program,viewers\n"
+            b"2024-01-01,A,\"x;=cmd|' /C calc'!A0\"\n"
+            b"2024-01-01,B,\"x\t@SUM(A1)\"\n"
+            b"2024-01-01,C,\"x\n+1+2\"\n"
+            b"2024-01-01,D,\"x|\xef\xbc\x9dcmd\"\n"  # full-width equals sign
+            b"2024-01-02,E,5\n")
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "sep.csv", data))
+    run(db_url, tmp_path, storage, broadcast_max_error_ratio=1.0)
+    out = io.StringIO(newline="")
+    assert export_import_errors(conn, import_id, out) == 4
+    text = out.getvalue()
+    assert live_formulas(text) == []  # read with ',' ';' TAB or '|': no cell starts a formula
+    assert [r[2] for r in cells(text, ",")[1:]] == [
+        "x;'=cmd|' /C calc'!A0", "x\t'@SUM(A1)", "x\n'+1+2", "x|'\uff1dcmd"]
 
 
 def test_nul_bytes_are_stored_as_row_errors_not_a_failed_store(conn, db_url, tmp_path, owned):
