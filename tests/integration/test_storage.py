@@ -25,7 +25,7 @@ SERVICE_KEY = "service-role-key-for-tests"
 
 
 class FakeSupabaseStorage:
-    """The subset of the Storage API the workers use: upload, download, list (v1 object routes).
+    """The subset of the Storage API the workers use: upload, download, list, remove (v1 object routes).
 
     Error shape as Storage answers it: HTTP 400 with ``{"statusCode": "404", "error": "not_found",
     "message": "Object not found"}`` for a missing object. Without a valid service key the
@@ -77,6 +77,13 @@ class FakeSupabaseStorage:
                                      "metadata": {"size": len(data), "mimetype": ctype}}
             page = list(entries.values())[body.get("offset", 0):body.get("offset", 0) + body.get("limit", 100)]
             return Response(json.dumps(page), content_type="application/json")
+        if request.method == "DELETE" and "/" not in rest:  # remove: {"prefixes": [paths]}
+            removed = []
+            with self.lock:
+                for key in request.get_json()["prefixes"]:
+                    if self.objects.pop((rest, key), None) is not None:
+                        removed.append({"name": key, "bucket_id": rest, "id": f"id-{key}"})
+            return Response(json.dumps(removed), content_type="application/json")
         bucket, _, key = rest.partition("/")
         if request.method == "POST":
             upload = request.files["file"]
@@ -125,6 +132,27 @@ def test_put_get_overwrite_stream_and_list(storage):
                                           "youtube/2026/11/25/c.json"]
     assert len(storage.list(b)) == 4
     assert storage.list(b, "nothing/") == []
+
+
+def test_delete_removes_once_and_refuses_bad_paths(storage):
+    b = "music-video-moodboards"
+    storage.put(b, "r/v/a.png", b"\x89PNG", "image/png")
+    storage.put(b, "r/v/b.png", b"\x89PNG", "image/png")
+    assert storage.delete(b, "r/v/a.png") is True
+    with pytest.raises(StorageNotFound):
+        storage.get(b, "r/v/a.png")
+    assert storage.delete(b, "r/v/a.png") is False  # already gone: not an error
+    assert storage.get(b, "r/v/b.png") == b"\x89PNG"  # the neighbour stays
+    with pytest.raises(StorageError):
+        storage.delete(b, "r/../v/b.png")
+
+
+def test_delete_during_an_outage_is_transient(fake_storage):
+    s = SupabaseStorage(fake_storage.url, SERVICE_KEY)
+    fake_storage.outage = True
+    with pytest.raises(StorageUnavailable):
+        s.delete("music-video-moodboards", "r/v/a.png")
+    s.close()
 
 
 def test_missing_objects_and_bad_paths(storage):
