@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from tests.helpers.csv_inert import cells, live_formulas
 from tests.integration.test_broadcast_import import (
@@ -16,7 +17,7 @@ from tests.integration.test_broadcast_import import (
     upload,
 )
 from tests.integration.test_broadcast_import import owned as owned
-from workers.db import postgrest_request
+from workers.db import call_rpc, postgrest_request
 from workers.reports.import_errors import HEADER, export_import_errors
 
 
@@ -115,3 +116,27 @@ def test_nul_bytes_are_stored_as_row_errors_not_a_failed_store(conn, db_url, tmp
     assert {r["reason"] for r in stored} == {"the value contains a NUL byte"}
     rows = metric_rows(conn, vid)
     assert [(r["collected_at"].day, r["views_total"]) for r in rows] == [(1, 10), (3, 10)]
+
+
+def test_reads_stay_bounded_after_a_day_with_50000_programmes(conn, db_url, tmp_path, owned):
+    """A hostile upload: one date, 50,000 distinct programme names (the old detail listed them
+    all). Through the real worker; then the owner's reads answer under an 8 s statement timeout
+    and the stored detail is bounded."""
+    owner, _s, _a, rel, vid, storage = owned
+    lines = ["air_date,program,viewers"] + [f"2024-01-01,Programme number {i:05d} {'x' * 40},{i}"
+                                            for i in range(50_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "many.csv", data))
+    run(db_url, tmp_path, storage)
+    assert job(conn, import_id)["status"] == "succeeded"
+    (row,) = metric_rows(conn, vid)
+    assert row["views_total"] == sum(range(50_000))
+    assert len(row["detail"]["programs"]) <= 51  # the top programmes and the rest summed
+    assert len(json.dumps(row["detail"])) < 20_000
+    with postgrest_request(conn, owner.claims(), method="GET") as c:
+        c.execute("set local statement_timeout = '8s'")
+        history = call_rpc(c, "music_video_metrics_history", {"id": str(vid)}).body
+        doc = call_rpc(c, "get_music_video", {"id": str(vid)}).body
+    assert len(json.dumps(history)) < 200_000 and len(json.dumps(doc)) < 200_000
+    assert json.dumps(history).count("Programme number") <= 51
+    assert doc is not None
