@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Relative paths resolve against the working directory (the checkout under `scripts/run`).
     storage_local_dir: Path = Path(".local") / "storage"
     supabase_url: str | None = None
+    # Raw payloads fetched while Storage is down wait here (workers.raw_spool) until the worker,
+    # when idle, uploads them: a fetch that cost API quota is never repeated nor lost for an outage.
+    raw_spool_dir: Path = Path(".local") / "raw-spool"
     supabase_service_key: SecretStr | None = None
 
     # The nightly scheduler.

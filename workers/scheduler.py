@@ -96,7 +96,8 @@ class NightlyScheduler:
         with self._lock:
             self.runs.append((run_date, req))
         log.info("nightly sync enqueued", extra={"run_date": run_date.isoformat(), "jobs_created": req.created,
-                                                 "reused": req.reused, "videos": len(req.by_video)})
+                                                 "reused": req.reused, "already_enqueued": req.already_enqueued,
+                                                 "videos": len(req.by_video)})
         return req
 
     def _fire(self) -> None:

@@ -5,6 +5,7 @@
         get(bucket, path) -> bytes                                # StorageNotFound if absent
         open_stream(bucket, path) -> Iterator[bytes]              # chunks, for big CSV uploads
         list(bucket, prefix="") -> list[str]                      # object paths under prefix, sorted
+        delete(bucket, path) -> bool                              # True if it existed; idempotent
 
 * :class:`LocalStorage` keeps objects as files under ``root/<bucket>/<path>`` (the embedded
   default, ``MV_STORAGE_LOCAL_DIR``).
@@ -106,6 +107,8 @@ class Storage(Protocol):
 
     def list(self, bucket: str, prefix: str = "") -> list[str]: ...
 
+    def delete(self, bucket: str, path: str) -> bool: ...
+
 
 def _check_key(bucket: str, path: str) -> list[str]:
     if not bucket or "/" in bucket or bucket in (".", ".."):
@@ -168,6 +171,16 @@ class LocalStorage:
 
         return chunks()
 
+    def delete(self, bucket: str, path: str) -> bool:
+        """Remove the object; False if there was none (deleting twice is not an error)."""
+        try:
+            self._file(bucket, path).unlink()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StorageUnavailable(f"storage delete {bucket}/{path} failed: {exc.strerror or exc}") from exc
+        return True
+
     def list(self, bucket: str, prefix: str = "") -> list[str]:
         base = self.root / bucket
         _check_key(bucket, "x")
@@ -229,6 +242,16 @@ class SupabaseStorage:
 
     def get(self, bucket: str, path: str) -> bytes:
         return b"".join(self.open_stream(bucket, path))
+
+    def delete(self, bucket: str, path: str) -> bool:
+        """``DELETE /object/<bucket>`` with ``{"prefixes": [path]}``: Storage answers the objects it
+        removed (an empty list for none), so a second delete is not an error."""
+        _check_key(bucket, path)
+        try:
+            removed = self._client.from_(bucket).remove([path])
+        except Exception as exc:
+            raise self._wrap(exc, bucket, path, "delete") from exc
+        return any(isinstance(r, dict) and r.get("name") == path for r in removed or [])
 
     def open_stream(self, bucket: str, path: str) -> Iterator[bytes]:
         parts = _check_key(bucket, path)

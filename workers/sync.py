@@ -24,8 +24,15 @@ class SyncRequest:
 
     import_ids: list[UUID]
     created: int
-    reused: int
+    reused: int  # a live job (pending or processing) of the video and source was kept
     by_video: dict[UUID, list[dict[str, Any]]]
+    already_enqueued: int = 0  # this run (dedupe prefix, e.g. tonight's nightly) enqueued it before
+
+    def summary(self) -> str:
+        """What the request did, in words an operator reads: new jobs, live jobs reused, and jobs
+        this run had already enqueued (a re-run or catch-up of the same night)."""
+        return (f"{self.created} new job(s), {self.reused} reused a live job, "
+                f"{self.already_enqueued} already enqueued by this run")
 
 
 def enqueue_syncs(conn: psycopg.Connection, *, video_id: UUID | str | None = None,
@@ -57,7 +64,8 @@ def enqueue_syncs(conn: psycopg.Connection, *, video_id: UUID | str | None = Non
              "outcome": r["outcome"], "status": r["status"]})
     outcomes = [e["outcome"] for es in by_video.values() for e in es]
     return SyncRequest(import_ids=[e["import_id"] for es in by_video.values() for e in es],
-                       created=outcomes.count("created"), reused=outcomes.count("reused"), by_video=by_video)
+                       created=outcomes.count("created"), reused=outcomes.count("reused"), by_video=by_video,
+                       already_enqueued=outcomes.count("already_enqueued"))
 
 
 def sync_music_video_metrics(conn: psycopg.Connection, music_video_id: UUID | str | None = None, *,

@@ -140,7 +140,8 @@ def make_videos(conn: psycopg.Connection, factory: Any, n: int, *, strategy: str
 def make_settings(tmp_path: Path, db_url: str, youtube_base: str = "http://127.0.0.1:9/youtube/v3",
                   **over: Any) -> Settings:
     values = dict(database_url=db_url, youtube_api_key=TEST_KEY, youtube_base_url=youtube_base,
-                  storage_local_dir=tmp_path / "storage", poll_interval=0.1, lease_seconds=5.0,
+                  storage_local_dir=tmp_path / "storage", raw_spool_dir=tmp_path / "raw-spool",
+                  poll_interval=0.1, lease_seconds=5.0,
                   backoff_base=0.05, backoff_max=0.2, shutdown_grace=5.0, http_timeout=5.0,
                   worker_concurrency=4, log_json=True)
     values.update(over)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from tests.helpers.broadcast import (
     import_errors,
@@ -14,7 +15,8 @@ from tests.helpers.broadcast import (
     run,
     upload,
 )
-from workers.db import postgrest_request
+from tests.helpers.csv_inert import cells, live_formulas
+from workers.db import call_rpc, postgrest_request
 from workers.reports.import_errors import HEADER, export_import_errors
 
 
@@ -80,6 +82,24 @@ def test_csv_export_neutralises_formula_cells(conn, db_url, tmp_path, owned):
         assert export_import_errors(c, import_id, out2) == 0
 
 
+def test_csv_export_neutralises_formulas_after_separators_and_line_breaks(conn, db_url, tmp_path, owned):
+    owner, _s, _a, rel, vid, storage = owned
+    data = (b"air_date,program,viewers\n"
+            b"2024-01-01,A,\"x;=cmd|' /C calc'!A0\"\n"
+            b"2024-01-01,B,\"x\t@SUM(A1)\"\n"
+            b"2024-01-01,C,\"x\n+1+2\"\n"
+            b"2024-01-01,D,\"x|\xef\xbc\x9dcmd\"\n"  # full-width equals sign
+            b"2024-01-02,E,5\n")
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "sep.csv", data))
+    run(db_url, tmp_path, storage, broadcast_max_error_ratio=1.0)
+    out = io.StringIO(newline="")
+    assert export_import_errors(conn, import_id, out) == 4
+    text = out.getvalue()
+    assert live_formulas(text) == []  # read with ',' ';' TAB or '|': no cell starts a formula
+    assert [r[2] for r in cells(text, ",")[1:]] == [
+        "x;'=cmd|' /C calc'!A0", "x\t'@SUM(A1)", "x\n'+1+2", "x|'\uff1dcmd"]
+
+
 def test_nul_bytes_are_stored_as_row_errors_not_a_failed_store(conn, db_url, tmp_path, owned):
     owner, _s, _a, rel, vid, storage = owned
     data = (b"air_date,program,viewers\n2024-01-01,Good,10\n2024-01-01,Bad\x00Name,2\n2024-01-02,C,3\x004\n"
@@ -95,3 +115,27 @@ def test_nul_bytes_are_stored_as_row_errors_not_a_failed_store(conn, db_url, tmp
     assert {r["reason"] for r in stored} == {"the value contains a NUL byte"}
     rows = metric_rows(conn, vid)
     assert [(r["collected_at"].day, r["views_total"]) for r in rows] == [(1, 10), (3, 10)]
+
+
+def test_reads_stay_bounded_after_a_day_with_50000_programmes(conn, db_url, tmp_path, owned):
+    """A hostile upload: one date, 50,000 distinct programme names (the old detail listed them
+    all). Through the real worker; then the owner's reads answer under an 8 s statement timeout
+    and the stored detail is bounded."""
+    owner, _s, _a, rel, vid, storage = owned
+    lines = ["air_date,program,viewers"] + [f"2024-01-01,Programme number {i:05d} {'x' * 40},{i}"
+                                            for i in range(50_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, "many.csv", data))
+    run(db_url, tmp_path, storage)
+    assert job(conn, import_id)["status"] == "succeeded"
+    (row,) = metric_rows(conn, vid)
+    assert row["views_total"] == sum(range(50_000))
+    assert len(row["detail"]["programs"]) <= 51  # the top programmes and the rest summed
+    assert len(json.dumps(row["detail"])) < 20_000
+    with postgrest_request(conn, owner.claims(), method="GET") as c:
+        c.execute("set local statement_timeout = '8s'")
+        history = call_rpc(c, "music_video_metrics_history", {"id": str(vid)}).body
+        doc = call_rpc(c, "get_music_video", {"id": str(vid)}).body
+    assert len(json.dumps(history)) < 200_000 and len(json.dumps(doc)) < 200_000
+    assert json.dumps(history).count("Programme number") <= 51
+    assert doc is not None

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.helpers.queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos
 from workers.cli.sync import progress_line
+from workers.sources.youtube.job import queue_youtube_sync
 
 
 @pytest.fixture
@@ -65,6 +66,17 @@ def test_enqueue_nightly_is_idempotent_per_date(conn, factory, yt, tmp_path, db_
     assert first.returncode == second.returncode == 0
     assert "enqueued 2 job(s)" in first.stdout and "enqueued 0 job(s)" in second.stdout
     assert job_counts(conn) == {"pending": 2}
+
+
+def test_enqueue_nightly_tells_already_enqueued_tonight_from_a_reused_live_job(conn, factory, yt, tmp_path, db_url):
+    videos = make_videos(conn, factory, 3, strategy="scheduled")
+    queue_youtube_sync(conn, videos[0][0])  # a manual job, live when the night runs
+    first = mv(db_url, tmp_path, yt.base_url, "enqueue-nightly", "--date", "2026-11-24")
+    assert "2026-11-24: enqueued 2 job(s); 1 reused a live job, 0 already enqueued for this night" in first.stdout
+    second = mv(db_url, tmp_path, yt.base_url, "enqueue-nightly", "--date", "2026-11-24")
+    # the reused manual job serves this night too (20261130190200): all three are tonight's
+    assert "enqueued 0 job(s); 0 reused a live job, 3 already enqueued for this night" in second.stdout
+    assert "already live" not in first.stdout + second.stdout
 
 
 def test_sync_needs_one_target(db_url, tmp_path, yt):

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
+from tests.helpers.csv_inert import cells, live_formulas
 from workers.db import jwt_claims, postgrest_request
 from workers.reports.analytics import build_report, csv_columns, write_report_csv, write_report_pdf
 
@@ -77,6 +78,20 @@ def test_csv_has_every_column_and_neutralises_formulas(conn, factory):
     assert "'=HYPERLINK(\"http://evil\")" in titles  # stored as data, exported inert
     assert "Quiet One" in titles
     assert next(p for p in parsed if p["slug"] == "hit")["budget_variance"] == "5000"
+
+
+def test_csv_neutralises_formulas_after_a_separator_for_semicolon_locales(conn, factory):
+    s = _seed(conn, factory)
+    factory.video(s.rel, "x;=cmd|' /C calc'!A0", slug="semi")
+    factory.video(s.rel, "Live\n@SUM(A1)", slug="multi")
+    with postgrest_request(conn, s.owner.claims()):
+        rows = build_report(conn, s.rel)
+    buf = io.StringIO(newline="")
+    assert write_report_csv(rows, buf) == 4
+    text = buf.getvalue()
+    assert live_formulas(text) == []  # Excel with ';' (or TAB, '|') as list separator runs nothing
+    titles = {r[1] for r in cells(text, ",")[1:]}
+    assert {"x;'=cmd|' /C calc'!A0", "Live\n'@SUM(A1)"} <= titles
 
 
 def test_pdf_is_a_pdf_with_the_videos(conn, factory, tmp_path):

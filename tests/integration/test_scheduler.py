@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 
 from tests.helpers.queue_support import make_settings, make_videos
 from workers.scheduler import NightlyScheduler, cron_trigger, enqueue_nightly, previous_fire_time
-from workers.sync import sync_music_video_metrics
+from workers.sync import enqueue_syncs, sync_music_video_metrics
 
 RUN = date(2026, 11, 24)
 
@@ -138,3 +138,17 @@ def test_previous_fire_time_and_bad_cron():
 
     with pytest.raises(ConfigError):
         cron_trigger("not a cron", "UTC")
+
+
+def test_a_catch_up_of_the_night_does_not_add_a_job_for_a_video_whose_manual_job_served_it(conn, factory):
+    """D's first run reuses a live manual job; that job finishes; the catch-up of D (a scheduler
+    restart within MV_SYNC_CATCHUP_HOURS) must not enqueue the video again for the same night."""
+    (vid, _ext), _other = make_videos(conn, factory, 2, strategy="scheduled")
+    manual = enqueue_syncs(conn, video_id=vid, trigger="manual", sources=["youtube"]).import_ids[0]
+    first = enqueue_nightly(conn, RUN)
+    assert (first.created, first.reused) == (1, 1)
+    conn.execute("update public.music_video_metric_imports set status = 'succeeded', started_at = now(),"
+                 " completed_at = now() where id = %s", (manual,))
+    catch_up = enqueue_nightly(conn, RUN)
+    assert (catch_up.created, catch_up.already_enqueued) == (0, 2)
+    assert len(_jobs(conn)) == 2

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import re
-import threading
-
 import pytest
-from werkzeug import Request, Response
 
+from tests.helpers.storage_fake import SERVICE_KEY, FakeSupabaseStorage
 from workers.config import load_settings
 from workers.errors import TransientSourceError
 from workers.storage import (
@@ -20,77 +16,6 @@ from workers.storage import (
     SupabaseStorage,
     make_storage,
 )
-
-SERVICE_KEY = "service-role-key-for-tests"
-
-
-class FakeSupabaseStorage:
-    """The subset of the Storage API the workers use: upload, download, list (v1 object routes).
-
-    Error shape as Storage answers it: HTTP 400 with ``{"statusCode": "404", "error": "not_found",
-    "message": "Object not found"}`` for a missing object. Without a valid service key the
-    authenticated routes answer 400 with statusCode 403 "invalid signature", while the plain
-    download route treats the caller as anonymous and answers "Bucket not found", as the real
-    server does. ``outage`` makes every request answer 503.
-    """
-
-    def __init__(self, httpserver):
-        self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
-        self.requests: list[tuple[str, str]] = []
-        self.lock = threading.Lock()
-        self.outage = False
-        httpserver.expect_request(re.compile(r"^/storage/v1/object/.*")).respond_with_handler(self.handle)
-        self.url = httpserver.url_for("/").rstrip("/")
-
-    @staticmethod
-    def _error(status_code: str, error: str, message: str, http: int = 400) -> Response:
-        return Response(json.dumps({"statusCode": status_code, "error": error, "message": message}),
-                        status=http, content_type="application/json")
-
-    def handle(self, request: Request) -> Response:
-        self.requests.append((request.method, request.path))
-        if self.outage:
-            return self._error("503", "Service Unavailable", "upstream connect error", 503)
-        rest = request.path[len("/storage/v1/object/"):]
-        authorized = (request.headers.get("Authorization") == f"Bearer {SERVICE_KEY}"
-                      and request.headers.get("apikey") == SERVICE_KEY)
-        if request.method == "GET" and not rest.startswith("authenticated/"):
-            if not authorized:  # the plain route: an anonymous caller sees no private bucket
-                return self._error("404", "Bucket not found", "Bucket not found")
-        elif not authorized:
-            return self._error("403", "Unauthorized", "invalid signature")
-        rest = rest.removeprefix("authenticated/")
-        if request.method == "POST" and rest.startswith("list/"):
-            bucket = rest[len("list/"):]
-            body = request.get_json()
-            prefix = body["prefix"].strip("/")
-            entries: dict[str, dict] = {}
-            for (b, key), (data, ctype) in sorted(self.objects.items()):
-                if b != bucket or (prefix and not key.startswith(prefix + "/")):
-                    continue
-                tail = key[len(prefix) + 1:] if prefix else key
-                head, _, more = tail.partition("/")
-                if more:
-                    entries.setdefault(head, {"name": head, "id": None, "metadata": None})
-                else:
-                    entries[head] = {"name": head, "id": f"id-{key}",
-                                     "metadata": {"size": len(data), "mimetype": ctype}}
-            page = list(entries.values())[body.get("offset", 0):body.get("offset", 0) + body.get("limit", 100)]
-            return Response(json.dumps(page), content_type="application/json")
-        bucket, _, key = rest.partition("/")
-        if request.method == "POST":
-            upload = request.files["file"]
-            with self.lock:
-                if (bucket, key) in self.objects and request.headers.get("x-upsert") != "true":
-                    return self._error("409", "Duplicate", "The resource already exists")
-                self.objects[(bucket, key)] = (upload.read(), upload.mimetype)
-            return Response(json.dumps({"Key": f"{bucket}/{key}", "Id": "x"}), content_type="application/json")
-        if request.method == "GET":
-            if (bucket, key) not in self.objects:
-                return self._error("404", "not_found", "Object not found")
-            data, ctype = self.objects[(bucket, key)]
-            return Response(data, content_type=ctype)
-        return self._error("405", "method", "not allowed", 405)
 
 
 @pytest.fixture
@@ -125,6 +50,27 @@ def test_put_get_overwrite_stream_and_list(storage):
                                           "youtube/2026/11/25/c.json"]
     assert len(storage.list(b)) == 4
     assert storage.list(b, "nothing/") == []
+
+
+def test_delete_removes_once_and_refuses_bad_paths(storage):
+    b = "music-video-moodboards"
+    storage.put(b, "r/v/a.png", b"\x89PNG", "image/png")
+    storage.put(b, "r/v/b.png", b"\x89PNG", "image/png")
+    assert storage.delete(b, "r/v/a.png") is True
+    with pytest.raises(StorageNotFound):
+        storage.get(b, "r/v/a.png")
+    assert storage.delete(b, "r/v/a.png") is False  # already gone: not an error
+    assert storage.get(b, "r/v/b.png") == b"\x89PNG"  # the neighbour stays
+    with pytest.raises(StorageError):
+        storage.delete(b, "r/../v/b.png")
+
+
+def test_delete_during_an_outage_is_transient(fake_storage):
+    s = SupabaseStorage(fake_storage.url, SERVICE_KEY)
+    fake_storage.outage = True
+    with pytest.raises(StorageUnavailable):
+        s.delete("music-video-moodboards", "r/v/a.png")
+    s.close()
 
 
 def test_missing_objects_and_bad_paths(storage):

@@ -47,7 +47,7 @@ def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
     sched = NightlyScheduler(settings, url)
     if args.run_now:
         req = sched.run_for(datetime.now(sched.tz).date())
-        print(f"enqueued {req.created} job(s), {req.reused} already live", file=sys.stderr)
+        print(f"enqueued {req.summary()}", file=sys.stderr)
         return 0
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -74,8 +74,8 @@ def _enqueue_nightly(args: argparse.Namespace, settings: Settings) -> int:
     run_date = args.date or datetime.now(ZoneInfo(settings.sync_timezone)).date()
     with connect(settings) as conn:
         req = enqueue_nightly(conn, run_date)
-    print(f"{run_date}: enqueued {req.created} job(s), {req.reused} already live, "
-          f"{len(req.by_video)} scheduled video(s)")
+    print(f"{run_date}: enqueued {req.created} job(s); {req.reused} reused a live job, "
+          f"{req.already_enqueued} already enqueued for this night; {len(req.by_video)} scheduled video(s)")
     return 0
 
 

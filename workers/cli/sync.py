@@ -94,7 +94,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
                         f"release {args.release}")
         req = sync_music_video_metrics(conn, args.video, release_id=args.release, scheduled=args.scheduled,
                                        sources=sources_list(args.sources))
-        print(f"sync requested: {req.created} new job(s), {req.reused} already live", file=sys.stderr)
+        print(f"sync requested: {req.summary()}", file=sys.stderr)
         for vid, entries in req.by_video.items():
             for e in entries:
                 print(f"{vid}\t{e['source']}\t{e['import_id']}\t{e['status']}")

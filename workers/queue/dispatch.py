@@ -114,10 +114,13 @@ class Dispatcher:
             self._conn = None
 
     def run(self, *, free: Callable[[], int], start: Callable[[str, Claimed], None], ahead: int,
-            idle: Callable[[], bool], exit_when_idle: bool, pool: ConnectionPool) -> None:
+            idle: Callable[[], bool], exit_when_idle: bool, pool: ConnectionPool,
+            on_idle: Callable[[], None] | None = None) -> None:
         """Loop until ``stop`` is set (or, with ``exit_when_idle``, until nothing is due and ``idle()``).
 
         ``free()`` counts the free slots; ``ahead`` batches per source are claimed ahead of them.
+        ``on_idle()`` runs when a round found nothing and ``idle()`` holds (no batch in a handler,
+        no outcome waiting for the committer).
         """
         self.ahead = ahead
         sources = sorted(self.handlers)
@@ -188,11 +191,14 @@ class Dispatcher:
                 idle_polls = 0
                 if any(free() > 0 or 2 * len(self.ready[s]) <= self.ahead for s in maybe_due):
                     continue  # there may be more due jobs
-            elif exit_when_idle and idle() and not any(self.ready.values()):
-                idle_polls += 1
-                maybe_due.update(sources)
-                if idle_polls >= 2:
-                    break
+            else:
+                if on_idle is not None and idle():
+                    on_idle()  # housekeeping while nothing is in hand (the raw payload spool)
+                if exit_when_idle and idle() and not any(self.ready.values()):
+                    idle_polls += 1
+                    maybe_due.update(sources)
+                    if idle_polls >= 2:
+                        break
             timeout = min(poll, 0.2) if exit_when_idle else poll
             self.wakeup.wait(max(0.0, min(timeout, last_sweep + poll - time.monotonic())), self._conn)
 

@@ -21,7 +21,8 @@ from uuid import UUID
 
 from workers.config import Settings
 from workers.metrics import MetricSample
-from workers.storage import RAW_PAYLOAD_BUCKET
+from workers.raw_spool import RawSpool, pending_ref
+from workers.storage import RAW_PAYLOAD_BUCKET, StorageUnavailable
 
 __all__ = ["TERMINAL", "Handler", "HandlerFactory", "Job", "JobContext", "JobOutcome"]
 
@@ -122,10 +123,32 @@ class JobContext:
 
         Path: ``<source>/<YYYY>/<MM>/<DD>/<HHMMSS.ffffff>Z-<uuid>.<ext>`` in the raw-payload bucket.
         """
-        at = (fetched_at or self.now()).astimezone(UTC)
-        path = f"{source}/{at:%Y/%m/%d}/{at:%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.{ext}"
+        path = self._raw_path(source, ext, fetched_at)
         self.storage.put(RAW_PAYLOAD_BUCKET, path, data, content_type)
         return {"bucket": RAW_PAYLOAD_BUCKET, "path": path}
+
+    def keep_raw(self, source: str, data: bytes, *, content_type: str = "application/json",
+                 ext: str = "json", fetched_at: datetime | None = None) -> dict[str, Any]:
+        """:meth:`store_raw`, but a Storage outage does not lose the payload nor fail the batch.
+
+        For payloads that cost something to fetch again (API quota): on ``StorageUnavailable`` the
+        payload goes to the local spool (``MV_RAW_SPOOL_DIR``, :mod:`workers.raw_spool`) under the
+        path it will have in Storage, and the returned reference carries ``"pending": true`` until
+        the worker's idle flush has uploaded it. Only a failing spool (disk full) raises.
+        """
+        path = self._raw_path(source, ext, fetched_at)
+        try:
+            self.storage.put(RAW_PAYLOAD_BUCKET, path, data, content_type)
+        except StorageUnavailable as exc:
+            RawSpool(self.settings.raw_spool_dir).keep(RAW_PAYLOAD_BUCKET, path, data)
+            self.log.warning("storage unavailable: raw payload spooled locally until it recovers",
+                             extra={"source": source, "path": path, "error": str(exc)[:300]})
+            return pending_ref(RAW_PAYLOAD_BUCKET, path)
+        return {"bucket": RAW_PAYLOAD_BUCKET, "path": path}
+
+    def _raw_path(self, source: str, ext: str, fetched_at: datetime | None) -> str:
+        at = (fetched_at or self.now()).astimezone(UTC)
+        return f"{source}/{at:%Y/%m/%d}/{at:%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.{ext}"
 
 
 @runtime_checkable

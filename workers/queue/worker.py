@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -30,6 +31,8 @@ from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
 from workers.queue.lease import Leases
 from workers.queue.statements import CHANNEL, DB_ERRORS, Claimed, QueueOps
+from workers.raw_spool import RawSpool
+from workers.storage import StorageError
 
 __all__ = ["CHANNEL", "QueueOps", "Worker", "backoff_delay"]
 
@@ -80,6 +83,7 @@ class Worker:
                                      stop=self._stop)
         self._pool: ConnectionPool | None = None
         self.ctx: JobContext | None = None
+        self._next_flush = 0.0  # monotonic time of the next raw payload spool flush
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -119,12 +123,34 @@ class Worker:
         try:
             self.dispatcher.run(free=lambda: self.concurrency - self._busy, start=self._start, ahead=self.concurrency,
                                 idle=lambda: self._busy == 0 and self.committer.pending == 0,
-                                exit_when_idle=exit_when_idle, pool=self._pool)
+                                exit_when_idle=exit_when_idle, pool=self._pool, on_idle=self._on_idle)
         finally:
             self._shutdown()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
+
+    def _on_idle(self) -> None:
+        """Upload raw payloads spooled during a Storage outage (:mod:`workers.raw_spool`).
+
+        Runs while idle, so the jobs naming them are committed; at most once per poll interval,
+        and after a failed upload (Storage still down) not again for ten intervals.
+        """
+        now = time.monotonic()
+        if now < self._next_flush or self._pool is None:
+            return
+        self._next_flush = now + self.settings.poll_interval
+        spool = RawSpool(self.settings.raw_spool_dir)
+        try:
+            if not spool.pending():
+                return
+            with self._pool.connection() as conn:
+                report = spool.flush(self.storage, conn)
+        except (StorageError, OSError, psycopg.Error) as exc:
+            log.warning("raw payload spool flush failed", extra={"worker": self.worker_id, "error": str(exc)[:300]})
+            report = None
+        if report is None or report.error:
+            self._next_flush = now + 10 * self.settings.poll_interval
 
     def _shutdown(self) -> None:
         deadline = time.monotonic() + self.settings.shutdown_grace

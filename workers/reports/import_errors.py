@@ -1,8 +1,9 @@
 """CSV export of an import's failed rows (spec 3.3 / acceptance criterion 7), for the release team.
 
 The cells are the uploaded file's own text, so every text cell is neutralised against
-spreadsheet formula injection (``workers.reports.csv_output.write_csv``: a leading ``= + - @``,
-TAB or CR gets a ``'`` prefix). Rows are streamed with a server-side cursor, so an import with
+spreadsheet formula injection (``workers.reports.csv_output.write_csv``: a ``= + - @`` at the
+start of the cell or after a separator or line break gets a ``'`` before it, and a cell holding
+a separator is quoted whatever the delimiter). Rows are streamed with a server-side cursor, so an import with
 millions of bad rows is exported in constant memory.
 
 The command line wraps it (``music-videos import-errors IMPORT_ID --out errors.csv``)::

@@ -10,6 +10,7 @@ from workers.exports.job import ExportHandler
 from workers.queue.handler import Handler, HandlerFactory
 from workers.sources.broadcast.job import BroadcastHandler
 from workers.sources.charts.job import ChartsHandler
+from workers.sources.moodboard.job import MoodboardCheckHandler
 from workers.sources.youtube.job import YouTubeHandler
 
 __all__ = ["HANDLERS", "build_handlers"]
@@ -20,6 +21,7 @@ HANDLERS: dict[str, HandlerFactory] = {
     "charts": ChartsHandler,
     "broadcast": BroadcastHandler,
     "export": ExportHandler,
+    "moodboard_check": MoodboardCheckHandler,
 }
 
 

@@ -11,7 +11,11 @@ which runs them for queue jobs:
   :func:`replay_youtube` can re-parse it later without calling the API;
 * each returned id becomes a :class:`~workers.metrics.MetricSample` (views, likes, comments,
   favorites; a count YouTube left out stays null); an id missing from ``items`` fails that
-  job with "video not found or private" and is not retried;
+  job with "video not found or private" and is not retried; a count beyond bigint (YouTube
+  sends uint64) fails that job alone, naming the field and value;
+* if Storage is down when the raw response is kept, the response waits in the local spool
+  (``ctx.keep_raw``, :mod:`workers.raw_spool`) and the metrics are stored anyway: the batch is
+  not retried, so YouTube is never called twice for one fetch;
 * errors are the client's exception classes, and the runtime applies them to the batch:
   ``quotaExceeded`` defers every YouTube job to midnight Pacific Time, rate limits, 5xx and
   timeouts back off, a bad key fails the batch with a clear message.
@@ -44,6 +48,8 @@ __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_yo
 
 NOT_FOUND = ("video not found or private: YouTube returned no item for id {ext} (deleted, private or "
              "never existed); check the video's YouTube launch URL")
+BEYOND_BIGINT = ("YouTube reported {key} = {value} for id {ext}, beyond the largest count that can be stored "
+                 "(9223372036854775807); this video's sample was not stored")
 NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to the platform targets "
              "(music_video_platform_targets.external_id)")
 
@@ -85,6 +91,24 @@ def _sample(job_id: UUID, video_id: UUID, stats: YouTubeStats, collected_at: dat
         favorites_total=stats.favorite_count, external_reference=stats.video_id, import_batch_id=job_id,
         detail={"unknown": [k for k in ("view_count", "like_count", "comment_count", "favorite_count")
                             if getattr(stats, k) is None]})
+
+
+_BIGINT_MAX = 2**63 - 1
+_API_KEYS = {"view_count": "viewCount", "like_count": "likeCount", "comment_count": "commentCount",
+             "favorite_count": "favoriteCount"}
+
+
+def _beyond_bigint(stats: YouTubeStats) -> tuple[str, int] | None:
+    """The first count (API key, value) that a bigint column cannot hold, if any.
+
+    The parser accepts YouTube's uint64 range; the metrics columns are bigint. One such count in
+    a batch's upsert would fail the whole batch ("bigint out of range"), so it fails its own job.
+    """
+    for field, key in _API_KEYS.items():
+        value = getattr(stats, field)
+        if value is not None and value > _BIGINT_MAX:
+            return key, value
+    return None
 
 
 def _targets(conn: psycopg.Connection, video_ids: Iterable[UUID]) -> dict[UUID, str]:
@@ -149,10 +173,12 @@ class YouTubeHandler:
         except FeedRejected as exc:
             # A 200 that is not a videos.list answer: keep the body for audit, fail the batch.
             raw = getattr(exc, "raw", None)
-            meta = {"raw_payload": ctx.store_raw(SOURCE, raw, fetched_at=ctx.now())} if raw is not None else {}
+            meta = {"raw_payload": ctx.keep_raw(SOURCE, raw, fetched_at=ctx.now())} if raw is not None else {}
             return outcomes + [JobOutcome.failed(job, str(exc), meta) for js in wanted.values() for job in js]
         collected_at = ctx.now()
-        raw_ref = ctx.store_raw(SOURCE, fetched.raw, fetched_at=collected_at)
+        # Kept even through a Storage outage (spooled locally, "pending"): retrying the batch
+        # would spend quota on the same fetch again.
+        raw_ref = ctx.keep_raw(SOURCE, fetched.raw, fetched_at=collected_at)
         common = {"raw_payload": raw_ref, "collected_at": collected_at.isoformat(),
                   "api": {"calls": 1, "ids_in_call": len(wanted), "http_status": fetched.status}}
         result = fetched.result
@@ -162,6 +188,10 @@ class YouTubeHandler:
                 meta = {**common, "youtube_video_id": ext}
                 if stats is None:
                     outcomes.append(JobOutcome.failed(job, NOT_FOUND.format(ext=ext), meta))
+                elif (beyond := _beyond_bigint(stats)) is not None:
+                    key, value = beyond
+                    outcomes.append(JobOutcome.failed(job, BEYOND_BIGINT.format(key=key, value=value, ext=ext),
+                                                      {**meta, "out_of_range": {key: str(value)}}))
                 else:
                     sample = _sample(job.id, job.music_video_id, stats, collected_at)
                     meta["counts"] = {"views": stats.view_count, "likes": stats.like_count,
@@ -187,6 +217,7 @@ def replay_youtube(conn: psycopg.Connection, storage: Any, *, import_ids: Sequen
     same rows (and restores rolled-back ones) instead of adding new ones.
     """
     conds = ["j.source = 'youtube'", "j.metadata ? 'raw_payload'", "j.metadata ? 'youtube_video_id'",
+             "not (j.metadata -> 'raw_payload' ? 'pending')",  # still in the local spool
              "j.music_video_id is not null"]
     params: list[Any] = []
     if import_ids is not None:
@@ -210,7 +241,7 @@ def replay_youtube(conn: psycopg.Connection, storage: Any, *, import_ids: Sequen
         result = parse_videos_list(raw, ids)
         for imp in imports:
             stats = result.stats.get(imp["metadata"]["youtube_video_id"])
-            if stats is None:
+            if stats is None or _beyond_bigint(stats) is not None:
                 not_found += 1
                 continue
             collected_at = datetime.fromisoformat(imp["metadata"]["collected_at"])

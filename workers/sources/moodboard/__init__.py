@@ -1,0 +1,1 @@
+"""Moodboard uploads checked by content (source ``moodboard_check``)."""
