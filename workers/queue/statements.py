@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
 from workers.events import record_sync_events
-from workers.metrics import MetricSample, UpsertCounts, upsert_samples
+from workers.metrics import ChartPosition, MetricSample, UpsertCounts, upsert_chart_positions, upsert_samples
 from workers.queue.handler import Job
 
 __all__ = ["CHANNEL", "CLAIM_SQL", "DB_ERRORS", "TERMINAL", "Claimed", "QueueOps", "Resolved"]
@@ -191,6 +191,7 @@ class Resolved:
     delay: float | None
     refund: int
     samples: list[MetricSample] = field(default_factory=list)
+    chart_positions: list[ChartPosition] = field(default_factory=list)
 
 
 class QueueOps:
@@ -270,6 +271,9 @@ class QueueOps:
                 if r.samples:
                     ins, upd = counts.by_import.get(r.job.id, (0, 0))
                     r.meta["samples"] = {"inserted": ins, "updated": upd, "count": len(r.samples)}
+            positions = [p for r in mine for p in r.chart_positions]
+            if positions:
+                upsert_chart_positions(conn, positions)
             rows = conn.execute(FINISH_SQL, {
                 "ids": [r.job.id for r in mine],
                 "status": [r.status for r in mine],
