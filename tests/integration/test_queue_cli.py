@@ -50,7 +50,7 @@ def test_sync_release_then_worker_then_replay(conn, factory, yt, tmp_path, db_ur
     assert job_counts(conn) == {"succeeded": 3} and yt.call_count == 1
     assert '"msg":"job succeeded"' in out.stderr and '"job_id":' in out.stderr and TEST_KEY not in out.stderr
     conn.execute("update public.music_video_metrics set views_total = 0")  # damaged, not rolled back
-    out = mv(db_url, tmp_path, yt.base_url, "replay")
+    out = mv(db_url, tmp_path, yt.base_url, "replay", "--all")
     assert out.returncode == 0, out.stderr
     assert "replayed 1 payload(s) for 3 import(s): 0 inserted, 3 updated" in out.stdout
     assert conn.execute("select count(*) as n from public.music_video_metrics where views_total > 0"
