@@ -26,6 +26,7 @@ import psycopg
 
 from workers.cli.base import (
     EXIT_FAILED,
+    EXIT_PAUSED,
     EXIT_TIMEOUT,
     Command,
     CommandError,
@@ -67,10 +68,14 @@ def follow(conn: psycopg.Connection, ids: Sequence[UUID], *, timeout: float, out
     last_done = -1
     counts: dict[str, int] = {}
     while True:
-        rows = conn.execute("select status::text, count(*) as n from public.music_video_metric_imports"
-                            " where id = any(%s) group by 1", (list(ids),)).fetchall()
+        rows = conn.execute("select status::text, count(*) as n,"
+                            " count(*) filter (where status = 'pending' and metadata ? 'waiting') as waiting"
+                            " from public.music_video_metric_imports where id = any(%s) group by 1",
+                            (list(ids),)).fetchall()
         counts = {r["status"]: r["n"] for r in rows}
         done = sum(counts.get(s, 0) for s in TERMINAL)
+        if done < len(ids) and sum(r["waiting"] for r in rows) == len(ids) - done:
+            counts["waiting"] = len(ids) - done  # every unfinished job waits on a paused source
         line = progress_line(done, len(ids), counts, time.monotonic() - start)
         if tty:
             out.write("\r" + line)
@@ -78,7 +83,7 @@ def follow(conn: psycopg.Connection, ids: Sequence[UUID], *, timeout: float, out
             out.write(line + "\n")
         out.flush()
         last_done = done
-        if done >= len(ids) or time.monotonic() - start > timeout:
+        if done >= len(ids) or counts.get("waiting") or time.monotonic() - start > timeout:
             break
         time.sleep(interval)
     if tty:
@@ -129,6 +134,12 @@ def _wait(conn: psycopg.Connection, ids: list[UUID], settings: Settings, *, time
             worker.stop()
             thread.join(30)
     done = sum(counts.get(s, 0) for s in TERMINAL)
+    if counts.get("waiting"):
+        for r in conn.execute("select id, source, metadata #>> '{waiting,message}' as message"
+                              " from public.music_video_metric_imports"
+                              " where id = any(%s) and status = 'pending' and metadata ? 'waiting'", (ids,)):
+            print(f"{r['id']} ({r['source']}): {r['message']}; it runs then, no need to wait", file=sys.stderr)
+        return EXIT_PAUSED
     if done < len(ids):
         print(f"timed out: {len(ids) - done} job(s) still running", file=sys.stderr)
         return EXIT_TIMEOUT
