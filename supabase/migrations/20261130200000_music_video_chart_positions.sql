@@ -15,7 +15,7 @@ set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
 create table public.music_video_chart_positions (
-  id uuid primary key default gen_random_uuid(),
+  id uuid primary key default extensions.uuid_generate_v4(),
   music_video_id uuid not null references public.music_videos (id) on delete cascade,
   chart text not null references public.music_video_chart_sources (id),
   -- the chart week's Monday (UTC), the same week key as music_video_metrics.collected_at
