@@ -17,20 +17,27 @@ update`` cannot touch the same row twice in one statement; :class:`UpsertCounts`
 
 Call it inside the caller's transaction: the worker upserts a batch's samples in the same
 transaction that marks the jobs finished, so metrics and job status commit together.
+
+Chart positions: ``music_video_metrics`` keeps one row per (video, 'other', week), the best rank
+of any chart (spec 3.2). Every chart's own position is kept in ``music_video_chart_positions``
+(one row per video, chart and week), written only by :func:`upsert_chart_positions`, in the same
+transaction as the samples (the runtime's finish). Why not a trigger fanning out from the metric
+row: when a stored row of another chart keeps the week, the chart job writes no metric row for
+that week at all, so a trigger would lose exactly the positions this table exists to keep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-__all__ = ["PLATFORMS", "MetricSample", "UpsertCounts", "upsert_samples"]
+__all__ = ["PLATFORMS", "ChartPosition", "MetricSample", "UpsertCounts", "upsert_chart_positions", "upsert_samples"]
 
 # public.platform_enum
 PLATFORMS = frozenset({"youtube", "mtv", "vevo", "tiktok", "instagram", "regional_tv", "other"})
@@ -184,3 +191,74 @@ def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) ->
                 updated += 1
                 by_import[batch] = (i, u + 1)
     return UpsertCounts(inserted=inserted, updated=updated, collapsed=total - len(rows), by_import=by_import)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPosition:
+    """One chart's position of a video in one chart week (``week_start``: the week's Monday), with
+    what the feed itself states (``None`` where it has no such column)."""
+
+    music_video_id: UUID
+    chart: str
+    week_start: date
+    rank: int
+    feed_peak_rank: int | None = None
+    feed_previous_rank: int | None = None
+    feed_weeks_on_chart: int | None = None
+    matched_by: str | None = None
+    import_batch_id: UUID | None = None
+
+    def __post_init__(self) -> None:
+        if self.rank < 1:
+            raise ValueError(f"rank must be >= 1, got {self.rank}")
+        if self.week_start.weekday() != 0:
+            raise ValueError(f"week_start must be a Monday, got {self.week_start}")
+
+    @property
+    def key(self) -> tuple[UUID, str, date]:
+        return (self.music_video_id, self.chart, self.week_start)
+
+
+# The one write path of music_video_chart_positions. A re-fetch replaces the week's position and
+# clears deleted_at; the table's trigger keeps rolled-back positions deleted unless the write is an
+# admin's correction (as for metrics). Feed values outside the table's checks are stored as null.
+_POSITIONS_SQL = """
+insert into public.music_video_chart_positions as p (
+  music_video_id, chart, week_start, chart_rank, feed_peak_rank, feed_previous_rank,
+  feed_weeks_on_chart, matched_by, import_batch_id, deleted_at
+)
+select u.music_video_id, u.chart, u.week_start, u.chart_rank, nullif(greatest(u.feed_peak_rank, 0), 0),
+       u.feed_previous_rank, nullif(greatest(u.feed_weeks_on_chart, 0), 0), u.matched_by, u.import_batch_id, null
+from unnest(%s::uuid[], %s::text[], %s::date[], %s::integer[], %s::integer[], %s::integer[], %s::integer[],
+            %s::text[], %s::uuid[])
+  as u(music_video_id, chart, week_start, chart_rank, feed_peak_rank, feed_previous_rank, feed_weeks_on_chart,
+       matched_by, import_batch_id)
+on conflict (music_video_id, chart, week_start) do update
+set chart_rank = excluded.chart_rank,
+    feed_peak_rank = excluded.feed_peak_rank,
+    feed_previous_rank = excluded.feed_previous_rank,
+    feed_weeks_on_chart = excluded.feed_weeks_on_chart,
+    matched_by = excluded.matched_by,
+    import_batch_id = excluded.import_batch_id,
+    deleted_at = null
+"""
+
+
+def upsert_chart_positions(conn: psycopg.Connection, positions: Iterable[ChartPosition]) -> int:
+    """Insert or update per-chart positions keyed by (video, chart, week_start), in one statement,
+    in the caller's transaction. Returns the number of rows written (rolled-back ones are skipped)."""
+    by_key: dict[tuple[UUID, str, date], ChartPosition] = {}
+    for p in positions:
+        by_key.pop(p.key, None)
+        by_key[p.key] = p
+    if not by_key:
+        return 0
+    rows = list(by_key.values())
+    cols: list[list[Any]] = [
+        [p.music_video_id for p in rows], [p.chart for p in rows], [p.week_start for p in rows],
+        [p.rank for p in rows], [p.feed_peak_rank for p in rows], [p.feed_previous_rank for p in rows],
+        [p.feed_weeks_on_chart for p in rows], [p.matched_by for p in rows], [p.import_batch_id for p in rows],
+    ]
+    with conn.cursor() as cur:
+        cur.execute(_POSITIONS_SQL, cols, binary=True)
+        return cur.rowcount

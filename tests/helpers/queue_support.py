@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +28,7 @@ from werkzeug import Request, Response
 from workers.config import Settings, load_settings
 from workers.queue.worker import Worker
 
+ROOT = Path(__file__).resolve().parents[2]
 TEST_KEY = "AIzaTESTKEY-not-real-0123456789abcdefghij"
 
 
@@ -184,3 +188,12 @@ def wait_for(pred: Callable[[], Any], timeout: float = 20.0, interval: float = 0
 def job_counts(conn: psycopg.Connection) -> dict[str, int]:
     return {r["status"]: r["n"] for r in conn.execute(
         "select status::text, count(*) as n from public.music_video_metric_imports group by 1")}
+
+
+def mv(db_url, tmp_path, yt_base, *args, timeout=60):
+    """The runtime command line in a subprocess, as an operator runs it, against the fake YouTube."""
+    env = {**os.environ, "MV_DATABASE_URL": db_url, "MV_YOUTUBE_API_KEY": TEST_KEY, "MV_YOUTUBE_BASE_URL": yt_base,
+           "MV_STORAGE_LOCAL_DIR": str(tmp_path / "storage"), "MV_POLL_INTERVAL": "0.1",
+           "MV_WORKER_SOURCES": '["youtube"]', "MV_LOG_LEVEL": "INFO"}
+    return subprocess.run([sys.executable, "-m", "workers.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)

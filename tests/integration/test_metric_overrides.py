@@ -135,7 +135,8 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
         rollback(conn, owner, first)
     assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT403", "Only admins can roll back imports")
     body = rollback(conn, admin, first)
-    assert body == {"import_id": str(first), "status": "failed", "previous_status": "succeeded", "rows_deleted": n}
+    assert body == {"import_id": str(first), "status": "failed", "previous_status": "succeeded", "rows_deleted": n,
+                    "chart_positions_deleted": 0}
     j = job(conn, first)
     assert j["status"] == "failed" and j["error_message"] == "rolled back: partner sent the wrong week"
     assert j["metadata"]["rollbacks"][0]["rows_deleted"] == n

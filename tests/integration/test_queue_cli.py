@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
-from tests.helpers.queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos
+from tests.helpers.queue_support import TEST_KEY, FakeYouTube, job_counts, make_videos, mv
 from workers.cli.sync import progress_line
 from workers.sources.youtube.job import queue_youtube_sync
 
@@ -17,14 +12,6 @@ from workers.sources.youtube.job import queue_youtube_sync
 @pytest.fixture
 def yt(httpserver, shared_fixtures):
     return FakeYouTube(httpserver, shared_fixtures)
-
-
-def mv(db_url, tmp_path, yt_base, *args, timeout=60):
-    env = {**os.environ, "MV_DATABASE_URL": db_url, "MV_YOUTUBE_API_KEY": TEST_KEY, "MV_YOUTUBE_BASE_URL": yt_base,
-           "MV_STORAGE_LOCAL_DIR": str(tmp_path / "storage"), "MV_POLL_INTERVAL": "0.1",
-           "MV_WORKER_SOURCES": '["youtube"]', "MV_LOG_LEVEL": "INFO"}
-    return subprocess.run([sys.executable, "-m", "workers.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_sync_inline_waits_with_a_progress_bar(conn, factory, yt, tmp_path, db_url):
@@ -51,7 +38,7 @@ def test_sync_release_then_worker_then_replay(conn, factory, yt, tmp_path, db_ur
     assert job_counts(conn) == {"succeeded": 3} and yt.call_count == 1
     assert '"msg":"job succeeded"' in out.stderr and '"job_id":' in out.stderr and TEST_KEY not in out.stderr
     conn.execute("update public.music_video_metrics set views_total = 0")  # damaged, not rolled back
-    out = mv(db_url, tmp_path, yt.base_url, "replay")
+    out = mv(db_url, tmp_path, yt.base_url, "replay", "--all")
     assert out.returncode == 0, out.stderr
     assert "replayed 1 payload(s) for 3 import(s): 0 inserted, 3 updated" in out.stdout
     assert conn.execute("select count(*) as n from public.music_video_metrics where views_total > 0"

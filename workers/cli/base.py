@@ -17,6 +17,8 @@ from workers.config import Settings
 # Exit statuses (besides 0): 1 a job failed or there was nothing to do, 2 usage or configuration,
 # 3 timed out, 4 an id that does not exist (or that this caller may not see).
 EXIT_FAILED, EXIT_USAGE, EXIT_TIMEOUT, EXIT_NOT_FOUND = 1, 2, 3, 4
+# sync --wait: every unfinished job waits on a paused source (the YouTube quota) until a known time
+EXIT_PAUSED = 5
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,14 @@
 """Ask for metrics now, follow the jobs, and re-parse stored payloads.
 
     music-videos sync VIDEO_ID | --release ID | --scheduled  [--sources ...] [--wait [--timeout S]] [--inline]
-    music-videos replay [--import-id ID ...] [--since ISO-DATE]
+    music-videos replay [--import-id ID ...] [--video ID ...] [--since WHEN] [--until WHEN] [--all] [--dry-run]
+
+replay skips imports an admin rolled back. A replay of everything (no scope) asks on a terminal,
+and needs --all otherwise (exit 2, a usage error, without it). --dry-run changes nothing and
+prints what would change per import.
+
+sync --wait exit codes: 0 all succeeded; 1 some failed; 3 timed out; 5 waiting on a paused
+source (the YouTube quota): the jobs stay queued and run after the reset time printed.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import psycopg
 
 from workers.cli.base import (
     EXIT_FAILED,
+    EXIT_PAUSED,
     EXIT_TIMEOUT,
     Command,
     CommandError,
@@ -60,10 +68,14 @@ def follow(conn: psycopg.Connection, ids: Sequence[UUID], *, timeout: float, out
     last_done = -1
     counts: dict[str, int] = {}
     while True:
-        rows = conn.execute("select status::text, count(*) as n from public.music_video_metric_imports"
-                            " where id = any(%s) group by 1", (list(ids),)).fetchall()
+        rows = conn.execute("select status::text, count(*) as n,"
+                            " count(*) filter (where status = 'pending' and metadata ? 'waiting') as waiting"
+                            " from public.music_video_metric_imports where id = any(%s) group by 1",
+                            (list(ids),)).fetchall()
         counts = {r["status"]: r["n"] for r in rows}
         done = sum(counts.get(s, 0) for s in TERMINAL)
+        if done < len(ids) and sum(r["waiting"] for r in rows) == len(ids) - done:
+            counts["waiting"] = len(ids) - done  # every unfinished job waits on a paused source
         line = progress_line(done, len(ids), counts, time.monotonic() - start)
         if tty:
             out.write("\r" + line)
@@ -71,7 +83,7 @@ def follow(conn: psycopg.Connection, ids: Sequence[UUID], *, timeout: float, out
             out.write(line + "\n")
         out.flush()
         last_done = done
-        if done >= len(ids) or time.monotonic() - start > timeout:
+        if done >= len(ids) or counts.get("waiting") or time.monotonic() - start > timeout:
             break
         time.sleep(interval)
     if tty:
@@ -122,6 +134,12 @@ def _wait(conn: psycopg.Connection, ids: list[UUID], settings: Settings, *, time
             worker.stop()
             thread.join(30)
     done = sum(counts.get(s, 0) for s in TERMINAL)
+    if counts.get("waiting"):
+        for r in conn.execute("select id, source, metadata #>> '{waiting,message}' as message"
+                              " from public.music_video_metric_imports"
+                              " where id = any(%s) and status = 'pending' and metadata ? 'waiting'", (ids,)):
+            print(f"{r['id']} ({r['source']}): {r['message']}; it runs then, no need to wait", file=sys.stderr)
+        return EXIT_PAUSED
     if done < len(ids):
         print(f"timed out: {len(ids) - done} job(s) still running", file=sys.stderr)
         return EXIT_TIMEOUT
@@ -136,8 +154,28 @@ def _wait(conn: psycopg.Connection, ids: list[UUID], settings: Settings, *, time
 def _replay_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--import-id", type=UUID, metavar="ID", action="append",
                    help="a YouTube import to replay (repeatable)")
+    p.add_argument("--video", type=UUID, metavar="ID", action="append",
+                   help="only the imports of this music video (repeatable)")
     p.add_argument("--since", type=datetime.fromisoformat, metavar="WHEN",
                    help="imports created since this ISO date/time")
+    p.add_argument("--until", type=datetime.fromisoformat, metavar="WHEN",
+                   help="imports created before this ISO date/time")
+    p.add_argument("--all", action="store_true", help="replay every stored payload (needed without a scope)")
+    p.add_argument("--dry-run", action="store_true", help="print what would change, per import; change nothing")
+
+
+def _confirm_everything(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> None:
+    """A bare replay touches every YouTube row ever synced: ask on a terminal, else require --all."""
+    if args.all or args.dry_run or args.import_id or args.video or args.since or args.until:
+        return
+    if stdin.isatty():
+        sys.stderr.write("replay every stored YouTube payload of every video? [y/N] ")
+        sys.stderr.flush()
+        if stdin.readline().strip().lower() in ("y", "yes"):
+            return
+        raise CommandError("replay cancelled")
+    raise CommandError("replaying every import needs --all (or a scope: --import-id, --video, --since, --until);"
+                       " try --dry-run first")
 
 
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,6 +183,7 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     from workers.storage import make_storage
 
     with connect(settings) as conn:
+        _confirm_everything(args)
         if args.import_id:
             known = {r["id"] for r in conn.execute(
                 "select id from public.music_video_metric_imports where id = any(%s) and source = 'youtube'",
@@ -152,9 +191,25 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
             missing = [str(i) for i in args.import_id if i not in known]
             if missing:
                 raise NotFound(f"YouTube import {', '.join(missing)} not found")
-        rep = replay_youtube(conn, make_storage(settings), import_ids=args.import_id, since=args.since)
+        if args.video:
+            known = {r["id"] for r in conn.execute("select id from public.music_videos where id = any(%s)",
+                                                   (args.video,))}
+            missing = [str(i) for i in args.video if i not in known]
+            if missing:
+                raise NotFound(f"music video {', '.join(missing)} not found")
+        rep = replay_youtube(conn, make_storage(settings), import_ids=args.import_id, since=args.since,
+                             until=args.until, video_ids=args.video, dry_run=args.dry_run)
+    for imp in rep.skipped_rolled_back:
+        print(f"{imp}	skipped: rolled back by an admin", file=sys.stderr)
+    if rep.dry_run:
+        for imp, (ins, upd, changed) in rep.per_import.items():
+            print(f"{imp}	would insert {ins}, update {upd} ({changed} with changed values)")
+        print(f"dry run: {rep.payloads} payload(s) for {rep.imports} import(s) would insert {rep.counts.inserted}"
+              f" and update {rep.counts.updated} row(s); nothing was changed")
+        return 0
     print(f"replayed {rep.payloads} payload(s) for {rep.imports} import(s): {rep.counts.inserted} inserted, "
-          f"{rep.counts.updated} updated, {rep.not_found} id(s) absent from their payload")
+          f"{rep.counts.updated} updated, {rep.not_found} id(s) absent from their payload"
+          + (f", {len(rep.skipped_rolled_back)} rolled-back import(s) skipped" if rep.skipped_rolled_back else ""))
     return 0
 
 

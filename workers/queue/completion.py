@@ -95,7 +95,9 @@ def resolve(jobs: Sequence[Job], outcomes: Sequence[JobOutcome], *, settings: Se
             attempt_error = {"attempt": job.attempts, "at": now.isoformat(), "outcome": o.status,
                              "error": o.error, "worker": worker_id}
         if o.status in TERMINAL:
-            out.append(Resolved(job, o.status, o.error, meta, attempt_error, None, None, 0, samples))
+            positions = [p if p.import_batch_id == job.id else dataclasses.replace(p, import_batch_id=job.id)
+                         for p in o.chart_positions]
+            out.append(Resolved(job, o.status, o.error, meta, attempt_error, None, None, 0, samples, positions))
         elif o.status == "defer":
             out.append(Resolved(job, "pending", o.error, meta, attempt_error, o.run_after, None, 1))
         elif o.status == "retry":

@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from uuid import UUID
 
 from workers.config import Settings
-from workers.metrics import MetricSample
+from workers.metrics import ChartPosition, MetricSample
 from workers.raw_spool import RawSpool, pending_ref
 from workers.storage import RAW_PAYLOAD_BUCKET, StorageUnavailable
 
@@ -72,17 +72,22 @@ class JobOutcome:
     metadata: dict[str, Any] = field(default_factory=dict)
     run_after: datetime | None = None  # defer: when; retry: an explicit time (else backoff)
     retry_after: float | None = None  # retry: the server's hint, a minimum delay in seconds
+    # per-chart positions (charts jobs), committed with the samples (workers.metrics)
+    chart_positions: list[ChartPosition] = field(default_factory=list)
 
     @classmethod
     def succeeded(cls, job: Job, samples: Iterable[MetricSample] = (),
-                  metadata: Mapping[str, Any] | None = None) -> JobOutcome:
-        return cls(job.id, "succeeded", samples=list(samples), metadata=dict(metadata or {}))
+                  metadata: Mapping[str, Any] | None = None, *,
+                  chart_positions: Iterable[ChartPosition] = ()) -> JobOutcome:
+        return cls(job.id, "succeeded", samples=list(samples), metadata=dict(metadata or {}),
+                   chart_positions=list(chart_positions))
 
     @classmethod
     def partially_failed(cls, job: Job, error: str, samples: Iterable[MetricSample] = (),
-                         metadata: Mapping[str, Any] | None = None) -> JobOutcome:
+                         metadata: Mapping[str, Any] | None = None, *,
+                         chart_positions: Iterable[ChartPosition] = ()) -> JobOutcome:
         return cls(job.id, "partially_failed", error=error, samples=list(samples),
-                   metadata=dict(metadata or {}))
+                   metadata=dict(metadata or {}), chart_positions=list(chart_positions))
 
     @classmethod
     def failed(cls, job: Job, error: str, metadata: Mapping[str, Any] | None = None) -> JobOutcome:

@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
 from workers.events import record_sync_events
-from workers.metrics import MetricSample, UpsertCounts, upsert_samples
+from workers.metrics import ChartPosition, MetricSample, UpsertCounts, upsert_chart_positions, upsert_samples
 from workers.queue.handler import Job
 
 __all__ = ["CHANNEL", "CLAIM_SQL", "DB_ERRORS", "TERMINAL", "Claimed", "QueueOps", "Resolved"]
@@ -153,14 +153,18 @@ returning j.id
 
 # Quota: pause the source for every worker (the claim skips a paused source, so no call is spent)
 # and move all its pending jobs to the reset time, in one statement.
+# Two statements in one transaction (not one statement with a data-modifying CTE): the imports'
+# trigger (private.mark_import_waiting_on_pause) must see the new pause to write each pending
+# row's metadata.waiting ("waiting for the YouTube quota reset at ..."), and a CTE's insert is not
+# visible to the statement's own triggers.
+PAUSE_SOURCE_SQL = """
+insert into private.worker_source_pauses as p (source, paused_until, reason)
+values (%(source)s, %(until)s, %(reason)s)
+on conflict (source) do update
+set paused_until = greatest(p.paused_until, excluded.paused_until), reason = excluded.reason,
+    updated_at = now()
+"""
 PAUSE_SQL = """
-with pause as (
-  insert into private.worker_source_pauses as p (source, paused_until, reason)
-  values (%(source)s, %(until)s, %(reason)s)
-  on conflict (source) do update
-  set paused_until = greatest(p.paused_until, excluded.paused_until), reason = excluded.reason,
-      updated_at = now()
-)
 update public.music_video_metric_imports as j
 set run_after = %(until)s, error_message = %(message)s
 where j.source = %(source)s and j.status = 'pending' and j.run_after < %(until)s
@@ -191,6 +195,7 @@ class Resolved:
     delay: float | None
     refund: int
     samples: list[MetricSample] = field(default_factory=list)
+    chart_positions: list[ChartPosition] = field(default_factory=list)
 
 
 class QueueOps:
@@ -248,8 +253,10 @@ class QueueOps:
 
     def pause_source(self, conn: psycopg.Connection, source: str, until: datetime, reason: str) -> int:
         message = f"deferred until {until.isoformat()}: {reason}"
-        cur = conn.execute(PAUSE_SQL, {"source": source, "until": until, "reason": reason,
-                                       "message": message})
+        params = {"source": source, "until": until, "reason": reason, "message": message}
+        with conn.transaction():
+            conn.execute(PAUSE_SOURCE_SQL, params)
+            cur = conn.execute(PAUSE_SQL, params)
         return cur.rowcount
 
     def finish(self, conn: psycopg.Connection, resolved: Sequence[Resolved],
@@ -270,6 +277,9 @@ class QueueOps:
                 if r.samples:
                     ins, upd = counts.by_import.get(r.job.id, (0, 0))
                     r.meta["samples"] = {"inserted": ins, "updated": upd, "count": len(r.samples)}
+            positions = [p for r in mine for p in r.chart_positions]
+            if positions:
+                upsert_chart_positions(conn, positions)
             rows = conn.execute(FINISH_SQL, {
                 "ids": [r.job.id for r in mine],
                 "status": [r.status for r in mine],

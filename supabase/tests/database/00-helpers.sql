@@ -75,3 +75,6 @@ insert into public.music_video_alerts (id, music_video_id, release_id, kind, tit
 values ('00000000-0000-4000-8000-000000000109', '00000000-0000-4000-8000-0000000000f1',
         '00000000-0000-4000-8000-0000000000a1', 'chart_entry', 'Entered Billboard Hot 100 at #40',
         '/releases/00000000-0000-4000-8000-0000000000a1/music-video', '2026-11-02T00:00:00Z', 'helpers:chart_entry');
+insert into public.music_video_chart_positions (id, music_video_id, chart, week_start, chart_rank) values
+  ('00000000-0000-4000-8000-00000000010a', '00000000-0000-4000-8000-0000000000f1', 'billboard_hot_100',
+   '2026-10-26', 40);

@@ -42,7 +42,7 @@ from uuid import UUID
 
 from workers.config import Settings
 from workers.errors import ConfigError, PermanentSourceError, TransientSourceError
-from workers.metrics import MetricSample
+from workers.metrics import ChartPosition, MetricSample
 from workers.queue.handler import Job, JobContext, JobOutcome
 from workers.sources.charts import (
     APPLE_MUSIC_TOP_100,
@@ -311,10 +311,17 @@ class ChartsHandler:
         if video.get("kpi_chart_target") in priority:
             priority[video["kpi_chart_target"]] = -1
         samples: list[MetricSample] = []
+        positions: list[ChartPosition] = []
         matched_by: Counter[str] = Counter()
         conflicts = list(conflicts)
         for week, options in sorted(by_week.items()):
             options = sorted(options, key=lambda c: (c.rank, priority[c.chart]))
+            # every chart keeps its own position, whichever chart wins the week's metric row
+            positions += [ChartPosition(
+                music_video_id=UUID(vid), chart=o.chart, week_start=week, rank=o.rank,
+                feed_peak_rank=o.entry.peak_rank, feed_previous_rank=o.entry.previous_rank,
+                feed_weeks_on_chart=o.entry.weeks_on_chart, matched_by=o.matched_by,
+                import_batch_id=job.id) for o in options]
             best = options[0]
             for other in options[1:]:
                 conflicts.append({"kind": "other_chart", "week_start": week.isoformat(),
@@ -360,6 +367,7 @@ class ChartsHandler:
             "as_of": plan.as_of.isoformat(),
             "feeds": {"requested": len(plan.keys), "ok": ok_keys, "refused": len(refused)},
             "weeks_matched": len(samples),
+            "chart_positions": len(positions),
             "matched_by": dict(matched_by),
             "conflict_count": len(conflicts),
             "conflicts": conflicts[:MAX_LOGGED],
@@ -374,5 +382,6 @@ class ChartsHandler:
                 return JobOutcome.failed(job, f"every chart feed was refused ({len(refused)}): {refused[0]}",
                                          metadata=metadata)
             return JobOutcome.partially_failed(
-                job, f"{len(refused)} of {len(plan.keys)} chart feeds refused: {refused[0]}", samples, metadata)
-        return JobOutcome.succeeded(job, samples, metadata)
+                job, f"{len(refused)} of {len(plan.keys)} chart feeds refused: {refused[0]}", samples, metadata,
+                chart_positions=positions)
+        return JobOutcome.succeeded(job, samples, metadata, chart_positions=positions)

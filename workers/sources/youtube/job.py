@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -104,8 +104,8 @@ def _beyond_bigint(stats: YouTubeStats) -> tuple[str, int] | None:
     The parser accepts YouTube's uint64 range; the metrics columns are bigint. One such count in
     a batch's upsert would fail the whole batch ("bigint out of range"), so it fails its own job.
     """
-    for field, key in _API_KEYS.items():
-        value = getattr(stats, field)
+    for attr, key in _API_KEYS.items():
+        value = getattr(stats, attr)
         if value is not None and value > _BIGINT_MAX:
             return key, value
     return None
@@ -206,15 +206,45 @@ class ReplayReport:
     imports: int
     not_found: int
     counts: UpsertCounts
+    # imports left alone because an admin rolled them back (status failed with metadata.rollbacks)
+    skipped_rolled_back: list[UUID] = field(default_factory=list)
+    # import id -> (rows inserted, rows updated, rows whose values changed), in import order
+    per_import: dict[UUID, tuple[int, int, int]] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+_VALUES = "views_total, likes_total, shares_total, comments_total, favorites_total"
+
+
+def _values(conn: psycopg.Connection, samples: Sequence[MetricSample]) -> dict[tuple, tuple]:
+    """The live rows' values at the samples' keys: (video, platform, collected_at) -> values."""
+    if not samples:
+        return {}
+    rows = conn.execute(
+        f"select m.music_video_id, m.platform::text as platform, m.collected_at, {_VALUES}, m.import_batch_id"
+        " from public.music_video_metrics as m"
+        " join unnest(%s::uuid[], %s::text[], %s::timestamptz[]) as k(v, p, c)"
+        "   on m.music_video_id = k.v and m.platform::text = k.p and m.collected_at = k.c"
+        " where m.deleted_at is null",
+        ([s.music_video_id for s in samples], [s.platform for s in samples],
+         [s.collected_at for s in samples])).fetchall()
+    return {(r["music_video_id"], r["platform"], r["collected_at"]):
+            (r["views_total"], r["likes_total"], r["shares_total"], r["comments_total"], r["favorites_total"],
+             r["import_batch_id"]) for r in rows}
 
 
 def replay_youtube(conn: psycopg.Connection, storage: Any, *, import_ids: Sequence[UUID] | None = None,
-                   since: datetime | None = None) -> ReplayReport:
+                   since: datetime | None = None, until: datetime | None = None,
+                   video_ids: Sequence[UUID] | None = None, dry_run: bool = False) -> ReplayReport:
     """Re-parse stored ``videos.list`` payloads and upsert their samples again (no API call).
 
-    Picks YouTube imports that recorded a raw payload (all, the given ids, or those created since
-    ``since``). Samples keep the ``collected_at`` of the original fetch, so a replay updates the
-    same rows (and restores rolled-back ones) instead of adding new ones.
+    Picks YouTube imports that recorded a raw payload (all, the given ids, the given videos, or
+    those created in ``[since, until)``). Samples keep the ``collected_at`` of the original
+    fetch, so a replay updates the same rows instead of adding new ones. Imports an admin rolled
+    back (status failed with ``metadata.rollbacks``) are skipped and listed: a rollback is a
+    person's decision, and only ``reimport``/an override changes it. ``dry_run``: the same upsert
+    runs in a transaction that is rolled back, so the counts (per import: inserted, updated,
+    values changed) are exactly what a real replay would do, triggers included; nothing is kept.
     """
     conds = ["j.source = 'youtube'", "j.metadata ? 'raw_payload'", "j.metadata ? 'youtube_video_id'",
              "not (j.metadata -> 'raw_payload' ? 'pending')",  # still in the local spool
@@ -223,12 +253,21 @@ def replay_youtube(conn: psycopg.Connection, storage: Any, *, import_ids: Sequen
     if import_ids is not None:
         conds.append("j.id = any(%s)")
         params.append(list(import_ids))
+    if video_ids is not None:
+        conds.append("j.music_video_id = any(%s)")
+        params.append(list(video_ids))
     if since is not None:
         conds.append("j.created_at >= %s")
         params.append(since)
-    rows = conn.execute(
-        "select j.id, j.music_video_id, j.metadata from public.music_video_metric_imports as j where "
+    if until is not None:
+        conds.append("j.created_at < %s")
+        params.append(until)
+    found = conn.execute(
+        "select j.id, j.music_video_id, j.metadata, (j.status = 'failed' and j.metadata ? 'rollbacks') as rolled_back"
+        " from public.music_video_metric_imports as j where "
         + " and ".join(conds) + " order by j.created_at", params).fetchall()
+    skipped = [r["id"] for r in found if r["rolled_back"]]
+    rows = [r for r in found if not r["rolled_back"]]
     by_payload: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for r in rows:
         ref = r["metadata"]["raw_payload"]
@@ -246,11 +285,21 @@ def replay_youtube(conn: psycopg.Connection, storage: Any, *, import_ids: Sequen
                 continue
             collected_at = datetime.fromisoformat(imp["metadata"]["collected_at"])
             samples.append(_sample(imp["id"], imp["music_video_id"], stats, collected_at))
-    with conn.transaction():
+    tx = conn.transaction(force_rollback=dry_run)
+    with tx:
+        before = _values(conn, samples)
         counts = upsert_samples(conn, samples) if samples else UpsertCounts()
-        if rows:
+        after = _values(conn, samples)
+        if rows and not dry_run:
             conn.execute("update public.music_video_metric_imports as j"
                          " set metadata = j.metadata || %s where j.id = any(%s)",
                          (Jsonb({"replayed_at": datetime.now().astimezone().isoformat()}),
                           [r["id"] for r in rows]))
-    return ReplayReport(payloads=len(by_payload), imports=len(rows), not_found=not_found, counts=counts)
+    changed: dict[UUID, int] = {}
+    for s in samples:
+        old, new = before.get(s.key), after.get(s.key)
+        if old is not None and new is not None and old[:5] != new[:5]:
+            changed[s.import_batch_id] = changed.get(s.import_batch_id, 0) + 1
+    per_import = {r["id"]: (*counts.by_import.get(r["id"], (0, 0)), changed.get(r["id"], 0)) for r in rows}
+    return ReplayReport(payloads=len(by_payload), imports=len(rows), not_found=not_found, counts=counts,
+                        skipped_rolled_back=skipped, per_import=per_import, dry_run=dry_run)
