@@ -201,15 +201,16 @@ def _fast_viewers(col: str, dec: str, scale: float) -> str:
 
     Every integer form is digits plus one kind of separator, so its value is its digits. Anything
     else (padding, NBSP, fractions, overflow) is NULL here and judged by the rules, per distinct text.
+    One simple pattern per form, each with its own separator removed: far cheaper per row in RE2
+    than one alternation of every form followed by every separator's ``replace``.
     """
     if scale != 1:
         return "NULL::BIGINT"
-    forms = "|".join(f"(?:{p})" for p, _ in integer_forms(dec))
-    digits = col
-    for sep in dict.fromkeys(sep for _, sep in integer_forms(dec) if sep):
-        digits = f"replace({digits}, {_q(sep)}, '')"
-    return (f"(CASE WHEN length({col}) <= 24 AND regexp_full_match({col}, {_q(forms)})"
-            f" THEN TRY_CAST({digits} AS BIGINT) END)")
+    cases = []
+    for pattern, sep in integer_forms(dec):
+        digits = f"replace({col}, {_q(sep)}, '')" if sep else col
+        cases.append(f"WHEN regexp_full_match({col}, {_q(pattern)}) THEN TRY_CAST({digits} AS BIGINT)")
+    return f"(CASE WHEN length({col}) <= 24 THEN CASE {' '.join(cases)} END END)"
 
 
 _REASONS = {
@@ -230,41 +231,56 @@ class _Job:
         self.dec = mapping.decimal_for(sp.delimiter)
 
     def run(self) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
-        con, w = self.con, self.width
-        names = [f"c{i}" for i in range(w)]
-        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        joined = " || ".join(f"coalesce({n}, '')" for n in names)
-        blank = f"regexp_full_match({joined}, '[ \t]*')"
-        nl = f"length({joined}) - length(replace({joined}, chr(10), ''))"
-        extra = ""
-        if self.mapping.layout == "long":
-            extra = f", {_fast_viewers(f'c{self.cols.viewers}', self.dec, self.mapping.viewers_scale)} AS vf"
         if self.sp.data_bytes:
-            cleaned = ", ".join(f"coalesce({n}, '') AS {n}" for n in names)
             try:
-                con.execute(f"""
-                    CREATE TABLE raw AS SELECT {cleaned},
-                      {blank} AS blank, {nl} AS nl{extra}
-                    FROM read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},
-                      quote = '"', escape = '"', header = false, auto_detect = false, strict_mode = true,
-                      store_rejects = true, max_line_size = {MAX_LINE_BYTES * 2})""")
+                if self.mapping.layout == "long":
+                    self._long()
+                else:
+                    self._wide_read()
             except duckdb.Error as exc:
                 return self._refused(exc)
-            con.execute("CREATE TABLE rejects AS SELECT line, error_type, csv_line, error_message FROM reject_errors")
+            self.con.execute("CREATE TABLE rejects AS SELECT line, error_type, csv_line, error_message"
+                             " FROM reject_errors")
         else:
-            empty = ", ".join(f"''::VARCHAR AS {n}" for n in names)
-            con.execute(f"CREATE TABLE raw AS SELECT {empty},"
-                        " false AS blank, 0 AS nl, NULL::BIGINT AS vf LIMIT 0")
-            con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
-                        " error_message VARCHAR)")
-        self._judge_dates()
+            self._empty()
+            self.con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
+                             " error_message VARCHAR)")
         if self.mapping.layout == "long":
-            self._long()
+            self._long_judge()
         else:
+            self._judge_dates("raw")
             self._wide()
         days = self._days()
         self._count()
         return days, self._errors()
+
+    # ---- reading
+
+    def _source(self) -> str:
+        """``read_csv`` of the spool: every column VARCHAR, strict, structural errors to ``reject_errors``."""
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width)) + "}"
+        return (f"read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},"
+                " quote = '\"', escape = '\"', header = false, auto_detect = false, strict_mode = true,"
+                f" store_rejects = true, max_line_size = {MAX_LINE_BYTES * 2})")
+
+    def _joined(self) -> str:
+        return " || ".join(f"coalesce(c{i}, '')" for i in range(self.width))
+
+    def _blank(self) -> str:
+        """SQL: the record is blank (every field spaces/tabs). Only evaluated when its date field is blank."""
+        d = f"coalesce(c{self.cols.date}, '')"
+        return f"(CASE WHEN trim({d}, ' \t') = '' THEN regexp_full_match({self._joined()}, '[ \t]*') ELSE false END)"
+
+    def _newlines(self) -> str:
+        joined = self._joined()
+        return f"(length({joined}) - length(replace({joined}, chr(10), '')))"
+
+    def _empty(self) -> None:
+        if self.mapping.layout == "long":
+            self.con.execute("CREATE TABLE agg (d VARCHAR, p VARCHAR, vk VARCHAR, blank BOOLEAN, s HUGEINT, n BIGINT)")
+            return
+        empty = ", ".join(f"''::VARCHAR AS c{i}" for i in range(self.width))
+        self.con.execute(f"CREATE TABLE raw AS SELECT {empty}, false AS blank, 0 AS nl LIMIT 0")
 
     def _refused(self, exc: Exception) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -288,17 +304,17 @@ class _Job:
         reader.close()
         writer.close()
 
-    def _judge_dates(self) -> None:
+    def _judge_dates(self, table: str) -> None:
         def judge(raw: str) -> tuple[date | None, str | None]:
             try:
                 return judge_air_date(raw, day_first=self.mapping.day_first, today=self.today), None
             except ValueError as exc:
                 return None, str(exc)
 
-        self._fill("dates", f"SELECT DISTINCT c{self.cols.date} FROM raw WHERE NOT blank", judge,
-                   "day DATE, reason VARCHAR")
+        column = "d" if table == "agg" else f"c{self.cols.date}"
+        self._fill("dates", f"SELECT DISTINCT {column} FROM {table} WHERE NOT blank", judge, "day DATE, reason VARCHAR")
 
-    def _judge_viewers(self, table: str) -> None:
+    def _judge_viewers(self, select: str) -> None:
         """Fill ``viewers`` (raw -> value | missing | reason) for the cells of ``table`` SQL did not settle."""
         def judge(raw: str) -> tuple[int | None, bool, str | None]:
             if is_missing(raw) and "\x00" not in raw:
@@ -308,17 +324,31 @@ class _Job:
             except ValueError as exc:
                 return None, False, str(exc)
 
-        self._fill("viewers", f"SELECT DISTINCT v FROM {table} WHERE vf IS NULL", judge,
-                   "value BIGINT, missing BOOLEAN, reason VARCHAR")
+        self._fill("viewers", select, judge, "value BIGINT, missing BOOLEAN, reason VARCHAR")
 
-    # ---- long layout: one airing per record
+    # ---- long layout: one airing per record, aggregated while DuckDB reads
 
     def _long(self) -> None:
+        """One streaming scan: records grouped by their raw date and programme texts (and blank flag).
+
+        A viewer text SQL settles (the plain/grouped integer forms) is summed in its group; any
+        other viewer text stays a group key of its own (``vk``), to be judged once by the rules.
+        Only the groups are stored: their number follows the distinct texts, not the rows.
+        """
         c = self.cols
-        p = f"c{c.program}" if c.program is not None else "''"
-        self.con.execute(f"""CREATE VIEW vals AS SELECT rowid AS r, nl, c{c.date} AS d, {p} AS p, c{c.viewers} AS v,
-                             vf FROM raw WHERE NOT blank""")
-        self._judge_viewers("vals")
+        p = f"coalesce(c{c.program}, '')" if c.program is not None else "''"
+        fast = _fast_viewers(f"c{c.viewers}", self.dec, self.mapping.viewers_scale)
+        self.con.execute(f"""
+            CREATE TABLE agg AS
+            SELECT d, p, vk, blank, sum(vf)::HUGEINT AS s, count(*) AS n FROM (
+              SELECT coalesce(c{c.date}, '') AS d, {p} AS p, vf, {self._blank()} AS blank,
+                     CASE WHEN vf IS NULL THEN coalesce(c{c.viewers}, '') END AS vk
+              FROM (SELECT *, {fast} AS vf FROM {self._source()}))
+            GROUP BY ALL""")
+
+    def _long_judge(self) -> None:
+        self._judge_dates("agg")
+        self._judge_viewers("SELECT DISTINCT vk FROM agg WHERE vk IS NOT NULL AND NOT blank")
         plain = (f"regexp_full_match(p, {_q(PLAIN_NAME_PATTERN)})"
                  f" AND NOT regexp_full_match(p, {_q(MISSING_PATTERN)}, 'i')")
 
@@ -328,24 +358,32 @@ class _Job:
             except ValueError as exc:
                 return None, str(exc)
 
-        self.con.execute(f"CREATE TABLE names AS SELECT p, {plain} AS plain FROM (SELECT DISTINCT p FROM vals)")
+        self.con.execute(f"CREATE TABLE names AS SELECT p, {plain} AS plain FROM (SELECT DISTINCT p FROM agg"
+                         " WHERE NOT blank)")
         self._fill("programs", "SELECT p FROM names WHERE NOT plain", judge, "name VARCHAR, reason VARCHAR")
         self.con.execute(f"""
             CREATE TABLE cells AS
-            SELECT x.r, x.nl, x.d, x.p, x.v, dt.day, dt.reason AS date_reason,
-                   CASE WHEN n.plain THEN x.p ELSE pr.name END AS program,
-                   CASE WHEN n.plain THEN NULL ELSE pr.reason END AS program_reason,
-                   coalesce(x.vf, vw.value) AS viewers,
+            SELECT a.n, dt.day, dt.reason AS date_reason,
+                   CASE WHEN nm.plain THEN a.p ELSE pr.name END AS program,
+                   CASE WHEN nm.plain THEN NULL ELSE pr.reason END AS program_reason,
+                   coalesce(a.s, vw.value::HUGEINT * a.n) AS viewers,
                    CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END AS viewers_reason
-            FROM vals x
-            LEFT JOIN dates dt ON dt.raw = x.d
-            JOIN names n ON n.p = x.p
-            LEFT JOIN programs pr ON NOT n.plain AND pr.raw = x.p
-            LEFT JOIN viewers vw ON x.vf IS NULL AND vw.raw = x.v""")
-        self.con.execute("""CREATE VIEW good AS SELECT day, program, viewers FROM cells
+            FROM agg a
+            LEFT JOIN dates dt ON dt.raw = a.d
+            JOIN names nm ON nm.p = a.p
+            LEFT JOIN programs pr ON NOT nm.plain AND pr.raw = a.p
+            LEFT JOIN viewers vw ON a.vk IS NOT NULL AND vw.raw = a.vk
+            WHERE NOT a.blank""")
+        self.con.execute("""CREATE VIEW good AS SELECT day, program, viewers, n FROM cells
                             WHERE date_reason IS NULL AND program_reason IS NULL AND viewers_reason IS NULL""")
 
     # ---- wide layout: one airing per programme cell
+
+    def _wide_read(self) -> None:
+        cleaned = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(self.width))
+        joined = self._joined()
+        self.con.execute(f"""CREATE TABLE raw AS SELECT {cleaned}, regexp_full_match({joined}, '[ \t]*') AS blank,
+                             {self._newlines()} AS nl FROM {self._source()}""")
 
     def _wide(self) -> None:
         c = self.cols
@@ -353,7 +391,7 @@ class _Job:
         cells = " UNION ALL ".join(
             f"SELECT rowid AS r, {i} AS col, c{i} AS v FROM raw WHERE NOT blank" for i, _ in c.programs)
         self.con.execute(f"CREATE TABLE wide AS SELECT *, {fast} AS vf FROM ({cells})")
-        self._judge_viewers("wide")
+        self._judge_viewers("SELECT DISTINCT v FROM wide WHERE vf IS NULL")
         names = "CASE w.col " + " ".join(f"WHEN {i} THEN {_q(n)}" for i, n in c.programs) + " END"
         self.con.execute(f"""
             CREATE TABLE wcells AS
@@ -371,7 +409,7 @@ class _Job:
             LEFT JOIN (SELECT r, count(*) FILTER (WHERE reason IS NOT NULL) AS bad,
                               count(*) FILTER (WHERE missing) AS miss FROM wcells GROUP BY r) a ON a.r = raw.rowid
             WHERE NOT raw.blank""")
-        self.con.execute("""CREATE TABLE good AS SELECT c.day, w.program, w.viewers FROM wcells w
+        self.con.execute("""CREATE TABLE good AS SELECT c.day, w.program, w.viewers, 1 AS n FROM wcells w
                             JOIN cells c ON c.r = w.r WHERE c.date_reason IS NULL AND w.reason IS NULL
                             AND NOT w.missing""")
 
@@ -380,7 +418,7 @@ class _Job:
     def _days(self) -> dict[date, DayTotal]:
         top = self.cfg.top_programs
         rows = self.con.execute(f"""
-            WITH per AS (SELECT day, coalesce(program, '') AS program, sum(viewers)::HUGEINT AS v, count(*) AS n
+            WITH per AS (SELECT day, coalesce(program, '') AS program, sum(viewers)::HUGEINT AS v, sum(n) AS n
                          FROM good GROUP BY ALL),
                  ranked AS (SELECT *, row_number() OVER (PARTITION BY day ORDER BY v DESC, program) AS k FROM per)
             SELECT day, sum(v)::VARCHAR, sum(n)::BIGINT,
@@ -392,18 +430,26 @@ class _Job:
 
     def _count(self) -> None:
         st, con = self.stats, self.con
-        st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
         st.blank_lines += len(self.sp.empty_lines)
         rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
         if self.mapping.layout == "long":
+            blank, total = con.execute("SELECT coalesce(sum(n) FILTER (WHERE blank), 0), coalesce(sum(n), 0)"
+                                       " FROM agg").fetchone()
+            st.blank_lines += int(blank)
             n, failed, errors = con.execute("""
-                SELECT count(*), count(*) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
-                                                  OR viewers_reason IS NOT NULL),
-                       sum((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
-                           + (viewers_reason IS NOT NULL)::INT) FROM cells""").fetchone()
+                SELECT coalesce(sum(n), 0),
+                       coalesce(sum(n) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
+                                               OR viewers_reason IS NOT NULL), 0),
+                       coalesce(sum(n * ((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
+                                         + (viewers_reason IS NOT NULL)::INT)), 0) FROM cells""").fetchone()
+            n, failed, errors = int(n), int(failed), int(errors)
             st.rows_ok = n - failed
             st.values_ok = st.rows_ok
+            # every record and empty line is one physical line, unless a quoted field holds a newline
+            self.multiline = self.sp.data_lines != int(total) + rejects + len(self.sp.empty_lines)
+            self.failed_rows = failed
         else:
+            st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
             n, failed, errors, skipped, missing, values = con.execute(f"""
                 SELECT count(*),
                        count(*) FILTER (WHERE date_reason IS NOT NULL OR bad_cells > 0 OR unnamed > 0),
@@ -475,22 +521,50 @@ class _Job:
                 pend_row = next(events, None)
         rejects.close()
 
+    def _long_events(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
+        """The error records (and, if the file has any, the multi-line ones): a second, filtered scan.
+
+        Only when there is something to number: ``row_number() OVER ()`` streams in file order and
+        counts DuckDB's rows (rejects excluded, as in the merge); a record is selected when one of
+        its texts was judged bad (semi-joins on the small verdict tables) or it spans lines.
+        """
+        if not self.failed_rows and not self.multiline:
+            return
+        m, c = self.mapping, self.cols
+        p = f"coalesce(c{c.program}, '')" if c.program is not None else "''"
+        nl = self._newlines() if self.multiline else "0"
+        self.con.execute("CREATE TABLE bad_d AS SELECT raw FROM dates WHERE reason IS NOT NULL")
+        self.con.execute("""CREATE TABLE bad_p AS SELECT nm.p FROM names nm JOIN programs pr ON pr.raw = nm.p
+                            WHERE NOT nm.plain AND pr.reason IS NOT NULL""")
+        self.con.execute("CREATE TABLE bad_v AS SELECT raw FROM viewers WHERE missing OR reason IS NOT NULL")
+        cur = self.con.cursor().execute(f"""
+            SELECT x.r, x.nl, x.d, dt.reason, x.p, CASE WHEN nm.plain THEN NULL ELSE pr.reason END, x.v,
+                   CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END
+            FROM (SELECT * FROM (
+                    SELECT row_number() OVER () - 1 AS r, coalesce(c{c.date}, '') AS d, {p} AS p,
+                           coalesce(c{c.viewers}, '') AS v, {nl} AS nl, {self._blank()} AS blank
+                    FROM {self._source()})
+                  WHERE nl > 0 OR (NOT blank AND (d IN (SELECT raw FROM bad_d) OR p IN (SELECT p FROM bad_p)
+                                                  OR v IN (SELECT raw FROM bad_v)))) x
+            LEFT JOIN dates dt ON dt.raw = x.d
+            LEFT JOIN names nm ON nm.p = x.p
+            LEFT JOIN programs pr ON pr.raw = x.p
+            LEFT JOIN viewers vw ON vw.raw = x.v
+            ORDER BY x.r""")
+        while batch := cur.fetchmany(BATCH):
+            for r, nls, dv, dr, pv, pr, vv, vr in batch:
+                errs = [(col, val, why) for col, val, why in (
+                    (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
+                yield r, nls > 0, errs, nls
+        cur.close()
+
     def _error_rows(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
         """(ordinal among DuckDB's rows, multiline, [(column, raw, reason)], newlines) of error and multi-line rows."""
         m, c = self.mapping, self.cols
-        ordinal = "SELECT rowid AS r, * FROM raw"
         if m.layout == "long":
-            cur = self.con.cursor().execute("""
-                SELECT r, nl > 0, nl, d, date_reason, p, program_reason, v, viewers_reason FROM cells
-                WHERE nl > 0 OR date_reason IS NOT NULL OR program_reason IS NOT NULL OR viewers_reason IS NOT NULL
-                ORDER BY r""")
-            while batch := cur.fetchmany(BATCH):
-                for r, multi, nls, dv, dr, pv, pr, vv, vr in batch:
-                    errs = [(col, val, why) for col, val, why in (
-                        (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
-                    yield r, multi, errs, nls
-            cur.close()
+            yield from self._long_events()
             return
+        ordinal = "SELECT rowid AS r, * FROM raw"
         sql = f"""
             SELECT o.r, o.nl > 0, o.nl, c{c.date}, cl.date_reason,
                    (SELECT list(struct_pack(col := x.col, reason := x.reason) ORDER BY x.col) FROM wcells x

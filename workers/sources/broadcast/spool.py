@@ -37,6 +37,13 @@ class Spooled:
     blank_before: int = 0  # blank lines before the header
     empty_lines: array = field(default_factory=lambda: array("q"))  # physical numbers of empty data lines
     data_bytes: int = 0
+    newlines: int = 0  # "\n" in the data (after the header)
+    ends_nl: bool = True  # the data ends with "\n" (or is empty)
+
+    @property
+    def data_lines(self) -> int:
+        """Physical lines of the data: every record and empty line ends one, or ends the file."""
+        return self.newlines + (0 if self.ends_nl or not self.data_bytes else 1)
 
 
 class _Limit(Exception):
@@ -147,6 +154,8 @@ def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
         prev_nl = piece.endswith(b"\n")
         fh.write(piece)
         out.data_bytes += len(piece)
+    out.newlines = number - out.first_line
+    out.ends_nl = prev_nl
 
 
 def _chain(first: bytes, rest):
