@@ -39,6 +39,7 @@ from workers.sources.broadcast.spool import Spooled, spool
 
 TOP_PROGRAMS = 50  # programmes listed per day in ``detail``; the rest are summed
 BATCH = 10_000
+INLINE_TEXTS = 8  # bad texts written into the second scan's filter as constants; more: a semi-join
 
 
 @dataclass(slots=True)
@@ -267,9 +268,10 @@ class _Job:
         return " || ".join(f"coalesce(c{i}, '')" for i in range(self.width))
 
     def _blank(self) -> str:
-        """SQL: the record is blank (every field spaces/tabs). Only evaluated when its date field is blank."""
-        d = f"coalesce(c{self.cols.date}, '')"
-        return f"(CASE WHEN trim({d}, ' \t') = '' THEN regexp_full_match({self._joined()}, '[ \t]*') ELSE false END)"
+        """SQL: the record is blank (every field spaces/tabs), else NULL. Only worked out when its date is blank."""
+        d = f"c{self.cols.date}"
+        return (f"(CASE WHEN {d} IS NULL OR trim({d}, ' \t') = '' THEN regexp_full_match({self._joined()}, '[ \t]*')"
+                " END)")
 
     def _newlines(self) -> str:
         joined = self._joined()
@@ -336,15 +338,17 @@ class _Job:
         Only the groups are stored: their number follows the distinct texts, not the rows.
         """
         c = self.cols
-        p = f"coalesce(c{c.program}, '')" if c.program is not None else "''"
+        p = f"c{c.program}" if c.program is not None else "''"
         fast = _fast_viewers(f"c{c.viewers}", self.dec, self.mapping.viewers_scale)
+        # raw columns as group keys (NULL is the empty text): no per-row copies; cleaned on the groups
         self.con.execute(f"""
             CREATE TABLE agg AS
-            SELECT d, p, vk, blank, sum(vf)::HUGEINT AS s, count(*) AS n FROM (
-              SELECT coalesce(c{c.date}, '') AS d, {p} AS p, vf, {self._blank()} AS blank,
-                     CASE WHEN vf IS NULL THEN coalesce(c{c.viewers}, '') END AS vk
-              FROM (SELECT *, {fast} AS vf FROM {self._source()}))
-            GROUP BY ALL""")
+            SELECT coalesce(d, '') AS d, coalesce(p, '') AS p, vk, coalesce(blank, false) AS blank, s, n FROM (
+              SELECT d, p, vk, blank, sum(vf)::HUGEINT AS s, count(*) AS n FROM (
+                SELECT c{c.date} AS d, {p} AS p, vf, {self._blank()} AS blank,
+                       CASE WHEN vf IS NULL THEN coalesce(c{c.viewers}, '') END AS vk
+                FROM (SELECT *, {fast} AS vf FROM {self._source()}))
+              GROUP BY ALL)""")
 
     def _long_judge(self) -> None:
         self._judge_dates("agg")
@@ -531,21 +535,22 @@ class _Job:
         if not self.failed_rows and not self.multiline:
             return
         m, c = self.mapping, self.cols
-        p = f"coalesce(c{c.program}, '')" if c.program is not None else "''"
+        p = f"c{c.program}" if c.program is not None else "NULL"
         nl = self._newlines() if self.multiline else "0"
         self.con.execute("CREATE TABLE bad_d AS SELECT raw FROM dates WHERE reason IS NOT NULL")
-        self.con.execute("""CREATE TABLE bad_p AS SELECT nm.p FROM names nm JOIN programs pr ON pr.raw = nm.p
+        self.con.execute("""CREATE TABLE bad_p AS SELECT nm.p AS raw FROM names nm JOIN programs pr ON pr.raw = nm.p
                             WHERE NOT nm.plain AND pr.reason IS NOT NULL""")
         self.con.execute("CREATE TABLE bad_v AS SELECT raw FROM viewers WHERE missing OR reason IS NOT NULL")
+        bad = " OR ".join(self._is_bad(col, table) for col, table in (
+            (f"c{c.date}", "bad_d"), (p, "bad_p"), (f"c{c.viewers}", "bad_v")))
         cur = self.con.cursor().execute(f"""
             SELECT x.r, x.nl, x.d, dt.reason, x.p, CASE WHEN nm.plain THEN NULL ELSE pr.reason END, x.v,
                    CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END
-            FROM (SELECT * FROM (
-                    SELECT row_number() OVER () - 1 AS r, coalesce(c{c.date}, '') AS d, {p} AS p,
-                           coalesce(c{c.viewers}, '') AS v, {nl} AS nl, {self._blank()} AS blank
+            FROM (SELECT r, nl, coalesce(d, '') AS d, coalesce(p, '') AS p, coalesce(v, '') AS v FROM (
+                    SELECT row_number() OVER () - 1 AS r, c{c.date} AS d, {p} AS p, c{c.viewers} AS v, {nl} AS nl,
+                           CASE WHEN {bad} THEN NOT coalesce({self._blank()}, false) ELSE false END AS bad
                     FROM {self._source()})
-                  WHERE nl > 0 OR (NOT blank AND (d IN (SELECT raw FROM bad_d) OR p IN (SELECT p FROM bad_p)
-                                                  OR v IN (SELECT raw FROM bad_v)))) x
+                  WHERE bad OR nl > 0) x
             LEFT JOIN dates dt ON dt.raw = x.d
             LEFT JOIN names nm ON nm.p = x.p
             LEFT JOIN programs pr ON pr.raw = x.p
@@ -557,6 +562,20 @@ class _Job:
                     (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
                 yield r, nls > 0, errs, nls
         cur.close()
+
+    def _is_bad(self, col: str, table: str) -> str:
+        """SQL: the raw ``col`` (NULL: the empty text) is one of the texts in ``table``; a few are inlined."""
+        texts = [r[0] for r in self.con.execute(f"SELECT raw FROM {table} ORDER BY raw = '' DESC"
+                                                f" LIMIT {INLINE_TEXTS + 1}").fetchall()]
+        empty = bool(texts) and texts[0] == ""
+        if col == "NULL":  # no such column: its text is always empty
+            return "true" if empty else "false"
+        if not texts:
+            return "false"
+        null = f"{col} IS NULL OR " if empty else ""
+        if len(texts) <= INLINE_TEXTS:
+            return f"({null}{col} IN ({', '.join(_q(t) for t in texts)}))"
+        return f"({null}{col} IN (SELECT raw FROM {table}))"
 
     def _error_rows(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
         """(ordinal among DuckDB's rows, multiline, [(column, raw, reason)], newlines) of error and multi-line rows."""
