@@ -1,0 +1,123 @@
+"""The engine's two scans: SQL viewer forms agree with the rules; line numbers of the filtered error scan."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workers.sources.broadcast import ColumnMapping, run_import
+from workers.sources.broadcast.engine import INLINE_TEXTS, _fast_viewers
+from workers.sources.broadcast.rules import integer_forms, parse_viewers
+
+LONG = ColumnMapping(air_date="air_date", program="program", viewers="viewers")
+
+
+def parse(data: bytes, mapping: ColumnMapping = LONG, size: int = 5):
+    chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    with run_import(chunks, mapping, today=date(2026, 11, 24)) as imp:
+        return imp.days, [(e.line, e.column, e.value, e.reason) for e in imp.errors()], imp.stats
+
+
+# --------------------------------------------------------------------------- SQL viewer forms = the rules
+
+NUMBERISH = st.text(alphabet="0123456789,.' \u00a0+-x", max_size=16)
+GROUPED = st.builds(lambda head, groups, sep: head + "".join(sep + g for g in groups),
+                    st.from_regex(r"[0-9]{1,3}", fullmatch=True),
+                    st.lists(st.from_regex(r"[0-9]{3}", fullmatch=True), min_size=1, max_size=5),
+                    st.sampled_from([",", ".", " ", "'"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(st.one_of(NUMBERISH, GROUPED, st.from_regex(r"[0-9]{1,20}", fullmatch=True)), max_size=30),
+       dec=st.sampled_from([".", ","]))
+def test_the_sql_fast_form_settles_only_what_the_rules_accept_with_the_same_value(texts, dec):
+    con = duckdb.connect()
+    got = con.execute(f"SELECT t, {_fast_viewers('t', dec, 1)} FROM unnest($1::VARCHAR[]) AS u(t)",
+                      [texts]).fetchall()
+    for text, value in got:
+        try:
+            want = parse_viewers(text, decimal_separator=dec)
+        except ValueError:
+            want = None
+        if value is not None:  # SQL settled it: exactly the rules' value
+            assert value == want, (text, dec)
+        else:  # every text in one of the integer forms (in range) is settled in SQL: the hot path
+            assert want is None or not any(re.fullmatch(p, text, re.ASCII) for p, _ in integer_forms(dec)), (text, dec)
+    con.close()
+
+
+# --------------------------------------------------------------------------- line numbers
+
+
+def test_a_multi_line_record_then_a_bad_row_without_empty_lines():
+    data = (b'air_date,program,viewers\n'
+            b'2024-01-01,"Two\nlines",1\n'           # lines 2-3
+            b'2024-01-01,B,2\n'                      # 4
+            b'2024-01-02,"Three\n\nlines",3\n'       # 5-7 (an empty line inside quotes is data)
+            b'2024-01-02,C,x\n')                     # 8
+    days, errs, stats = parse(data)
+    assert errs == [(8, "viewers", "x", "not a number")]
+    assert days[date(2024, 1, 1)].programs == {"Two lines": 1, "B": 2}
+    assert (stats.rows_seen, stats.rows_failed) == (4, 1)  # (blank_lines counts the quoted empty line: known)
+
+
+def test_a_multi_line_record_then_a_bad_row_with_empty_lines_and_a_reject():
+    data = (b'air_date,program,viewers\n'
+            b'\n'                                    # 2: empty
+            b'2024-01-01,"Two\nlines",1\n'           # 3-4
+            b'\n'                                    # 5: empty
+            b'2024-01-01,short\n'                    # 6: reject
+            b',,\n'                                  # 7: blank record
+            b'2024-01-01,"A\nB",N/A\n'               # 8-9: multi-line and bad
+            b'\n'                                    # 10
+            b'January 15,D,4\n')                     # 11
+    days, errs, stats = parse(data)
+    assert errs == [(6, None, "2024-01-01,short", "row has 2 fields, header has 3"),
+                    (8, "viewers", "N/A", "missing value"),
+                    (11, "air_date", "January 15", "date has no year")]
+    assert days[date(2024, 1, 1)].programs == {"Two lines": 1}
+    assert (stats.rows_seen, stats.rows_ok, stats.rows_failed, stats.blank_lines) == (4, 1, 3, 4)
+
+
+def test_single_line_records_with_empty_lines_and_rejects_take_the_fast_mapping():
+    lines = ["air_date,program,viewers"]
+    want = []
+    for i in range(200):
+        if i % 37 == 5:
+            lines.append("")
+        elif i % 41 == 7:
+            lines.append("2024-01-03,only two")
+            want.append((len(lines), None))
+        elif i % 13 == 3:
+            lines.append(f"2024-01-02,P{i},N/A")
+            want.append((len(lines), "viewers"))
+        else:
+            lines.append(f"2024-01-01,P{i % 7},\"{i:,}\"")
+    _, errs, stats = parse(("\n".join(lines) + "\n").encode(), size=64)
+    assert [(line, col) for line, col, _, _ in errs] == want
+    assert stats.errors == len(want)
+
+
+def test_many_distinct_bad_texts_use_the_semi_join_and_keep_their_lines():
+    n = INLINE_TEXTS * 5
+    lines = ["air_date,program,viewers"] + [f"2024-01-01,P,{i}" for i in range(50)]
+    lines += [f"2024-01-0{1 + i % 2},Q,bad{i}" for i in range(n)]
+    lines += [f"2024-13-{i:02d},R,5" for i in range(1, n + 1)]
+    _, errs, stats = parse(("\n".join(lines) + "\n").encode(), size=4096)
+    assert [e[0] for e in errs] == list(range(52, 52 + 2 * n))
+    assert {e[1] for e in errs[:n]} == {"viewers"} and {e[1] for e in errs[n:]} == {"air_date"}
+    assert stats.rows_failed == 2 * n
+
+
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_the_last_record_without_a_newline(final_newline):
+    data = b"air_date,program,viewers\n2024-01-01,A,1\n\n2024-01-01,\"B\nC\",2\n2024-01-02,D,x" + (
+        b"\n" if final_newline else b"")
+    _, errs, stats = parse(data)
+    assert errs == [(6, "viewers", "x", "not a number")]
+    assert stats.rows_seen == 3
