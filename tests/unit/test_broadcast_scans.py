@@ -121,3 +121,62 @@ def test_the_last_record_without_a_newline(final_newline):
     _, errs, stats = parse(data)
     assert errs == [(6, "viewers", "x", "not a number")]
     assert stats.rows_seen == 3
+
+
+# --------------------------------------------------------------------------- a local upload read in place
+
+
+def outcome(imp):
+    return ({d: (t.viewers, t.airings, t.programs, t.other_programs, t.other_viewers) for d, t in imp.days.items()},
+            [e.as_dict() for e in imp.errors()], imp.stats.as_dict())
+
+
+def test_a_local_file_in_shape_is_read_in_place_without_a_copy(tmp_path):
+    data = b"air_date,program,viewers\n2024-01-01,A,\"1,000\"\n\n2024-01-01,\"B\nC\",x\n2024-01-02,A,short\n"
+    src = tmp_path / "upload.csv"
+    src.write_bytes(data)
+    work = tmp_path / "work"
+    work.mkdir()
+    with run_import(iter(()), LONG, today=date(2026, 11, 24), workdir=work, local=src) as imp:
+        assert not list(work.rglob("data.csv")), "the upload was copied"
+        got = outcome(imp)
+    with run_import([data], LONG, today=date(2026, 11, 24)) as imp:
+        assert outcome(imp) == got
+    assert got[1][0]["line"] == 4 and got[1][1]["line"] == 6
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbfair_date,program,viewers\n2024-01-01,A,1\n",          # BOM
+    b"air_date,program,viewers\r\n2024-01-01,A,1\r\n2024-01-02,B,x\r\n",  # CRLF
+    b"\n\nair_date,program,viewers\n2024-01-01,A,1\n2024-01-02,B,x\n",    # blank lines before the header
+    b"air_date,\"pro\ngram\",viewers\n2024-01-01,A,1\n2024-01-02,B,x\n",  # a header over two lines
+])
+def test_a_local_file_out_of_shape_is_spooled(tmp_path, data):
+    src = tmp_path / "upload.csv"
+    src.write_bytes(data)
+    work = tmp_path / "work"
+    work.mkdir()
+    mapping = LONG if b"pro\ngram" not in data else ColumnMapping(air_date="air_date", program="pro gram",
+                                                                    viewers="viewers")
+    with run_import([data], mapping, today=date(2026, 11, 24), workdir=work, local=src) as imp:
+        assert list(work.rglob("data.csv"))
+        got = outcome(imp)
+    with run_import([data], mapping, today=date(2026, 11, 24)) as imp:
+        assert outcome(imp) == got
+
+
+CELL = st.sampled_from(["", " ", "NA", "1,234", "12", "x", "2024-01-01", "June 11, 2002", '"q, c"', '"a\nb"',
+                        '"a\n\nb"', '"open', "P\x00", "\t", "\r", "\xef\xbb\xbf"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=st.lists(st.lists(CELL, max_size=4), max_size=12), head=st.sampled_from(["", "\n", "\xef\xbb\xbf"]),
+       newline=st.sampled_from(["\n", "\r\n"]))
+def test_in_place_and_spooled_reads_agree(tmp_path_factory, records, head, newline):
+    data = (head + "air_date,program,viewers" + newline + newline.join(",".join(r) for r in records)).encode()
+    src = tmp_path_factory.mktemp("in-place") / "upload.csv"
+    src.write_bytes(data)
+    with run_import([data], LONG, today=date(2026, 11, 24), local=src) as imp:
+        a = outcome(imp)
+    with run_import([data], LONG, today=date(2026, 11, 24)) as imp:
+        assert outcome(imp) == a

@@ -8,6 +8,7 @@ of ``RowError`` in line order, fetched in batches.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -35,7 +36,7 @@ from workers.sources.broadcast.rules import (
     program_name,
     row_error,
 )
-from workers.sources.broadcast.spool import Spooled, spool
+from workers.sources.broadcast.spool import Spooled, in_place, spool
 
 TOP_PROGRAMS = 50  # programmes listed per day in ``detail``; the rest are summed
 BATCH = 10_000
@@ -77,12 +78,19 @@ class DayTotal:
         return out
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 @dataclass
 class Settings:
-    """DuckDB resources; the defaults keep one import within ~0.5 GB whatever the file size."""
+    """DuckDB resources: memory bounded whatever the file size (it spills past the limit), every CPU."""
 
     memory_limit: str = "512MB"
-    threads: int = 2
+    threads: int = field(default_factory=_cpus)
     top_programs: int = TOP_PROGRAMS
 
 
@@ -107,13 +115,19 @@ class Import:
 
 
 def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date | None = None,
-               settings: Settings | None = None, workdir: Path | None = None) -> Import:
-    """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date."""
+               settings: Settings | None = None, workdir: Path | None = None, local: Path | None = None) -> Import:
+    """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date.
+
+    ``local``: the same upload as a local file; read in place when it is in DuckDB's shape (then
+    ``chunks`` is never read), else ``chunks`` are spooled as usual.
+    """
     cfg = settings or Settings()
     stack = contextlib.ExitStack()
     try:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
-        sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
+        sp = in_place(local, mapping.delimiter) if local is not None else None
+        if sp is None:
+            sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
         stats = ParseStats(delimiter=sp.delimiter, blank_lines=sp.blank_before)
         if sp.error is None:
             located = _locate(sp, mapping)
@@ -243,8 +257,9 @@ class _Job:
                     self._wide_read()
             except duckdb.Error as exc:
                 return self._refused(exc)
-            self.con.execute("CREATE TABLE rejects AS SELECT line, error_type, csv_line, error_message"
-                             " FROM reject_errors")
+            # DuckDB numbers records from the file's start: the skipped header line is not ours
+            self.con.execute(f"CREATE TABLE rejects AS SELECT line - {self.sp.skip} AS line, error_type, csv_line,"
+                             " error_message FROM reject_errors")
         else:
             self._empty()
             self.con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
@@ -264,7 +279,8 @@ class _Job:
         """``read_csv`` of the spool: every column VARCHAR, strict, structural errors to ``reject_errors``."""
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width)) + "}"
         return (f"read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},"
-                " quote = '\"', escape = '\"', header = false, auto_detect = false, strict_mode = true,"
+                f" quote = '\"', escape = '\"', header = false, skip = {self.sp.skip}, auto_detect = false,"
+                " strict_mode = true,"
                 f" store_rejects = true, max_line_size = {MAX_LINE_BYTES * 2})")
 
     def _joined(self) -> str:

@@ -5,6 +5,10 @@ bare ``\\r`` a space (DuckDB would read a bare CR as a line end; physical lines 
 ``\\n``), blank lines before the header are skipped, the header record is kept apart (the spool
 holds data records only), every empty physical line is noted (DuckDB skips them silently, and
 line numbers must count them) and an over-long line stops the spool with a clear error.
+
+:func:`in_place` runs the same checks over an upload that is already a local file, without
+writing anything: when the file is in DuckDB's shape already (no BOM, no CR, the header on line 1)
+DuckDB reads it where it is (skipping the header line), saving a full copy of the file.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class Spooled:
     blank_before: int = 0  # blank lines before the header
     empty_lines: array = field(default_factory=lambda: array("q"))  # physical numbers of empty data lines
     data_bytes: int = 0
+    skip: int = 0  # lines DuckDB skips at the start of ``path`` (1: the header, when read in place)
     newlines: int = 0  # "\n" in the data (after the header)
     ends_nl: bool = True  # the data ends with "\n" (or is empty)
 
@@ -85,6 +90,38 @@ def spool(chunks: Iterable[bytes], path: Path, delimiter: str | None = None) -> 
             _spool(iter(_pieces(chunks)), fh, out, delimiter)
     except _Limit as stop:
         out.error = stop.error
+    return out
+
+
+class _NotInShape(Exception):
+    pass
+
+
+def _raw_pieces(path: Path) -> Iterable[bytes]:
+    """A local file in pieces, as long as it needs no normalising (else ``_NotInShape``)."""
+    with path.open("rb") as fh:
+        first = True
+        while piece := fh.read(PIECE):
+            if first and piece.startswith((codecs.BOM_UTF8[:len(piece)], codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise _NotInShape
+            first = False
+            if b"\r" in piece:
+                raise _NotInShape
+            yield piece
+
+
+def in_place(path: Path, delimiter: str | None = None) -> Spooled | None:
+    """The spool's checks over a local file DuckDB can read as it is; None when it needs :func:`spool`."""
+    out = Spooled(path, skip=1)
+    try:
+        _spool(iter(_raw_pieces(path)), None, out, delimiter)
+    except _NotInShape:
+        return None
+    except _Limit as stop:
+        out.error = stop.error
+        return out
+    if out.blank_before or out.first_line != 2:  # DuckDB skips just the first line
+        return None
     return out
 
 
@@ -152,7 +189,8 @@ def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
             number += piece.count(b"\n")
             run = len(piece) - piece.rfind(b"\n") - 1
         prev_nl = piece.endswith(b"\n")
-        fh.write(piece)
+        if fh is not None:
+            fh.write(piece)
         out.data_bytes += len(piece)
     out.newlines = number - out.first_line
     out.ends_nl = prev_nl
