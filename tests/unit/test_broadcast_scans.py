@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.sources.broadcast import ColumnMapping, run_import
+from workers.sources.broadcast import MAX_LINE_BYTES, ColumnMapping, run_import
 from workers.sources.broadcast.engine import INLINE_TEXTS, _fast_viewers
 from workers.sources.broadcast.rules import integer_forms, parse_viewers
 
@@ -180,3 +180,15 @@ def test_in_place_and_spooled_reads_agree(tmp_path_factory, records, head, newli
         a = outcome(imp)
     with run_import([data], LONG, today=date(2026, 11, 24)) as imp:
         assert outcome(imp) == a
+
+
+@pytest.mark.parametrize("tail", [b"2024-01-03,C,3\r\n", b"2024-01-03," + b"x" * (MAX_LINE_BYTES + 10) + b",3\n"])
+def test_a_file_found_out_of_shape_after_the_early_read_started_gives_the_spooled_outcome(tmp_path, tail):
+    data = b"air_date,program,viewers\n" + b"2024-01-01,A,1\n" * 200_000 + b"2024-01-02,B,x\n" + tail
+    src = tmp_path / "upload.csv"
+    src.write_bytes(data)
+    with run_import([data], LONG, today=date(2026, 11, 24), local=src) as imp:
+        got = outcome(imp)
+    with run_import([data], LONG, today=date(2026, 11, 24)) as imp:
+        assert outcome(imp) == got
+    assert got[1][0]["line"] == (200_002 if b"\r" in tail else 200_003)

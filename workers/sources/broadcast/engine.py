@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -128,14 +129,25 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
     stack = contextlib.ExitStack()
     try:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
-        sp = None
+        sp, early = None, None
         if local is not None:
             # one open file: the checks and DuckDB's reads see the same bytes even if the path is replaced
             fh = stack.enter_context(local.open("rb"))
             pinned = Path(f"/proc/self/fd/{fh.fileno()}")
-            sp = in_place(pinned if pinned.exists() else local, mapping.delimiter)
+            started: list[_Early] = []
+            sp = in_place(pinned if pinned.exists() else local, mapping.delimiter,
+                          on_header=lambda head: started.append(_Early.start(head, mapping, today, cfg, tmp, stack)))
+            early = next((e for e in started if e is not None), None)
+            if early is not None:
+                early.wait()
+                if sp is None or sp.error is not None:  # out of shape after all: spooled below
+                    early.discard()
+                    early = None
         if sp is None:
             sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
+        if early is not None:
+            days, errors = early.job.run(read_done=True)
+            return Import(early.job.stats, days, errors, stack)
         stats = ParseStats(delimiter=sp.delimiter, blank_lines=sp.blank_before)
         if sp.error is None:
             located = _locate(sp, mapping)
@@ -144,8 +156,7 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
         if sp.error is not None:
             stats.errors = 1
             return Import(stats, {}, iter([sp.error]), stack)
-        con = duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
-                                     "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
+        con = _connect(cfg, tmp)
         stack.callback(con.close)
         job = _Job(con, sp, mapping, located, today, stats, cfg)
         days, errors = job.run()
@@ -153,6 +164,58 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
     except BaseException:
         stack.close()
         raise
+
+
+def _connect(cfg: Settings, tmp: Path) -> Any:
+    return duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
+                                  "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
+
+
+class _Early:
+    """The aggregation of a file read in place, started as soon as its header is known.
+
+    It runs in a thread (DuckDB releases the GIL) while the spool's byte pass checks the rest of
+    the file; if the pass finds the file out of shape after all, the result is dropped.
+    """
+
+    def __init__(self, job: _Job, con: Any) -> None:
+        self.job, self.con = job, con
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._read, name="broadcast-read", daemon=True)
+
+    @classmethod
+    def start(cls, sp: Spooled, mapping: ColumnMapping, today: date | None, cfg: Settings, tmp: Path,
+              stack: contextlib.ExitStack) -> _Early | None:
+        if mapping.layout != "long" or sp.blank_before or sp.first_line != 2:
+            return None
+        cols = _locate(sp, mapping)
+        if isinstance(cols, RowError):
+            return None
+        con = _connect(cfg, tmp)
+        stack.callback(con.close)
+        early = cls(_Job(con, sp, mapping, cols, today, ParseStats(delimiter=sp.delimiter), cfg), con)
+        stack.callback(early.thread.join)
+        stack.callback(early.interrupt)
+        early.thread.start()
+        return early
+
+    def _read(self) -> None:
+        try:
+            self.job.read()
+        except BaseException as exc:  # re-raised by wait()
+            self.failure = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.interrupt()
+
+    def discard(self) -> None:
+        self.con.close()
 
 
 # --------------------------------------------------------------------------- header
@@ -255,23 +318,32 @@ class _Job:
         self.stats, self.cfg = stats, cfg
         self.width = len(sp.header)
         self.dec = mapping.decimal_for(sp.delimiter)
+        self.refusal: Exception | None = None
 
-    def run(self) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
-        if self.sp.data_bytes:
-            try:
-                if self.mapping.layout == "long":
-                    self._long()
-                else:
-                    self._wide_read()
-            except duckdb.Error as exc:
-                return self._refused(exc)
+    def read(self) -> None:
+        """Read the file (the long layout: aggregate it) and keep DuckDB's rejects; a refusal is noted."""
+        try:
+            if self.mapping.layout == "long":
+                self._long()
+            else:
+                self._wide_read()
             # DuckDB numbers records from the file's start: the skipped header line is not ours
             self.con.execute(f"CREATE TABLE rejects AS SELECT line - {self.sp.skip} AS line, error_type, csv_line,"
                              " error_message FROM reject_errors")
+        except duckdb.Error as exc:
+            self.refusal = exc
+
+    def run(self, *, read_done: bool = False) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
+        if read_done:
+            pass
+        elif self.sp.data_bytes:
+            self.read()
         else:
             self._empty()
             self.con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
                              " error_message VARCHAR)")
+        if self.refusal is not None:
+            return self._refused(self.refusal)
         if self.mapping.layout == "long":
             self._long_judge()
         else:

@@ -17,7 +17,7 @@ import codecs
 import csv
 import io
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,11 +110,15 @@ def _raw_pieces(path: Path) -> Iterable[bytes]:
             yield piece
 
 
-def in_place(path: Path, delimiter: str | None = None) -> Spooled | None:
-    """The spool's checks over a local file DuckDB can read as it is; None when it needs :func:`spool`."""
+def in_place(path: Path, delimiter: str | None = None, on_header: Callable[[Spooled], object] | None = None,
+             ) -> Spooled | None:
+    """The spool's checks over a local file DuckDB can read as it is; None when it needs :func:`spool`.
+
+    ``on_header(spooled)`` is called once the header is known, before the rest of the pass.
+    """
     out = Spooled(path, skip=1)
     try:
-        _spool(iter(_raw_pieces(path)), None, out, delimiter)
+        _spool(iter(_raw_pieces(path)), None, out, delimiter, on_header)
     except _NotInShape:
         return None
     except _Limit as stop:
@@ -125,7 +129,8 @@ def in_place(path: Path, delimiter: str | None = None) -> Spooled | None:
     return out
 
 
-def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
+def _spool(pieces, fh, out: Spooled, delimiter: str | None,
+           on_header: Callable[[Spooled], object] | None = None) -> None:
     buf = b""
     line = 1
     # the header: the first non-blank record (quoted fields may span lines)
@@ -168,6 +173,8 @@ def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
         raise _Limit(row_error(line, None, None, f"the header has {len(out.header)} columns; at most {MAX_COLUMNS}"
                                " are supported"))
     out.first_line = line + head.count(b"\n") + 1
+    if on_header is not None:
+        on_header(out)
     body = buf[end:]
     # the body: written as is; empty lines noted; line length bounded
     number = out.first_line  # physical number of the line being written
