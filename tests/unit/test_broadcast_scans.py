@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.sources.broadcast import MAX_LINE_BYTES, ColumnMapping, run_import
+from workers.sources.broadcast import MAX_LINE_BYTES, ColumnMapping, engine, run_import
 from workers.sources.broadcast.engine import INLINE_TEXTS, _fast_viewers
 from workers.sources.broadcast.rules import integer_forms, parse_viewers
 
@@ -192,3 +192,33 @@ def test_a_file_found_out_of_shape_after_the_early_read_started_gives_the_spoole
     with run_import([data], LONG, today=date(2026, 11, 24)) as imp:
         assert outcome(imp) == got
     assert got[1][0]["line"] == (200_002 if b"\r" in tail else 200_003)
+
+
+# --------------------------------------------------------------------------- the bytes-level search of bad rows
+
+SEARCHED = [
+    # a bad viewer text that also occurs inside good rows' other fields and quoted
+    b'air_date,program,viewers\n2024-01-01,N/A Show,1\n2024-01-01,A,N/A\n\n2024-01-02,B,"N/A"\n2024-01-02,short\n'
+    b'2024-01-03,"x, N/A",5\n2024-01-03,C,N/A\n',
+    # bad dates and programme texts, a reject and an invalid UTF-8 row in between
+    b'air_date,program,viewers\nJanuary 15,A,1\n2024-01-01,P\x00,2\n2024-01-01,\xff,3\nJanuary 15,B,x\n'
+    b'2024-01-02,R,4\n2024-01-02,Q,5\n',
+    # an empty bad text (a missing programme): left to the scan
+    b'air_date,program,viewers\n2024-01-02,,4\n2024-01-02,Q,5\n',
+    # a bad text holding a quote: left to the scan
+    b'air_date,program,viewers\n2024-01-01,A,"1""2"\n2024-01-01,B,3\n',
+]
+
+
+@pytest.mark.parametrize("data", SEARCHED)
+@pytest.mark.parametrize("in_place", [True, False])
+def test_the_bytes_search_of_bad_rows_agrees_with_the_filtered_scan(tmp_path, monkeypatch, data, in_place):
+    src = tmp_path / "upload.csv"
+    src.write_bytes(data)
+    local = src if in_place else None
+    with run_import([data], LONG, today=date(2026, 11, 24), local=local) as imp:
+        searched = outcome(imp)
+    monkeypatch.setattr(engine._Job, "_search_bad_lines", lambda self: None)
+    with run_import([data], LONG, today=date(2026, 11, 24), local=local) as imp:
+        assert outcome(imp) == searched
+    assert searched[1], "no row errors"

@@ -7,7 +7,9 @@ of ``RowError`` in line order, fetched in batches.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import csv
 import os
 import re
 import tempfile
@@ -45,6 +47,7 @@ BATCH = 10_000
 # flat in the file size, and are no slower; twice the max_line_size given to DuckDB.
 READ_BUFFER = 4 * MAX_LINE_BYTES
 INLINE_TEXTS = 8  # bad texts written into the second scan's filter as constants; more: a semi-join
+SEARCH_TEXTS = 64  # bad texts the bytes-level search of the bad rows looks for; more: the second scan
 
 
 @dataclass(slots=True)
@@ -216,6 +219,16 @@ class _Early:
 
     def discard(self) -> None:
         self.con.close()
+
+
+_Event = tuple[int, bool, list[tuple[str | None, str, str]], int]  # (ordinal, multi-line, errors, newlines)
+
+
+def _hits(buf: bytes, needle: bytes, end: int) -> Iterator[int]:
+    at = buf.find(needle, 0, end)
+    while at >= 0:
+        yield at
+        at = buf.find(needle, at + 1, end)
 
 
 # --------------------------------------------------------------------------- header
@@ -633,6 +646,9 @@ class _Job:
         """
         if not self.failed_rows and not self.multiline:
             return
+        if not self.multiline and (found := self._search_bad_lines()) is not None:
+            yield from found
+            return
         m, c = self.mapping, self.cols
         p = f"c{c.program}" if c.program is not None else "NULL"
         nl = self._newlines() if self.multiline else "0"
@@ -661,6 +677,88 @@ class _Job:
                     (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
                 yield r, nls > 0, errs, nls
         cur.close()
+
+    def _search_bad_lines(self) -> list[_Event] | None:
+        """The bad rows found by a bytes-level search for their bad texts, when every record is one line.
+
+        Each line holding a bad text is parsed (``csv``) and kept when a field of its column is one
+        of that column's bad texts. Accepted only if exactly the rows the aggregate counted as
+        failed are found, each a row DuckDB read with the header's width; anything else (an empty
+        or quoted bad text, too many hits, a parse that disagrees) gives None: the scan does it.
+        """
+        m, c = self.mapping, self.cols
+        reasons: dict[int, dict[str, str]] = {}
+        for col, sql in ((c.date, "SELECT raw, reason FROM dates WHERE reason IS NOT NULL"),
+                         (c.program, "SELECT p.raw, p.reason FROM programs p JOIN names nm ON nm.p = p.raw"
+                                     " WHERE NOT nm.plain AND p.reason IS NOT NULL"),
+                         (c.viewers, f"SELECT raw, CASE WHEN missing THEN {_q(MISSING_VALUE)} ELSE reason END"
+                                     " FROM viewers WHERE missing OR reason IS NOT NULL")):
+            rows = self.con.execute(f"{sql} LIMIT {SEARCH_TEXTS + 1}").fetchall()
+            if (rows and col is None) or len(rows) > SEARCH_TEXTS or any(not t or '"' in t for t, _ in rows):
+                return None
+            if col is not None:
+                reasons[col] = dict(rows)
+        needles = sorted({t.encode() for texts in reasons.values() for t in texts})
+        rejected = {r[0] for r in self.con.execute("SELECT DISTINCT line FROM rejects").fetchall()}
+        budget = 2 * self.failed_rows + 1000
+        names = {c.date: m.air_date, c.program: m.program, c.viewers: m.viewers}
+        sp, found = self.sp, []
+        with sp.path.open("rb") as fh:
+            if sp.skip:
+                fh.readline()  # the header line of a file read in place
+            carry, line = b"", sp.first_line  # line: physical number of the buffer's first line
+            while True:
+                piece = fh.read(1 << 20)
+                buf = carry + piece
+                end = buf.rfind(b"\n") + 1 if piece else len(buf)
+                starts = sorted({buf.rfind(b"\n", 0, hit) + 1 for needle in needles
+                                 for hit in _hits(buf, needle, end)})
+                if len(found) + len(starts) > budget:
+                    return None
+                counted, at = 0, line
+                for start in starts:
+                    at += buf.count(b"\n", counted, start)
+                    counted = start
+                    stop = buf.find(b"\n", start, end)
+                    event = self._bad_line(buf[start:stop if stop >= 0 else end], at, rejected, reasons, names)
+                    if event is False:
+                        return None
+                    if event is not None:
+                        found.append(event)
+                line += buf.count(b"\n", 0, end)
+                carry = buf[end:]
+                if not piece:
+                    break
+        if len(found) != self.failed_rows:
+            return None
+        return found
+
+    def _bad_line(self, raw: bytes, line: int, rejected: set[int], reasons: dict[int, dict[str, str]],
+                  names: dict[int | None, str | None]) -> _Event | bool | None:
+        """The event of the bad row on physical ``line`` (None: not a bad row; False: cannot tell)."""
+        sp = self.sp
+        number = line - sp.first_line + 1  # DuckDB's record number: every record and empty line is one line
+        if number in rejected:
+            return None
+        try:
+            fields = next(csv.reader([raw.decode("utf-8")], delimiter=sp.delimiter, strict=True))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            return False
+        if len(fields) != self.width:
+            return False
+        # reasons is in column order (date, programme, viewers), as the scan reports them
+        errs = [(names[col], fields[col], why[fields[col]]) for col, why in reasons.items() if fields[col] in why]
+        if not errs:
+            return None
+        empties = bisect.bisect_left(sp.empty_lines, line)
+        before = self._rejects_before(number)
+        return (number - 1 - empties - before, False, errs, 0)
+
+    def _rejects_before(self, number: int) -> int:
+        if not hasattr(self, "_reject_lines"):
+            self._reject_lines = [r[0] for r in self.con.execute(
+                "SELECT DISTINCT line FROM rejects ORDER BY line").fetchall()]
+        return bisect.bisect_left(self._reject_lines, number)
 
     def _is_bad(self, col: str, table: str) -> str:
         """SQL: the raw ``col`` (NULL: the empty text) is one of the texts in ``table``; a few are inlined."""
