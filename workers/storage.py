@@ -159,6 +159,13 @@ class LocalStorage:
         except OSError as exc:
             raise StorageUnavailable(f"storage download {bucket}/{path} failed: {exc.strerror or exc}") from exc
 
+    def local_path(self, bucket: str, path: str) -> Path:
+        """The object's file, for readers that can use it in place (the broadcast engine)."""
+        target = self._file(bucket, path)
+        if not target.is_file():
+            raise StorageNotFound(f"{bucket}/{path} not found")
+        return target
+
     def open_stream(self, bucket: str, path: str) -> Iterator[bytes]:
         target = self._file(bucket, path)
         if not target.is_file():

@@ -7,9 +7,13 @@ of ``RowError`` in line order, fetched in batches.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import csv
+import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,10 +39,15 @@ from workers.sources.broadcast.rules import (
     program_name,
     row_error,
 )
-from workers.sources.broadcast.spool import Spooled, spool
+from workers.sources.broadcast.spool import Spooled, in_place, spool
 
 TOP_PROGRAMS = 50  # programmes listed per day in ``detail``; the rest are summed
 BATCH = 10_000
+# DuckDB's CSV buffers (default 32 MiB each, several in flight): smaller ones keep the peak memory
+# flat in the file size, and are no slower; twice the max_line_size given to DuckDB.
+READ_BUFFER = 4 * MAX_LINE_BYTES
+INLINE_TEXTS = 8  # bad texts written into the second scan's filter as constants; more: a semi-join
+SEARCH_TEXTS = 64  # bad texts the bytes-level search of the bad rows looks for; more: the second scan
 
 
 @dataclass(slots=True)
@@ -76,12 +85,19 @@ class DayTotal:
         return out
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 @dataclass
 class Settings:
-    """DuckDB resources; the defaults keep one import within ~0.5 GB whatever the file size."""
+    """DuckDB resources: memory bounded whatever the file size (it spills past the limit), every CPU."""
 
     memory_limit: str = "512MB"
-    threads: int = 2
+    threads: int = field(default_factory=_cpus)
     top_programs: int = TOP_PROGRAMS
 
 
@@ -106,13 +122,35 @@ class Import:
 
 
 def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date | None = None,
-               settings: Settings | None = None, workdir: Path | None = None) -> Import:
-    """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date."""
+               settings: Settings | None = None, workdir: Path | None = None, local: Path | None = None) -> Import:
+    """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date.
+
+    ``local``: the same upload as a local file; read in place when it is in DuckDB's shape (then
+    ``chunks`` is never read), else ``chunks`` are spooled as usual.
+    """
     cfg = settings or Settings()
     stack = contextlib.ExitStack()
     try:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
-        sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
+        sp, early = None, None
+        if local is not None:
+            # one open file: the checks and DuckDB's reads see the same bytes even if the path is replaced
+            fh = stack.enter_context(local.open("rb"))
+            pinned = Path(f"/proc/self/fd/{fh.fileno()}")
+            started: list[_Early] = []
+            sp = in_place(pinned if pinned.exists() else local, mapping.delimiter,
+                          on_header=lambda head: started.append(_Early.start(head, mapping, today, cfg, tmp, stack)))
+            early = next((e for e in started if e is not None), None)
+            if early is not None:
+                early.wait()
+                if sp is None or sp.error is not None:  # out of shape after all: spooled below
+                    early.discard()
+                    early = None
+        if sp is None:
+            sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
+        if early is not None:
+            days, errors = early.job.run(read_done=True)
+            return Import(early.job.stats, days, errors, stack)
         stats = ParseStats(delimiter=sp.delimiter, blank_lines=sp.blank_before)
         if sp.error is None:
             located = _locate(sp, mapping)
@@ -121,8 +159,7 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
         if sp.error is not None:
             stats.errors = 1
             return Import(stats, {}, iter([sp.error]), stack)
-        con = duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
-                                     "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
+        con = _connect(cfg, tmp)
         stack.callback(con.close)
         job = _Job(con, sp, mapping, located, today, stats, cfg)
         days, errors = job.run()
@@ -130,6 +167,68 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
     except BaseException:
         stack.close()
         raise
+
+
+def _connect(cfg: Settings, tmp: Path) -> Any:
+    return duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
+                                  "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
+
+
+class _Early:
+    """The aggregation of a file read in place, started as soon as its header is known.
+
+    It runs in a thread (DuckDB releases the GIL) while the spool's byte pass checks the rest of
+    the file; if the pass finds the file out of shape after all, the result is dropped.
+    """
+
+    def __init__(self, job: _Job, con: Any) -> None:
+        self.job, self.con = job, con
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._read, name="broadcast-read", daemon=True)
+
+    @classmethod
+    def start(cls, sp: Spooled, mapping: ColumnMapping, today: date | None, cfg: Settings, tmp: Path,
+              stack: contextlib.ExitStack) -> _Early | None:
+        if mapping.layout != "long" or sp.blank_before or sp.first_line != 2:
+            return None
+        cols = _locate(sp, mapping)
+        if isinstance(cols, RowError):
+            return None
+        con = _connect(cfg, tmp)
+        stack.callback(con.close)
+        early = cls(_Job(con, sp, mapping, cols, today, ParseStats(delimiter=sp.delimiter), cfg), con)
+        stack.callback(early.thread.join)
+        stack.callback(early.interrupt)
+        early.thread.start()
+        return early
+
+    def _read(self) -> None:
+        try:
+            self.job.read()
+        except BaseException as exc:  # re-raised by wait()
+            self.failure = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.interrupt()
+
+    def discard(self) -> None:
+        self.con.close()
+
+
+_Event = tuple[int, bool, list[tuple[str | None, str, str]], int]  # (ordinal, multi-line, errors, newlines)
+
+
+def _hits(buf: bytes, needle: bytes, end: int) -> Iterator[int]:
+    at = buf.find(needle, 0, end)
+    while at >= 0:
+        yield at
+        at = buf.find(needle, at + 1, end)
 
 
 # --------------------------------------------------------------------------- header
@@ -201,15 +300,19 @@ def _fast_viewers(col: str, dec: str, scale: float) -> str:
 
     Every integer form is digits plus one kind of separator, so its value is its digits. Anything
     else (padding, NBSP, fractions, overflow) is NULL here and judged by the rules, per distinct text.
+    Per row this is the engine's hottest expression, so it tests one pattern only: a grouped form
+    has its separator 4th from the end, which picks the form to test (any other text: plain digits).
     """
     if scale != 1:
         return "NULL::BIGINT"
-    forms = "|".join(f"(?:{p})" for p, _ in integer_forms(dec))
-    digits = col
-    for sep in dict.fromkeys(sep for _, sep in integer_forms(dec) if sep):
-        digits = f"replace({digits}, {_q(sep)}, '')"
-    return (f"(CASE WHEN length({col}) <= 24 AND regexp_full_match({col}, {_q(forms)})"
-            f" THEN TRY_CAST({digits} AS BIGINT) END)")
+    plain, grouped = "NULL", []
+    for pattern, sep in integer_forms(dec):
+        if not sep:
+            plain = f"CASE WHEN regexp_full_match({col}, {_q(pattern)}) THEN TRY_CAST({col} AS BIGINT) END"
+        else:
+            grouped.append(f"WHEN {_q(sep)} THEN CASE WHEN regexp_full_match({col}, {_q(pattern)})"
+                           f" THEN TRY_CAST(replace({col}, {_q(sep)}, '') AS BIGINT) END")
+    return f"(CASE WHEN length({col}) <= 24 THEN CASE substr({col}, -4, 1) {' '.join(grouped)} ELSE {plain} END END)"
 
 
 _REASONS = {
@@ -228,43 +331,70 @@ class _Job:
         self.stats, self.cfg = stats, cfg
         self.width = len(sp.header)
         self.dec = mapping.decimal_for(sp.delimiter)
+        self.refusal: Exception | None = None
 
-    def run(self) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
-        con, w = self.con, self.width
-        names = [f"c{i}" for i in range(w)]
-        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        joined = " || ".join(f"coalesce({n}, '')" for n in names)
-        blank = f"regexp_full_match({joined}, '[ \t]*')"
-        nl = f"length({joined}) - length(replace({joined}, chr(10), ''))"
-        extra = ""
-        if self.mapping.layout == "long":
-            extra = f", {_fast_viewers(f'c{self.cols.viewers}', self.dec, self.mapping.viewers_scale)} AS vf"
-        if self.sp.data_bytes:
-            cleaned = ", ".join(f"coalesce({n}, '') AS {n}" for n in names)
-            try:
-                con.execute(f"""
-                    CREATE TABLE raw AS SELECT {cleaned},
-                      {blank} AS blank, {nl} AS nl{extra}
-                    FROM read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},
-                      quote = '"', escape = '"', header = false, auto_detect = false, strict_mode = true,
-                      store_rejects = true, max_line_size = {MAX_LINE_BYTES * 2})""")
-            except duckdb.Error as exc:
-                return self._refused(exc)
-            con.execute("CREATE TABLE rejects AS SELECT line, error_type, csv_line, error_message FROM reject_errors")
+    def read(self) -> None:
+        """Read the file (the long layout: aggregate it) and keep DuckDB's rejects; a refusal is noted."""
+        try:
+            if self.mapping.layout == "long":
+                self._long()
+            else:
+                self._wide_read()
+            # DuckDB numbers records from the file's start: the skipped header line is not ours
+            self.con.execute(f"CREATE TABLE rejects AS SELECT line - {self.sp.skip} AS line, error_type, csv_line,"
+                             " error_message FROM reject_errors")
+        except duckdb.Error as exc:
+            self.refusal = exc
+
+    def run(self, *, read_done: bool = False) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
+        if read_done:
+            pass
+        elif self.sp.data_bytes:
+            self.read()
         else:
-            empty = ", ".join(f"''::VARCHAR AS {n}" for n in names)
-            con.execute(f"CREATE TABLE raw AS SELECT {empty},"
-                        " false AS blank, 0 AS nl, NULL::BIGINT AS vf LIMIT 0")
-            con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
-                        " error_message VARCHAR)")
-        self._judge_dates()
+            self._empty()
+            self.con.execute("CREATE TABLE rejects (line BIGINT, error_type VARCHAR, csv_line VARCHAR,"
+                             " error_message VARCHAR)")
+        if self.refusal is not None:
+            return self._refused(self.refusal)
         if self.mapping.layout == "long":
-            self._long()
+            self._long_judge()
         else:
+            self._judge_dates("raw")
             self._wide()
         days = self._days()
         self._count()
         return days, self._errors()
+
+    # ---- reading
+
+    def _source(self) -> str:
+        """``read_csv`` of the spool: every column VARCHAR, strict, structural errors to ``reject_errors``."""
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width)) + "}"
+        return (f"read_csv({_q(str(self.sp.path))}, columns = {columns}, delim = {_q(self.sp.delimiter)},"
+                f" quote = '\"', escape = '\"', header = false, skip = {self.sp.skip}, auto_detect = false,"
+                " strict_mode = true, store_rejects = true,"
+                f" max_line_size = {MAX_LINE_BYTES * 2}, buffer_size = {READ_BUFFER})")
+
+    def _joined(self) -> str:
+        return " || ".join(f"coalesce(c{i}, '')" for i in range(self.width))
+
+    def _blank(self) -> str:
+        """SQL: the record is blank (every field spaces/tabs), else NULL. Only worked out when its date is blank."""
+        d = f"c{self.cols.date}"
+        # a blank text sorts before '!' (bytewise: tab and space are below it): a cheap guard for the regex
+        return f"(CASE WHEN {d} IS NULL OR {d} < '!' THEN regexp_full_match({self._joined()}, '[ \t]*') END)"
+
+    def _newlines(self) -> str:
+        joined = self._joined()
+        return f"(length({joined}) - length(replace({joined}, chr(10), '')))"
+
+    def _empty(self) -> None:
+        if self.mapping.layout == "long":
+            self.con.execute("CREATE TABLE agg (d VARCHAR, p VARCHAR, vk VARCHAR, blank BOOLEAN, s HUGEINT, n BIGINT)")
+            return
+        empty = ", ".join(f"''::VARCHAR AS c{i}" for i in range(self.width))
+        self.con.execute(f"CREATE TABLE raw AS SELECT {empty}, false AS blank, 0 AS nl LIMIT 0")
 
     def _refused(self, exc: Exception) -> tuple[dict[date, DayTotal], Iterator[RowError]]:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -288,17 +418,17 @@ class _Job:
         reader.close()
         writer.close()
 
-    def _judge_dates(self) -> None:
+    def _judge_dates(self, table: str) -> None:
         def judge(raw: str) -> tuple[date | None, str | None]:
             try:
                 return judge_air_date(raw, day_first=self.mapping.day_first, today=self.today), None
             except ValueError as exc:
                 return None, str(exc)
 
-        self._fill("dates", f"SELECT DISTINCT c{self.cols.date} FROM raw WHERE NOT blank", judge,
-                   "day DATE, reason VARCHAR")
+        column = "d" if table == "agg" else f"c{self.cols.date}"
+        self._fill("dates", f"SELECT DISTINCT {column} FROM {table} WHERE NOT blank", judge, "day DATE, reason VARCHAR")
 
-    def _judge_viewers(self, table: str) -> None:
+    def _judge_viewers(self, select: str) -> None:
         """Fill ``viewers`` (raw -> value | missing | reason) for the cells of ``table`` SQL did not settle."""
         def judge(raw: str) -> tuple[int | None, bool, str | None]:
             if is_missing(raw) and "\x00" not in raw:
@@ -308,17 +438,33 @@ class _Job:
             except ValueError as exc:
                 return None, False, str(exc)
 
-        self._fill("viewers", f"SELECT DISTINCT v FROM {table} WHERE vf IS NULL", judge,
-                   "value BIGINT, missing BOOLEAN, reason VARCHAR")
+        self._fill("viewers", select, judge, "value BIGINT, missing BOOLEAN, reason VARCHAR")
 
-    # ---- long layout: one airing per record
+    # ---- long layout: one airing per record, aggregated while DuckDB reads
 
     def _long(self) -> None:
+        """One streaming scan: records grouped by their raw date and programme texts (and blank flag).
+
+        A viewer text SQL settles (the plain/grouped integer forms) is summed in its group; any
+        other viewer text stays a group key of its own (``vk``), to be judged once by the rules.
+        Only the groups are stored: their number follows the distinct texts, not the rows.
+        """
         c = self.cols
         p = f"c{c.program}" if c.program is not None else "''"
-        self.con.execute(f"""CREATE VIEW vals AS SELECT rowid AS r, nl, c{c.date} AS d, {p} AS p, c{c.viewers} AS v,
-                             vf FROM raw WHERE NOT blank""")
-        self._judge_viewers("vals")
+        fast = _fast_viewers(f"c{c.viewers}", self.dec, self.mapping.viewers_scale)
+        # raw columns as group keys (NULL is the empty text): no per-row copies; cleaned on the groups
+        self.con.execute(f"""
+            CREATE TABLE agg AS
+            SELECT coalesce(d, '') AS d, coalesce(p, '') AS p, vk, coalesce(blank, false) AS blank, s, n FROM (
+              SELECT d, p, vk, blank, sum(vf)::HUGEINT AS s, count(*) AS n FROM (
+                SELECT c{c.date} AS d, {p} AS p, vf, {self._blank()} AS blank,
+                       CASE WHEN vf IS NULL THEN coalesce(c{c.viewers}, '') END AS vk
+                FROM (SELECT *, {fast} AS vf FROM {self._source()}))
+              GROUP BY ALL)""")
+
+    def _long_judge(self) -> None:
+        self._judge_dates("agg")
+        self._judge_viewers("SELECT DISTINCT vk FROM agg WHERE vk IS NOT NULL AND NOT blank")
         plain = (f"regexp_full_match(p, {_q(PLAIN_NAME_PATTERN)})"
                  f" AND NOT regexp_full_match(p, {_q(MISSING_PATTERN)}, 'i')")
 
@@ -328,24 +474,32 @@ class _Job:
             except ValueError as exc:
                 return None, str(exc)
 
-        self.con.execute(f"CREATE TABLE names AS SELECT p, {plain} AS plain FROM (SELECT DISTINCT p FROM vals)")
+        self.con.execute(f"CREATE TABLE names AS SELECT p, {plain} AS plain FROM (SELECT DISTINCT p FROM agg"
+                         " WHERE NOT blank)")
         self._fill("programs", "SELECT p FROM names WHERE NOT plain", judge, "name VARCHAR, reason VARCHAR")
         self.con.execute(f"""
             CREATE TABLE cells AS
-            SELECT x.r, x.nl, x.d, x.p, x.v, dt.day, dt.reason AS date_reason,
-                   CASE WHEN n.plain THEN x.p ELSE pr.name END AS program,
-                   CASE WHEN n.plain THEN NULL ELSE pr.reason END AS program_reason,
-                   coalesce(x.vf, vw.value) AS viewers,
+            SELECT a.n, dt.day, dt.reason AS date_reason,
+                   CASE WHEN nm.plain THEN a.p ELSE pr.name END AS program,
+                   CASE WHEN nm.plain THEN NULL ELSE pr.reason END AS program_reason,
+                   coalesce(a.s, vw.value::HUGEINT * a.n) AS viewers,
                    CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END AS viewers_reason
-            FROM vals x
-            LEFT JOIN dates dt ON dt.raw = x.d
-            JOIN names n ON n.p = x.p
-            LEFT JOIN programs pr ON NOT n.plain AND pr.raw = x.p
-            LEFT JOIN viewers vw ON x.vf IS NULL AND vw.raw = x.v""")
-        self.con.execute("""CREATE VIEW good AS SELECT day, program, viewers FROM cells
+            FROM agg a
+            LEFT JOIN dates dt ON dt.raw = a.d
+            JOIN names nm ON nm.p = a.p
+            LEFT JOIN programs pr ON NOT nm.plain AND pr.raw = a.p
+            LEFT JOIN viewers vw ON a.vk IS NOT NULL AND vw.raw = a.vk
+            WHERE NOT a.blank""")
+        self.con.execute("""CREATE VIEW good AS SELECT day, program, viewers, n FROM cells
                             WHERE date_reason IS NULL AND program_reason IS NULL AND viewers_reason IS NULL""")
 
     # ---- wide layout: one airing per programme cell
+
+    def _wide_read(self) -> None:
+        cleaned = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(self.width))
+        joined = self._joined()
+        self.con.execute(f"""CREATE TABLE raw AS SELECT {cleaned}, regexp_full_match({joined}, '[ \t]*') AS blank,
+                             {self._newlines()} AS nl FROM {self._source()}""")
 
     def _wide(self) -> None:
         c = self.cols
@@ -353,7 +507,7 @@ class _Job:
         cells = " UNION ALL ".join(
             f"SELECT rowid AS r, {i} AS col, c{i} AS v FROM raw WHERE NOT blank" for i, _ in c.programs)
         self.con.execute(f"CREATE TABLE wide AS SELECT *, {fast} AS vf FROM ({cells})")
-        self._judge_viewers("wide")
+        self._judge_viewers("SELECT DISTINCT v FROM wide WHERE vf IS NULL")
         names = "CASE w.col " + " ".join(f"WHEN {i} THEN {_q(n)}" for i, n in c.programs) + " END"
         self.con.execute(f"""
             CREATE TABLE wcells AS
@@ -371,7 +525,7 @@ class _Job:
             LEFT JOIN (SELECT r, count(*) FILTER (WHERE reason IS NOT NULL) AS bad,
                               count(*) FILTER (WHERE missing) AS miss FROM wcells GROUP BY r) a ON a.r = raw.rowid
             WHERE NOT raw.blank""")
-        self.con.execute("""CREATE TABLE good AS SELECT c.day, w.program, w.viewers FROM wcells w
+        self.con.execute("""CREATE TABLE good AS SELECT c.day, w.program, w.viewers, 1 AS n FROM wcells w
                             JOIN cells c ON c.r = w.r WHERE c.date_reason IS NULL AND w.reason IS NULL
                             AND NOT w.missing""")
 
@@ -380,7 +534,7 @@ class _Job:
     def _days(self) -> dict[date, DayTotal]:
         top = self.cfg.top_programs
         rows = self.con.execute(f"""
-            WITH per AS (SELECT day, coalesce(program, '') AS program, sum(viewers)::HUGEINT AS v, count(*) AS n
+            WITH per AS (SELECT day, coalesce(program, '') AS program, sum(viewers)::HUGEINT AS v, sum(n) AS n
                          FROM good GROUP BY ALL),
                  ranked AS (SELECT *, row_number() OVER (PARTITION BY day ORDER BY v DESC, program) AS k FROM per)
             SELECT day, sum(v)::VARCHAR, sum(n)::BIGINT,
@@ -392,18 +546,26 @@ class _Job:
 
     def _count(self) -> None:
         st, con = self.stats, self.con
-        st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
         st.blank_lines += len(self.sp.empty_lines)
         rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
         if self.mapping.layout == "long":
+            blank, total = con.execute("SELECT coalesce(sum(n) FILTER (WHERE blank), 0), coalesce(sum(n), 0)"
+                                       " FROM agg").fetchone()
+            st.blank_lines += int(blank)
             n, failed, errors = con.execute("""
-                SELECT count(*), count(*) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
-                                                  OR viewers_reason IS NOT NULL),
-                       sum((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
-                           + (viewers_reason IS NOT NULL)::INT) FROM cells""").fetchone()
+                SELECT coalesce(sum(n), 0),
+                       coalesce(sum(n) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
+                                               OR viewers_reason IS NOT NULL), 0),
+                       coalesce(sum(n * ((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
+                                         + (viewers_reason IS NOT NULL)::INT)), 0) FROM cells""").fetchone()
+            n, failed, errors = int(n), int(failed), int(errors)
             st.rows_ok = n - failed
             st.values_ok = st.rows_ok
+            # every record and empty line is one physical line, unless a quoted field holds a newline
+            self.multiline = self.sp.data_lines != int(total) + rejects + len(self.sp.empty_lines)
+            self.failed_rows = failed
         else:
+            st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
             n, failed, errors, skipped, missing, values = con.execute(f"""
                 SELECT count(*),
                        count(*) FILTER (WHERE date_reason IS NOT NULL OR bad_cells > 0 OR unnamed > 0),
@@ -475,22 +637,150 @@ class _Job:
                 pend_row = next(events, None)
         rejects.close()
 
+    def _long_events(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
+        """The error records (and, if the file has any, the multi-line ones): a second, filtered scan.
+
+        Only when there is something to number: ``row_number() OVER ()`` streams in file order and
+        counts DuckDB's rows (rejects excluded, as in the merge); a record is selected when one of
+        its texts was judged bad (semi-joins on the small verdict tables) or it spans lines.
+        """
+        if not self.failed_rows and not self.multiline:
+            return
+        if not self.multiline and (found := self._search_bad_lines()) is not None:
+            yield from found
+            return
+        m, c = self.mapping, self.cols
+        p = f"c{c.program}" if c.program is not None else "NULL"
+        nl = self._newlines() if self.multiline else "0"
+        self.con.execute("CREATE TABLE bad_d AS SELECT raw FROM dates WHERE reason IS NOT NULL")
+        self.con.execute("""CREATE TABLE bad_p AS SELECT nm.p AS raw FROM names nm JOIN programs pr ON pr.raw = nm.p
+                            WHERE NOT nm.plain AND pr.reason IS NOT NULL""")
+        self.con.execute("CREATE TABLE bad_v AS SELECT raw FROM viewers WHERE missing OR reason IS NOT NULL")
+        bad = " OR ".join(self._is_bad(col, table) for col, table in (
+            (f"c{c.date}", "bad_d"), (p, "bad_p"), (f"c{c.viewers}", "bad_v")))
+        cur = self.con.cursor().execute(f"""
+            SELECT x.r, x.nl, x.d, dt.reason, x.p, CASE WHEN nm.plain THEN NULL ELSE pr.reason END, x.v,
+                   CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END
+            FROM (SELECT r, nl, coalesce(d, '') AS d, coalesce(p, '') AS p, coalesce(v, '') AS v FROM (
+                    SELECT row_number() OVER () - 1 AS r, c{c.date} AS d, {p} AS p, c{c.viewers} AS v, {nl} AS nl,
+                           CASE WHEN {bad} THEN NOT coalesce({self._blank()}, false) ELSE false END AS bad
+                    FROM {self._source()})
+                  WHERE bad OR nl > 0) x
+            LEFT JOIN dates dt ON dt.raw = x.d
+            LEFT JOIN names nm ON nm.p = x.p
+            LEFT JOIN programs pr ON pr.raw = x.p
+            LEFT JOIN viewers vw ON vw.raw = x.v
+            ORDER BY x.r""")
+        while batch := cur.fetchmany(BATCH):
+            for r, nls, dv, dr, pv, pr, vv, vr in batch:
+                errs = [(col, val, why) for col, val, why in (
+                    (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
+                yield r, nls > 0, errs, nls
+        cur.close()
+
+    def _search_bad_lines(self) -> list[_Event] | None:
+        """The bad rows found by a bytes-level search for their bad texts, when every record is one line.
+
+        Each line holding a bad text is parsed (``csv``) and kept when a field of its column is one
+        of that column's bad texts. Accepted only if exactly the rows the aggregate counted as
+        failed are found, each a row DuckDB read with the header's width; anything else (an empty
+        or quoted bad text, too many hits, a parse that disagrees) gives None: the scan does it.
+        """
+        m, c = self.mapping, self.cols
+        reasons: dict[int, dict[str, str]] = {}
+        for col, sql in ((c.date, "SELECT raw, reason FROM dates WHERE reason IS NOT NULL"),
+                         (c.program, "SELECT p.raw, p.reason FROM programs p JOIN names nm ON nm.p = p.raw"
+                                     " WHERE NOT nm.plain AND p.reason IS NOT NULL"),
+                         (c.viewers, f"SELECT raw, CASE WHEN missing THEN {_q(MISSING_VALUE)} ELSE reason END"
+                                     " FROM viewers WHERE missing OR reason IS NOT NULL")):
+            rows = self.con.execute(f"{sql} LIMIT {SEARCH_TEXTS + 1}").fetchall()
+            if (rows and col is None) or len(rows) > SEARCH_TEXTS or any(not t or '"' in t for t, _ in rows):
+                return None
+            if col is not None:
+                reasons[col] = dict(rows)
+        needles = sorted({t.encode() for texts in reasons.values() for t in texts})
+        rejected = {r[0] for r in self.con.execute("SELECT DISTINCT line FROM rejects").fetchall()}
+        budget = 2 * self.failed_rows + 1000
+        names = {c.date: m.air_date, c.program: m.program, c.viewers: m.viewers}
+        sp, found = self.sp, []
+        with sp.path.open("rb") as fh:
+            if sp.skip:
+                fh.readline()  # the header line of a file read in place
+            carry, line = b"", sp.first_line  # line: physical number of the buffer's first line
+            while True:
+                piece = fh.read(1 << 20)
+                buf = carry + piece
+                end = buf.rfind(b"\n") + 1 if piece else len(buf)
+                starts = sorted({buf.rfind(b"\n", 0, hit) + 1 for needle in needles
+                                 for hit in _hits(buf, needle, end)})
+                if len(found) + len(starts) > budget:
+                    return None
+                counted, at = 0, line
+                for start in starts:
+                    at += buf.count(b"\n", counted, start)
+                    counted = start
+                    stop = buf.find(b"\n", start, end)
+                    event = self._bad_line(buf[start:stop if stop >= 0 else end], at, rejected, reasons, names)
+                    if event is False:
+                        return None
+                    if event is not None:
+                        found.append(event)
+                line += buf.count(b"\n", 0, end)
+                carry = buf[end:]
+                if not piece:
+                    break
+        if len(found) != self.failed_rows:
+            return None
+        return found
+
+    def _bad_line(self, raw: bytes, line: int, rejected: set[int], reasons: dict[int, dict[str, str]],
+                  names: dict[int | None, str | None]) -> _Event | bool | None:
+        """The event of the bad row on physical ``line`` (None: not a bad row; False: cannot tell)."""
+        sp = self.sp
+        number = line - sp.first_line + 1  # DuckDB's record number: every record and empty line is one line
+        if number in rejected:
+            return None
+        try:
+            fields = next(csv.reader([raw.decode("utf-8")], delimiter=sp.delimiter, strict=True))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
+            return False
+        if len(fields) != self.width:
+            return False
+        # reasons is in column order (date, programme, viewers), as the scan reports them
+        errs = [(names[col], fields[col], why[fields[col]]) for col, why in reasons.items() if fields[col] in why]
+        if not errs:
+            return None
+        empties = bisect.bisect_left(sp.empty_lines, line)
+        before = self._rejects_before(number)
+        return (number - 1 - empties - before, False, errs, 0)
+
+    def _rejects_before(self, number: int) -> int:
+        if not hasattr(self, "_reject_lines"):
+            self._reject_lines = [r[0] for r in self.con.execute(
+                "SELECT DISTINCT line FROM rejects ORDER BY line").fetchall()]
+        return bisect.bisect_left(self._reject_lines, number)
+
+    def _is_bad(self, col: str, table: str) -> str:
+        """SQL: the raw ``col`` (NULL: the empty text) is one of the texts in ``table``; a few are inlined."""
+        texts = [r[0] for r in self.con.execute(f"SELECT raw FROM {table} ORDER BY raw = '' DESC"
+                                                f" LIMIT {INLINE_TEXTS + 1}").fetchall()]
+        empty = bool(texts) and texts[0] == ""
+        if col == "NULL":  # no such column: its text is always empty
+            return "true" if empty else "false"
+        if not texts:
+            return "false"
+        null = f"{col} IS NULL OR " if empty else ""
+        if len(texts) <= INLINE_TEXTS:
+            return f"({null}{col} IN ({', '.join(_q(t) for t in texts)}))"
+        return f"({null}{col} IN (SELECT raw FROM {table}))"
+
     def _error_rows(self) -> Iterator[tuple[int, bool, list[tuple[str | None, str, str]], int]]:
         """(ordinal among DuckDB's rows, multiline, [(column, raw, reason)], newlines) of error and multi-line rows."""
         m, c = self.mapping, self.cols
-        ordinal = "SELECT rowid AS r, * FROM raw"
         if m.layout == "long":
-            cur = self.con.cursor().execute("""
-                SELECT r, nl > 0, nl, d, date_reason, p, program_reason, v, viewers_reason FROM cells
-                WHERE nl > 0 OR date_reason IS NOT NULL OR program_reason IS NOT NULL OR viewers_reason IS NOT NULL
-                ORDER BY r""")
-            while batch := cur.fetchmany(BATCH):
-                for r, multi, nls, dv, dr, pv, pr, vv, vr in batch:
-                    errs = [(col, val, why) for col, val, why in (
-                        (m.air_date, dv, dr), (m.program, pv, pr), (m.viewers, vv, vr)) if why is not None]
-                    yield r, multi, errs, nls
-            cur.close()
+            yield from self._long_events()
             return
+        ordinal = "SELECT rowid AS r, * FROM raw"
         sql = f"""
             SELECT o.r, o.nl > 0, o.nl, c{c.date}, cl.date_reason,
                    (SELECT list(struct_pack(col := x.col, reason := x.reason) ORDER BY x.col) FROM wcells x

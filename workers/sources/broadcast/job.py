@@ -107,8 +107,10 @@ class BroadcastHandler:
         except StorageError as exc:
             return JobOutcome.retry(job, f"storage unavailable: {exc}")
         today = ctx.now().astimezone(UTC).date()
+        local_path = getattr(ctx.storage, "local_path", None)  # a local file: read in place when it can be
         try:
-            imp = run_import(chunks, mapping, today=today)
+            local = local_path(bucket, path) if callable(local_path) else None
+            imp = run_import(chunks, mapping, today=today, local=local)
         except StorageError as exc:
             return JobOutcome.retry(job, f"storage read failed: {exc}")
         finally:

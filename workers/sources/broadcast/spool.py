@@ -5,6 +5,10 @@ bare ``\\r`` a space (DuckDB would read a bare CR as a line end; physical lines 
 ``\\n``), blank lines before the header are skipped, the header record is kept apart (the spool
 holds data records only), every empty physical line is noted (DuckDB skips them silently, and
 line numbers must count them) and an over-long line stops the spool with a clear error.
+
+:func:`in_place` runs the same checks over an upload that is already a local file, without
+writing anything: when the file is in DuckDB's shape already (no BOM, no CR, the header on line 1)
+DuckDB reads it where it is (skipping the header line), saving a full copy of the file.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import codecs
 import csv
 import io
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +41,14 @@ class Spooled:
     blank_before: int = 0  # blank lines before the header
     empty_lines: array = field(default_factory=lambda: array("q"))  # physical numbers of empty data lines
     data_bytes: int = 0
+    skip: int = 0  # lines DuckDB skips at the start of ``path`` (1: the header, when read in place)
+    newlines: int = 0  # "\n" in the data (after the header)
+    ends_nl: bool = True  # the data ends with "\n" (or is empty)
+
+    @property
+    def data_lines(self) -> int:
+        """Physical lines of the data: every record and empty line ends one, or ends the file."""
+        return self.newlines + (0 if self.ends_nl or not self.data_bytes else 1)
 
 
 class _Limit(Exception):
@@ -81,7 +93,44 @@ def spool(chunks: Iterable[bytes], path: Path, delimiter: str | None = None) -> 
     return out
 
 
-def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
+class _NotInShape(Exception):
+    pass
+
+
+def _raw_pieces(path: Path) -> Iterable[bytes]:
+    """A local file in pieces, as long as it needs no normalising (else ``_NotInShape``)."""
+    with path.open("rb") as fh:
+        first = True
+        while piece := fh.read(PIECE):
+            if first and piece.startswith((codecs.BOM_UTF8[:len(piece)], codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise _NotInShape
+            first = False
+            if b"\r" in piece:
+                raise _NotInShape
+            yield piece
+
+
+def in_place(path: Path, delimiter: str | None = None, on_header: Callable[[Spooled], object] | None = None,
+             ) -> Spooled | None:
+    """The spool's checks over a local file DuckDB can read as it is; None when it needs :func:`spool`.
+
+    ``on_header(spooled)`` is called once the header is known, before the rest of the pass.
+    """
+    out = Spooled(path, skip=1)
+    try:
+        _spool(iter(_raw_pieces(path)), None, out, delimiter, on_header)
+    except _NotInShape:
+        return None
+    except _Limit as stop:
+        out.error = stop.error
+        return out
+    if out.blank_before or out.first_line != 2:  # DuckDB skips just the first line
+        return None
+    return out
+
+
+def _spool(pieces, fh, out: Spooled, delimiter: str | None,
+           on_header: Callable[[Spooled], object] | None = None) -> None:
     buf = b""
     line = 1
     # the header: the first non-blank record (quoted fields may span lines)
@@ -124,6 +173,8 @@ def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
         raise _Limit(row_error(line, None, None, f"the header has {len(out.header)} columns; at most {MAX_COLUMNS}"
                                " are supported"))
     out.first_line = line + head.count(b"\n") + 1
+    if on_header is not None:
+        on_header(out)
     body = buf[end:]
     # the body: written as is; empty lines noted; line length bounded
     number = out.first_line  # physical number of the line being written
@@ -145,8 +196,11 @@ def _spool(pieces, fh, out: Spooled, delimiter: str | None) -> None:
             number += piece.count(b"\n")
             run = len(piece) - piece.rfind(b"\n") - 1
         prev_nl = piece.endswith(b"\n")
-        fh.write(piece)
+        if fh is not None:
+            fh.write(piece)
         out.data_bytes += len(piece)
+    out.newlines = number - out.first_line
+    out.ends_nl = prev_nl
 
 
 def _chain(first: bytes, rest):
