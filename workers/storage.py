@@ -5,6 +5,7 @@
         get(bucket, path) -> bytes                                # StorageNotFound if absent
         open_stream(bucket, path) -> Iterator[bytes]              # chunks, for big CSV uploads
         list(bucket, prefix="") -> list[str]                      # object paths under prefix, sorted
+        delete(bucket, path) -> bool                              # True if removed; absent is no error
 
 * :class:`LocalStorage` keeps objects as files under ``root/<bucket>/<path>`` (the embedded
   default, ``MV_STORAGE_LOCAL_DIR``).
@@ -106,6 +107,8 @@ class Storage(Protocol):
 
     def list(self, bucket: str, prefix: str = "") -> list[str]: ...
 
+    def delete(self, bucket: str, path: str) -> bool: ...
+
 
 def _check_key(bucket: str, path: str) -> list[str]:
     if not bucket or "/" in bucket or bucket in (".", ".."):
@@ -180,6 +183,16 @@ class LocalStorage:
                 if rel.startswith(prefix):
                     out.append(rel)
         return sorted(out)
+
+    def delete(self, bucket: str, path: str) -> bool:
+        """Remove one object; an absent one is not an error (deletes are retried), so False."""
+        try:
+            self._file(bucket, path).unlink()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StorageUnavailable(f"storage delete {bucket}/{path} failed: {exc.strerror or exc}") from exc
+        return True
 
 
 class SupabaseStorage:
@@ -278,6 +291,16 @@ class SupabaseStorage:
                     break
                 offset += len(page)
         return sorted(out)
+
+    def delete(self, bucket: str, path: str) -> bool:
+        """Remove one object through ``DELETE /object/<bucket>`` (storage3's ``remove``), which
+        answers the objects it removed: an absent one is not an error, so False."""
+        _check_key(bucket, path)
+        try:
+            removed = self._client.from_(bucket).remove([path])
+        except Exception as exc:
+            raise self._wrap(exc, bucket, path, "delete") from exc
+        return bool(removed)
 
 
 def make_storage(settings: Settings) -> Storage:

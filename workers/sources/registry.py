@@ -11,6 +11,7 @@ from workers.queue.handler import Handler, HandlerFactory
 from workers.sources.broadcast.job import BroadcastHandler
 from workers.sources.charts.job import ChartsHandler
 from workers.sources.youtube.job import YouTubeHandler
+from workers.storage_cleanup import StorageCleanupHandler
 
 __all__ = ["HANDLERS", "build_handlers"]
 
@@ -20,6 +21,7 @@ HANDLERS: dict[str, HandlerFactory] = {
     "charts": ChartsHandler,
     "broadcast": BroadcastHandler,
     "export": ExportHandler,
+    "storage_cleanup": StorageCleanupHandler,
 }
 
 
