@@ -294,7 +294,7 @@ begin
   insert into public.music_video_budget_line_items as li (music_video_id, category, amount, actual_amount)
   select v_video, e.key, 0, (e.value #>> '{}')::integer
   from jsonb_each(set_music_video_budget_actuals.actuals) as e
-  on conflict (music_video_id, category) do update
+  on conflict on constraint music_video_budget_line_items_video_category_key do update
   set actual_amount = excluded.actual_amount
   where li.actual_amount is distinct from excluded.actual_amount;
   return private.music_video_document(v_video);

@@ -77,6 +77,7 @@ set search_path = ''
 as $$
 declare
   v_paths jsonb;
+  v_job uuid;
 begin
   if current_setting('role') in ('authenticated', 'anon') and old.status <> 'draft'
      and exists (select 1 from public.releases as r where r.id = old.release_id) then
@@ -105,8 +106,11 @@ begin
     insert into public.music_video_metric_imports (music_video_id, platform, source, max_attempts, metadata)
     values (null, null, 'storage_cleanup', 10, jsonb_build_object(
       'storage_bucket', 'music-video-moodboards', 'object_paths', v_paths,
-      'release_id', old.release_id, 'music_video_id', old.id, 'requested_by', (select auth.uid())));
+      'release_id', old.release_id, 'music_video_id', old.id, 'requested_by', (select auth.uid())))
+    returning id into v_job;
   end if;
+  -- The RPC reports the job; owners cannot read cleanup rows under the queue's RLS.
+  perform set_config('mv.storage_cleanup_job', coalesce(v_job::text, ''), true);
   return old;
 end
 $$;
@@ -135,12 +139,9 @@ begin
     raise exception using errcode = 'PT404', message = 'Music video not found',
       hint = 'Check the id; you can only delete videos of your own releases.';
   end if;
+  perform set_config('mv.storage_cleanup_job', '', true);
   delete from public.music_videos as v where v.id = v_id returning v.release_id into v_release;
-  select i.id into v_job
-  from public.music_video_metric_imports as i
-  where i.source = 'storage_cleanup' and i.metadata ->> 'music_video_id' = v_id::text
-  order by i.created_at desc
-  limit 1;
+  v_job := private.try_uuid(current_setting('mv.storage_cleanup_job', true));
   return jsonb_build_object('id', v_id, 'release_id', v_release, 'deleted', v_release is not null,
     'storage_cleanup_job_id', v_job);
 end
