@@ -49,7 +49,7 @@ select v.id, 'youtube', case when k = 1 then 'teaser' else 'premiere' end::publi
        v.target_release_date - 7 * k + time '18:00', 'Europe/Paris'
 from public.music_videos as v
 cross join generate_series(1, 2) as k
-where v.release_id = '%s';
+where v.release_id = '{release}';
 set session_replication_role = origin;
 """
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         seed(url)
         t0 = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(MILESTONES_SQL % BIG_RELEASE)
+            conn.execute(MILESTONES_SQL.replace("{release}", BIG_RELEASE))
             conn.execute("vacuum analyze public.music_video_milestones, public.music_video_promo_events")
             n = conn.execute("select count(*) from public.music_video_milestones").fetchone()[0]
         print(f"seeded {n:,} milestones in {time.perf_counter() - t0:.1f} s")

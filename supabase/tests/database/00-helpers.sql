@@ -75,3 +75,8 @@ insert into public.music_video_alerts (id, music_video_id, release_id, kind, tit
 values ('00000000-0000-4000-8000-000000000109', '00000000-0000-4000-8000-0000000000f1',
         '00000000-0000-4000-8000-0000000000a1', 'chart_entry', 'Entered Billboard Hot 100 at #40',
         '/releases/00000000-0000-4000-8000-0000000000a1/music-video', '2026-11-02T00:00:00Z', 'helpers:chart_entry');
+insert into public.music_video_milestones (id, music_video_id, kind, due_date) values
+  ('00000000-0000-4000-8000-000000000110', '00000000-0000-4000-8000-0000000000f1', 'delivery', '2027-02-20');
+insert into public.music_video_promo_events (id, music_video_id, platform, kind, starts_at, time_zone) values
+  ('00000000-0000-4000-8000-000000000111', '00000000-0000-4000-8000-0000000000f1', 'youtube', 'premiere',
+   '2027-02-28T18:00:00Z', 'UTC');

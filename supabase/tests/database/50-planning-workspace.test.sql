@@ -37,7 +37,7 @@ insert into public.music_video_promo_events (id, music_video_id, platform, kind,
 
 -- RLS, both tables: who reads what
 select is(tests.try_as('authenticated', tests.claims('00000000-0000-4000-8000-00000000000a'),
-  'select * from public.music_video_milestones'), 'ok:1', 'the owner reads the milestones');
+  'select * from public.music_video_milestones'), 'ok:2', 'the owner reads the milestones');
 select is(tests.try_as('authenticated', tests.claims('00000000-0000-4000-8000-00000000000b'),
   'select * from public.music_video_milestones'), 'ok:0', 'another user reads none');
 select is(tests.try_as('authenticated', tests.claims('00000000-0000-4000-8000-00000000000c', true),
@@ -45,7 +45,7 @@ select is(tests.try_as('authenticated', tests.claims('00000000-0000-4000-8000-00
 select is(tests.try_as('anon', '{"role": "anon"}', 'select * from public.music_video_promo_events'), 'denied',
   'anon may not read promo events');
 select is(tests.try_as('service_role', '{"role": "service_role"}', 'select * from public.music_video_promo_events'),
-  'ok:1', 'the service role reads everything');
+  'ok:2', 'the service role reads everything');
 select is(tests.try_as('authenticated', tests.claims('00000000-0000-4000-8000-00000000000b'),
   $$update public.music_video_milestones set done = true$$), 'ok:0', 'another user changes nothing');
 select is(pg_temp.outcome('authenticated', tests.claims('00000000-0000-4000-8000-00000000000b'),
@@ -105,7 +105,7 @@ select is(pg_temp.outcome('authenticated', tests.claims('00000000-0000-4000-8000
 -- the timeline on a fixed day
 select is(
   (select public.music_video_release_timeline('00000000-0000-4000-8000-0000000000a1', '2027-01-13') -> 'counts')::jsonb,
-  '{"items": 5, "overdue": 2}'::jsonb, 'timeline: 3 derived dates, 1 milestone, 1 promo; 2 overdue on 2027-01-13');
+  '{"items": 7, "overdue": 2}'::jsonb, 'timeline: 3 derived dates, 2 milestones, 2 promos; 2 overdue on 2027-01-13');
 select is(pg_temp.outcome('authenticated', tests.claims('00000000-0000-4000-8000-00000000000b'),
   $$select public.music_video_release_timeline('00000000-0000-4000-8000-0000000000a1')$$),
   'PT404', 'another user''s release timeline is PT404');
