@@ -58,6 +58,18 @@ CALLS = {
     "music_video_import_errors": lambda i: {"import_id": i},
     "list_music_videos": lambda i: {"release_id": i},
     "music_video_concept_suggestions": lambda i: {"release_id": i},
+    "add_music_video_milestone": lambda i: {"music_video_id": i, "kind": "delivery", "due_date": "2027-01-01"},
+    "update_music_video_milestone": lambda i: {"id": i, "due_date": "2027-01-01"},
+    "complete_music_video_milestone": lambda i: {"id": i},
+    "remove_music_video_milestone": lambda i: {"id": i},
+    "schedule_music_video_promo": lambda i: {"music_video_id": i, "platform": "youtube", "kind": "teaser",
+                                             "starts_at": "2027-01-01T00:00:00Z", "time_zone": "UTC"},
+    "move_music_video_promo": lambda i: {"id": i, "starts_at": "2027-01-01T00:00:00Z"},
+    "cancel_music_video_promo": lambda i: {"id": i},
+    "music_video_release_timeline": lambda i: {"release_id": i},
+    "set_music_video_budget_actuals": lambda i: {"music_video_id": i, "actuals": {"post": 1}},
+    "delete_music_video": lambda i: {"id": i},
+    "music_video_deep_link": lambda i: {"release_id": i},
 }
 
 

@@ -9,6 +9,11 @@ never recomputed here); the variance, explained; the latest live metrics of ever
 name from ``music_video_chart_sources``), each with its as-of date; the KPI progress against the
 targets; and the chart run from ``private.music_video_chart_history`` (peak, weeks on chart).
 
+Actuals: each line item's actual spend (``actual_<category>``), its variance against the
+allocation (``actual_variance_<category>`` = actual - allocation, empty without that line item) and
+the totals (``total_actual``, ``actual_variance`` = total_actual - total_allocation; positive:
+overspent), as ``get_music_video``'s ``line_items[].actual_amount`` and ``budget_actuals`` give them.
+
 Variance (documented contract, the same formula as the ``music_video_budget_variance`` view):
 the reference is the video's budget estimate, or its band's maximum when it has no estimate;
 ``budget_variance = allocation_total - reference`` and ``projected_variance = projected_total -
@@ -129,6 +134,16 @@ class ReportRow:
     chart_peak_week: date | None
     weeks_on_chart: int
     chart_weeks: tuple[tuple[date, int | None], ...] = field(default=(), repr=False)
+    # Actual spend per line item and in total (get_music_video's line_items[].actual_amount and
+    # budget_actuals); variance = actual - allocation, positive: overspent.
+    actuals: Mapping[str, int] = field(default_factory=dict)
+    total_actual: int = 0
+    actual_variance: int = 0
+
+    def line_variance(self, category: str) -> int | None:
+        if category not in self.allocations:
+            return None
+        return self.actuals.get(category, 0) - self.allocations[category]
 
 
 @dataclass
@@ -193,6 +208,8 @@ def _pct(num: int, den: int) -> Decimal:
 def _row(doc: Mapping[str, Any], run: Mapping[str, Any] | None, charts: Iterable[Mapping[str, Any]]) -> ReportRow:
     budget = doc.get("budget") or {}
     allocations = {li["category"]: int(li["amount"]) for li in doc.get("line_items") or []}
+    actuals = {li["category"]: int(li.get("actual_amount") or 0) for li in doc.get("line_items") or []}
+    spent = doc.get("budget_actuals") or {}
     cast = tuple(CastLine(c["name"], c.get("role_override") or c.get("role"), _int(c.get("cost_estimate")),
                           Decimal(str(c["cost_multiplier"])), int(c["projected_cost"]), bool(c.get("confirmed")))
                  for c in doc.get("cast_assignments") or [])
@@ -240,6 +257,8 @@ def _row(doc: Mapping[str, Any], run: Mapping[str, Any] | None, charts: Iterable
         projected_total=projected, budget_reference=ref_kind, budget_variance=variance,
         budget_variance_pct=variance_pct, projected_variance=projected_variance, over_budget=over,
         budget_notes=tuple(p["message"] for p in notes), latest=latest, charts=positions,
+        actuals=actuals, total_actual=int(spent.get("actual_total") or sum(actuals.values())),
+        actual_variance=int(spent.get("variance_total") or sum(actuals.values()) - allocation),
         kpi_view_target=target, views_total=views, likes_total=yt.likes_total if yt else None,
         views_collected_at=yt.as_of if yt else None,
         views_vs_target=views - target if target is not None and views is not None else None,
@@ -302,6 +321,8 @@ BASE_COLUMNS = [
     *[f"allocation_{c}" for c in LINE_ITEMS], "total_allocation", "cast_cost", "projected_total",
     "budget_reference", "budget_variance", "budget_variance_pct", "projected_variance", "over_budget",
     "budget_notes", "cast_detail",
+    *[f"actual_{c}" for c in LINE_ITEMS], *[f"actual_variance_{c}" for c in LINE_ITEMS],
+    "total_actual", "actual_variance",
 ]
 KPI_COLUMNS = [
     "kpi_view_target", "views_total", "likes_total", "views_collected_at", "views_vs_target",
@@ -331,7 +352,9 @@ def csv_values(r: ReportRow, chart_ids: Sequence[str]) -> list[Any]:
             r.shoot_start_date, r.shoot_end_date, r.budget_band, r.currency_code, r.min_cost, r.max_cost,
             r.contingency_pct, r.hard_limit, r.budget_estimate, *[r.allocations.get(c) for c in LINE_ITEMS],
             r.total_allocation, r.cast_cost, r.projected_total, r.budget_reference, r.budget_variance,
-            r.budget_variance_pct, r.projected_variance, r.over_budget, " | ".join(r.budget_notes), _cast_text(r)]
+            r.budget_variance_pct, r.projected_variance, r.over_budget, " | ".join(r.budget_notes), _cast_text(r),
+            *[r.actuals.get(c) for c in LINE_ITEMS], *[r.line_variance(c) for c in LINE_ITEMS],
+            r.total_actual, r.actual_variance]
     plat: list[Any] = []
     for p in PLATFORMS:
         m = r.latest.get(p)
@@ -578,6 +601,8 @@ def _summary(report: Report, st: _Styles, *, generated: str, width: float) -> li
          + ")"],
         ["Budget estimates", _money(sum(r.budget_estimate or 0 for r in rows), cur)],
         ["Allocated (line items)", _money(sum(r.total_allocation for r in rows), cur)],
+        ["Actual spend (line items)", _money(sum(r.total_actual for r in rows), cur)
+         + f"  (variance {_signed(sum(r.actual_variance for r in rows))})"],
         ["Cast cost (after multipliers)", _money(sum(r.cast_cost for r in rows), cur)],
         ["Projected total", _money(sum(r.projected_total for r in rows), cur)],
         ["Projected variance", _signed(sum(r.projected_variance or 0 for r in rows))
@@ -638,6 +663,10 @@ def _video(r: ReportRow, report: Report, st: _Styles, chart: object | None, widt
                                ["Estimate", _money(r.budget_estimate, cur)]]
     budget += [[f"  {c}", _money(r.allocations.get(c), cur)] for c in LINE_ITEMS]
     budget += [["Allocated", _money(r.total_allocation, cur)]]
+    budget += [[f"  {c} spent", _money(r.actuals.get(c, 0), cur) + f" ({_signed(r.line_variance(c))})"]
+               for c in LINE_ITEMS if c in r.allocations]
+    budget += [["Actual spend", _money(r.total_actual, cur)],
+               ["Actual variance vs allocations", _signed(r.actual_variance)]]
     budget += [[_paragraph(f"  Cast: {c.name} ({c.role or '-'}) {_fmt(c.cost_estimate)} x {c.cost_multiplier}"
                            f"{'' if c.confirmed else ', unconfirmed'}", st.cell), _money(c.projected_cost, cur)]
                for c in r.cast]

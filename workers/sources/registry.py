@@ -12,6 +12,7 @@ from workers.sources.broadcast.job import BroadcastHandler
 from workers.sources.charts.job import ChartsHandler
 from workers.sources.moodboard.job import MoodboardCheckHandler
 from workers.sources.youtube.job import YouTubeHandler
+from workers.storage_cleanup import StorageCleanupHandler
 
 __all__ = ["HANDLERS", "build_handlers"]
 
@@ -22,6 +23,7 @@ HANDLERS: dict[str, HandlerFactory] = {
     "broadcast": BroadcastHandler,
     "export": ExportHandler,
     "moodboard_check": MoodboardCheckHandler,
+    "storage_cleanup": StorageCleanupHandler,
 }
 
 

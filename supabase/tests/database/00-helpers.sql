@@ -78,3 +78,8 @@ values ('00000000-0000-4000-8000-000000000109', '00000000-0000-4000-8000-0000000
 insert into public.music_video_chart_positions (id, music_video_id, chart, week_start, chart_rank) values
   ('00000000-0000-4000-8000-00000000010a', '00000000-0000-4000-8000-0000000000f1', 'billboard_hot_100',
    '2026-10-26', 40);
+insert into public.music_video_milestones (id, music_video_id, kind, due_date) values
+  ('00000000-0000-4000-8000-000000000110', '00000000-0000-4000-8000-0000000000f1', 'delivery', '2027-02-20');
+insert into public.music_video_promo_events (id, music_video_id, platform, kind, starts_at, time_zone) values
+  ('00000000-0000-4000-8000-000000000111', '00000000-0000-4000-8000-0000000000f1', 'youtube', 'premiere',
+   '2027-02-28T18:00:00Z', 'UTC');
