@@ -58,6 +58,12 @@ CALLS = {
     "music_video_import_errors": lambda i: {"import_id": i},
     "list_music_videos": lambda i: {"release_id": i},
     "music_video_concept_suggestions": lambda i: {"release_id": i},
+    "get_music_video_shots": lambda i: {"music_video_id": i},
+    "add_music_video_shot": lambda i: {"music_video_id": i, "description": "x"},
+    "update_music_video_shot": lambda i: {"music_video_id": i, "shot_id": i, "patch": {}},
+    "reorder_music_video_shots": lambda i: {"music_video_id": i, "shot_ids": []},
+    "remove_music_video_shot": lambda i: {"music_video_id": i, "shot_id": i},
+    "request_music_video_shotlist_export": lambda i: {"music_video_id": i, "format": "pdf"},
 }
 
 
