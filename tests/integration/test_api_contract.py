@@ -70,6 +70,12 @@ CALLS = {
     "set_music_video_budget_actuals": lambda i: {"music_video_id": i, "actuals": {"post": 1}},
     "delete_music_video": lambda i: {"id": i},
     "music_video_deep_link": lambda i: {"release_id": i},
+    "get_music_video_shots": lambda i: {"music_video_id": i},
+    "add_music_video_shot": lambda i: {"music_video_id": i, "description": "x"},
+    "update_music_video_shot": lambda i: {"music_video_id": i, "shot_id": i, "patch": {}},
+    "reorder_music_video_shots": lambda i: {"music_video_id": i, "shot_ids": []},
+    "remove_music_video_shot": lambda i: {"music_video_id": i, "shot_id": i},
+    "request_music_video_shotlist_export": lambda i: {"music_video_id": i, "format": "pdf"},
 }
 
 

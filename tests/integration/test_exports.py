@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
+from tests.helpers.exports import can_select_object, job_as, request_export
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.exports.job import EXPORT_BUCKET
@@ -57,24 +58,6 @@ def _seed(conn, factory):
     doc = conn.execute("select private.music_video_document(%s) as d", (hit,)).fetchone()["d"]
     return SimpleNamespace(owner=owner, other=other, rel=rel, hit=hit, quiet=quiet, doc=doc,
                            multiplier=opt["cost_multiplier"])
-
-
-def request_export(conn, user_or_claims, release_id, fmt):
-    claims = user_or_claims if isinstance(user_or_claims, dict) else user_or_claims.claims()
-    with postgrest_request(conn, claims) as c:
-        return call_rpc(c, "request_music_video_export", {"release_id": str(release_id), "format": fmt}).body
-
-
-def job_as(conn, claims, job_id):
-    with postgrest_request(conn, claims, method="GET") as c:
-        return c.execute("select id, status, metadata from public.music_video_metric_imports where id = %s",
-                         (job_id,)).fetchone()
-
-
-def can_select_object(conn, claims, name):
-    with postgrest_request(conn, claims, method="GET") as c:
-        return c.execute("select count(*) as n from storage.objects where bucket_id = %s and name = %s",
-                         (EXPORT_BUCKET, name)).fetchone()["n"] == 1
 
 
 def export_and_run(conn, db_url, tmp_path, s, fmt):

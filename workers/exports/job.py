@@ -12,8 +12,14 @@ as the service role), stores it in the private ``music-video-exports`` bucket un
 *reads*, which the database checks.) The release owner
 reads the object under storage RLS (20261130180100) and the app signs a URL for it.
 
-A requester who lost access to the release (or a release that is gone) fails the job; a storage
-outage is retried with the runtime's backoff.
+A job's ``metadata.kind`` picks the renderer: ``analytics`` (absent on older jobs) renders the
+release's report; ``shotlist`` (from ``request_music_video_shotlist_export``, 20261130220200) renders
+the shot list of ``metadata.music_video_id`` with :func:`workers.reports.shotlist.export_shotlist`,
+into the same bucket and path scheme (the release folder of the video), and records ``shots``
+instead of ``videos``.
+
+A requester who lost access to the release or video (or one that is gone) fails the job; a
+storage outage is retried with the runtime's backoff.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from workers.db import jwt_claims, postgrest_request
 from workers.errors import TransientSourceError
 from workers.queue.handler import Job, JobContext, JobOutcome
 from workers.reports.analytics import FORMATS, export_release
+from workers.reports.shotlist import export_shotlist
 
 __all__ = ["EXPORT_BUCKET", "ExportHandler", "export_object_path"]
 
@@ -61,8 +68,11 @@ class ExportHandler:
     def _one(self, ctx: JobContext, job: Job) -> JobOutcome:
         meta = job.metadata or {}
         release_id, fmt = _uuid(meta.get("release_id")), meta.get("format")
+        kind, video_id = meta.get("kind") or "analytics", _uuid(meta.get("music_video_id"))
         if release_id is None or fmt not in FORMATS:
             return JobOutcome.failed(job, "an export job needs metadata.release_id and a format of csv or pdf")
+        if kind not in ("analytics", "shotlist") or (kind == "shotlist" and video_id is None):
+            return JobOutcome.failed(job, f"unknown export kind {kind!r}, or a shot list without music_video_id")
         requester = _uuid(meta.get("requested_by")) or job.triggered_by
         claims = jwt_claims(sub=requester) if requester else jwt_claims(role="service_role")
         path = export_object_path(release_id, job.id, fmt)
@@ -70,10 +80,18 @@ class ExportHandler:
         os.close(fd)
         try:
             with ctx.pool.connection() as conn, postgrest_request(conn, claims):
-                allowed = conn.execute("select private.can_access_release(%s) as ok", (release_id,)).fetchone()
+                if kind == "shotlist":
+                    allowed = conn.execute("select private.can_access_video(%s) as ok", (video_id,)).fetchone()
+                else:
+                    allowed = conn.execute("select private.can_access_release(%s) as ok", (release_id,)).fetchone()
                 if not allowed or not next(iter(dict(allowed).values())):
-                    return JobOutcome.failed(job, "release not found, or the requester no longer has access to it")
-                report = export_release(conn, release_id, fmt, tmp, generated_at=ctx.now())
+                    return JobOutcome.failed(job, f"{'music video' if kind == 'shotlist' else 'release'} not found,"
+                                             " or the requester no longer has access to it")
+                if kind == "shotlist":
+                    counted = {"shots": len(export_shotlist(conn, video_id, fmt, tmp, generated_at=ctx.now()).shots)}
+                else:
+                    counted = {"videos": len(export_release(conn, release_id, fmt, tmp,
+                                                            generated_at=ctx.now()).rows)}
             with open(tmp, "rb") as fh:
                 data = fh.read()
             ctx.storage.put(EXPORT_BUCKET, path, data, FORMATS[fmt])
@@ -86,4 +104,4 @@ class ExportHandler:
         return JobOutcome.succeeded(job, metadata={
             "output": {"bucket": EXPORT_BUCKET, "object_path": path, "content_type": FORMATS[fmt],
                        "size_bytes": len(data)},
-            "videos": len(report.rows), "generated_at": ctx.now().isoformat()})
+            **counted, "generated_at": ctx.now().isoformat()})

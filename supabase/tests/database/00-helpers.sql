@@ -52,6 +52,12 @@ insert into public.music_video_budget_line_items (id, music_video_id, category, 
 insert into public.music_video_cast_assignments (id, music_video_id, cast_option_id, cost_estimate)
 select '00000000-0000-4000-8000-000000000102', '00000000-0000-4000-8000-0000000000f1', id, 500
 from public.music_video_cast_options where name = 'Sam Okafor';
+insert into public.music_video_shots (id, music_video_id, shot_number, description) values
+  ('00000000-0000-4000-8000-000000000110', '00000000-0000-4000-8000-0000000000f1', 1, 'Opening wide'),
+  ('00000000-0000-4000-8000-000000000111', '00000000-0000-4000-8000-0000000000f1', 2, 'Close on the singer');
+insert into public.music_video_shot_cast (shot_id, cast_assignment_id, music_video_id) values
+  ('00000000-0000-4000-8000-000000000110', '00000000-0000-4000-8000-000000000102',
+   '00000000-0000-4000-8000-0000000000f1');
 insert into public.music_video_platform_targets (id, music_video_id, platform, external_id) values
   ('00000000-0000-4000-8000-000000000103', '00000000-0000-4000-8000-0000000000f1', 'youtube', 'dQw4w9WgXcQ');
 insert into public.music_video_moodboards (id, music_video_id, storage_path) values

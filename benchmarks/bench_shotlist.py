@@ -1,0 +1,136 @@
+"""Benchmark: a 300-shot list, read as the owner, and its PDF and CSV exports.
+
+A dedicated database cloned from the test template; one video with 6 cast assignments and 300
+shots in 30 scenes (each shot with 0-3 cast members, every field filled). Then, as PostgREST
+serves them (one transaction per call via ``postgrest_request``, as the owner under RLS):
+``get_music_video_shots`` N times (p50/p95), a few write RPCs (add at 1, a move, a full reorder,
+a remove: each renumbers up to 300 rows and returns the list), and the export as the job runs it
+(``export_shotlist``, as the owner) for pdf and csv.
+
+    flock /tmp/bench.lock .venv/bin/python benchmarks/bench_shotlist.py [--iterations 300] [--keep-pdf F]
+
+Targets: read p95 < 5 ms; PDF export < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
+from workers.db import call_rpc, jwt_claims, postgrest_request  # noqa: E402
+from workers.reports.shotlist import export_shotlist  # noqa: E402
+
+SEED = """
+insert into public.music_video_shots (music_video_id, shot_number, scene, description, shot_size, angle, movement,
+  lens, location, duration_seconds, status)
+select %(v)s, g, 'Scene ' || (1 + (g - 1) / 10),
+  'Shot ' || g || ': the singer crosses the frame while the band plays on, light rain, neon reflections',
+  (enum_range(null::public.shot_size_enum))[1 + g %% 6], 'eye level', 'slow dolly in', '35mm',
+  'Warehouse ' || (1 + g %% 4), 3 + g %% 20, (enum_range(null::public.shot_status_enum))[1 + g %% 3]
+from generate_series(1, 300) as g
+"""
+SEED_CAST = """
+insert into public.music_video_shot_cast (shot_id, cast_assignment_id, music_video_id)
+select s.id, a.id, s.music_video_id
+from public.music_video_shots as s
+cross join lateral (
+  select a.id from public.music_video_cast_assignments as a where a.music_video_id = s.music_video_id
+  order by a.id limit (s.shot_number %% 4)
+) as a
+where s.music_video_id = %(v)s
+"""
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iterations", type=int, default=300)
+    ap.add_argument("--keep-pdf")
+    args = ap.parse_args()
+    admin = admin_url()
+    name = clone_database(admin, ensure_template(admin))
+    db = with_dbname(admin, name)
+    try:
+        with psycopg.connect(db, autocommit=True, row_factory=dict_row) as conn:
+            owner = uuid.uuid4()
+            conn.execute("insert into auth.users (id, email) values (%s, 'bench@example.test')", (owner,))
+            conn.execute("insert into public.profiles (id) values (%s)", (owner,))
+            rel = conn.execute("insert into public.releases (user_id, title) values (%s, 'Bench LP') returning id",
+                               (owner,)).fetchone()["id"]
+            video = conn.execute(
+                "insert into public.music_videos (release_id, title, shoot_start_date, shoot_end_date)"
+                " values (%s, 'Bench video', '2026-12-14', '2026-12-16') returning id", (rel,)).fetchone()["id"]
+            conn.execute("insert into public.music_video_cast_assignments (music_video_id, cast_option_id)"
+                         " select %s, id from public.music_video_cast_options order by name limit 6", (video,))
+            conn.execute(SEED, {"v": video})
+            conn.execute(SEED_CAST, {"v": video})
+            conn.execute("vacuum analyze")
+            claims = jwt_claims(sub=owner)
+            v = str(video)
+
+            def timed(name: str, params: dict) -> float:
+                t = time.perf_counter()
+                with postgrest_request(conn, claims) as c:
+                    call_rpc(c, name, params)
+                return (time.perf_counter() - t) * 1000
+
+            for _ in range(20):
+                timed("get_music_video_shots", {"music_video_id": v})
+            reads = [timed("get_music_video_shots", {"music_video_id": v}) for _ in range(args.iterations)]
+            print(f"load average: {os.getloadavg()}")
+            print(f"get_music_video_shots (300 shots, owner, {args.iterations} calls):"
+                  f" p50 {statistics.median(reads):.2f} ms, p95 {pct(reads, 95):.2f} ms, max {max(reads):.2f} ms")
+            with postgrest_request(conn, claims) as c:
+                size = len(str(call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body))
+            print(f"  response body ~{size / 1024:.0f} KB as text")
+
+            writes: dict[str, list[float]] = {"add at 1": [], "move 300 -> 1": [], "reorder (reverse)": [],
+                                              "remove shot 1": []}
+            for _ in range(10):
+                writes["add at 1"].append(timed("add_music_video_shot", {"music_video_id": v, "description": "x",
+                                                                         "shot_number": 1}))
+                with postgrest_request(conn, claims) as c:
+                    ids = [s["id"] for s in call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body["shots"]]
+                writes["move 300 -> 1"].append(timed("update_music_video_shot", {
+                    "music_video_id": v, "shot_id": ids[-1], "patch": {"shot_number": 1}}))
+                writes["reorder (reverse)"].append(timed("reorder_music_video_shots", {
+                    "music_video_id": v, "shot_ids": list(reversed(ids))}))
+                writes["remove shot 1"].append(timed("remove_music_video_shot", {
+                    "music_video_id": v, "shot_id": ids[-1]}))
+            for k, xs in writes.items():
+                print(f"{k:>20}: p50 {statistics.median(xs):.1f} ms, max {max(xs):.1f} ms (10 calls)")
+
+            with tempfile.TemporaryDirectory() as tmp:
+                for fmt in ("csv", "pdf"):
+                    path = args.keep_pdf if (fmt == "pdf" and args.keep_pdf) else f"{tmp}/shotlist.{fmt}"
+                    times = []
+                    for _ in range(3):
+                        t = time.perf_counter()
+                        with postgrest_request(conn, claims):
+                            export_shotlist(conn, video, fmt, path)
+                        times.append(time.perf_counter() - t)
+                    print(f"export {fmt}: best {min(times):.2f} s, worst {max(times):.2f} s (3 runs),"
+                          f" {os.path.getsize(path) / 1024:.0f} KB")
+    finally:
+        drop_database(admin, name)
+
+
+if __name__ == "__main__":
+    main()
