@@ -649,7 +649,8 @@ def main() -> int:
     storage = Path(tempfile.mkdtemp(prefix="mv-bench-storage-"))
     results: dict = {}
     try:
-        print(f"database: {'shared cluster' if args.shared_cluster else 'throwaway cluster'} {db.url}")
+        print(f"database: {'shared cluster' if args.shared_cluster else 'throwaway cluster'} {db.url};"
+              f" load average at start {os.getloadavg()[0]:.2f} (2 cores: figures under load are slower)")
         with db.connect() as c:
             print("server:", c.execute("select version()").fetchone()["version"].split(",")[0],
                   "| fsync", c.execute("show fsync").fetchone()["fsync"],
@@ -740,6 +741,7 @@ def main() -> int:
                     print(f"  {n:,} videos, {len(runs)} runs: wall median {statistics.median(walls):.2f} s ="
                           f" {statistics.median(walls) / runs[0]['bound_s']:.2f}x the bound; calls "
                           f"{sorted({r['calls'] for r in runs})}")
+        print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
         print("\nJSON:", json.dumps(results, default=str))
     finally:
         db.close()
