@@ -13,8 +13,8 @@ __all__ = ["LOCK_SYNCS_SQL", "record_locked_sync_events", "record_sync_events"]
 
 
 # The groups arrive as arrays of (video, sync key) pairs; a sync key is metadata.sync_id or, for a
-# job without one, the job's own id. Members are found through the (music_video_id, created_at)
-# index, one probe per group; no scan over the queue table however large it grows.
+# job without one, the job's own id. The planner finds the members by video: probes of the
+# (music_video_id, created_at) index, or for many groups in a small queue a hash join over a scan.
 _EVENT_SQL = """
 with groups as (
   select distinct g.music_video_id, g.sync_id
