@@ -7,19 +7,22 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import tuple_row
 
-__all__ = ["record_sync_events"]
+__all__ = ["LOCK_SYNCS_SQL", "record_locked_sync_events", "record_sync_events"]
 
 
+# The groups arrive as arrays of (video, sync key) pairs; a sync key is metadata.sync_id or, for a
+# job without one, the job's own id. The planner finds the members by video: probes of the
+# (music_video_id, created_at) index, or for many groups in a small queue a hash join over a scan.
 _EVENT_SQL = """
 with groups as (
-  select distinct j.music_video_id, coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_id
-  from public.music_video_metric_imports as j
-  where j.id = any(%(ids)s) and j.music_video_id is not null
-    and j.status in ('succeeded', 'failed', 'partially_failed')
+  select distinct g.music_video_id, g.sync_id
+  from unnest(%(videos)s::uuid[], %(syncs)s::text[]) as g(music_video_id, sync_id)
 ),
 members as (
-  select g.sync_id, j.*
+  select g.sync_id, j.id, j.music_video_id, j.source, j.status, j.metadata, j.error_message,
+         j.created_at, j.started_at, j.completed_at
   from groups as g
   join public.music_video_metric_imports as j
     on j.music_video_id = g.music_video_id
@@ -56,6 +59,22 @@ on conflict (dedupe_key) where dedupe_key is not null do nothing
 returning payload
 """
 
+# The finished jobs' groups, by primary key (a join on the unnested ids: `id = any(array)` planned a
+# sequential scan of the queue table once the array was a few hundred long).
+_GROUPS_SQL = """
+select j.music_video_id, coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_key,
+       j.metadata ->> 'sync_id' as sync_id
+from unnest(%s::uuid[]) as i(id)
+join public.music_video_metric_imports as j on j.id = i.id
+where j.music_video_id is not null and j.status in ('succeeded', 'failed', 'partially_failed')
+"""
+
+# One lock per sync, taken in sorted order (two transactions locking overlapping syncs cannot deadlock).
+LOCK_SYNCS_SQL = """
+select pg_advisory_xact_lock(hashtextextended(s.sync_id, 4242))
+from (select distinct u.sync_id from unnest(%s::text[]) as u(sync_id) where u.sync_id is not null order by 1) as s
+"""
+
 
 def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID], *,
                        payloads: bool = True) -> list[dict[str, Any]]:
@@ -69,14 +88,25 @@ def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID], *
     """
     if not finished_ids:
         return []
-    ids = list(finished_ids)
-    conn.execute(
-        "select pg_advisory_xact_lock(hashtextextended(s.sync_id, 4242))"
-        " from (select distinct j.metadata ->> 'sync_id' as sync_id"
-        "       from public.music_video_metric_imports as j"
-        "       where j.id = any(%s) and j.metadata ? 'sync_id' order by 1) as s", (ids,))
-    if not payloads:
-        conn.execute(_EVENT_SQL.replace("returning payload", ""), {"ids": ids})
+    rows = conn.cursor(row_factory=tuple_row).execute(_GROUPS_SQL, (list(finished_ids),)).fetchall()
+    if not rows:
         return []
-    rows = conn.execute(_EVENT_SQL, {"ids": ids}).fetchall()
+    conn.execute(LOCK_SYNCS_SQL, ([r[2] for r in rows],))
+    return record_locked_sync_events(conn, [r[0] for r in rows], [r[1] for r in rows], payloads=payloads)
+
+
+def record_locked_sync_events(conn: psycopg.Connection, videos: Sequence[UUID], sync_keys: Sequence[str], *,
+                              payloads: bool = True) -> list[dict[str, Any]]:
+    """The events of the syncs ``(videos[i], sync_keys[i])`` (a sync key: ``metadata.sync_id``, or the
+    job's id when it has none) whose jobs are all finished. The caller holds the syncs' advisory
+    locks (:data:`LOCK_SYNCS_SQL`, or the lock the finish statement takes) and took them in an
+    earlier statement, so this statement's snapshot sees what another worker committed meanwhile.
+    """
+    if not videos:
+        return []
+    params = {"videos": list(videos), "syncs": list(sync_keys)}
+    if not payloads:
+        conn.execute(_EVENT_SQL.replace("returning payload", ""), params)
+        return []
+    rows = conn.execute(_EVENT_SQL, params).fetchall()
     return [r["payload"] if isinstance(r, Mapping) else r[0] for r in rows]

@@ -397,6 +397,34 @@ def test_one_metrics_synced_event_per_sync_with_every_source(conn, factory, tmp_
     assert 0 <= p["duration_ms"] < 60_000  # first job created to last job done, in ms, within this test
 
 
+def test_two_workers_ending_a_sync_at_once_write_its_event_once(conn, factory, db_url):
+    """The finish statement takes the sync's advisory lock, so the second finisher waits for the first
+    commit and its events statement sees both jobs ended: one event, not none."""
+    (v, _), = make_videos(conn, factory, 1)
+    conn.execute("update public.music_videos set isrc = 'USUM72100002' where id = %s", (v,))
+    assert len(sync_music_video_metrics(conn, v).import_ids) == 2
+    ops1, ops2 = QueueOps("finisher-1", 30), QueueOps("finisher-2", 30)
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c1, \
+            psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c2:
+        (yt,) = ops1.claim(c1, "youtube", 5).jobs
+        (ch,) = ops2.claim(c2, "charts", 5).jobs
+        second: list = []
+        worker2 = threading.Thread(target=lambda: second.append(
+            ops2.finish(c2, [Resolved(ch, "succeeded", None, {}, None, None, None, 0)])))
+        with c1.transaction():
+            rows, _counts, _events = ops1.finish(c1, [Resolved(yt, "succeeded", None, {}, None, None, None, 0)])
+            assert [r["id"] for r in rows] == [yt.id]
+            worker2.start()
+            worker2.join(0.5)
+            assert worker2.is_alive()  # waiting for the sync's lock, which the first finisher holds
+        worker2.join(30)
+        assert not worker2.is_alive()
+    assert [r["id"] for r in second[0][0]] == [ch.id]
+    events = conn.execute("select * from public.music_video_events where music_video_id = %s", (v,)).fetchall()
+    assert len(events) == 1
+    assert events[0]["payload"]["statuses"] == {"charts": "succeeded", "youtube": "succeeded"}
+
+
 def test_events_are_readable_by_the_owner_only(conn, factory):
     owner, other = factory.user(), factory.user()
     rel = factory.release(owner)

@@ -18,7 +18,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 
-from workers.events import record_sync_events
+from workers.events import record_locked_sync_events
 from workers.metrics import ChartPosition, MetricSample, UpsertCounts, upsert_chart_positions, upsert_samples
 from workers.queue.handler import Job
 
@@ -117,27 +117,44 @@ for update
 # Finish every job of the commit in one statement (arrays through unnest, sent in binary: one round
 # trip, no per-row statements). `delay` (seconds from now) or `run_after` (absolute) reschedule
 # retries and deferrals; `refund` takes back an attempt that did not count (a deferral).
+# The same statement takes the advisory locks of the syncs whose jobs it finished (sorted, one per
+# sync: workers/events.py), so the events statement that follows, with a snapshot of its own, sees
+# what another worker finishing the same sync committed before us. It returns each finished job's
+# video and sync key for that statement: no second read of the queue table to find them.
 FINISH_SQL = """
-update public.music_video_metric_imports as j
-set status = u.status::public.import_status_enum,
-    error_message = u.error,
-    metadata = j.metadata || u.meta
-      || case when u.attempt_error is null then '{}'::jsonb
-         else jsonb_build_object('attempt_errors',
-                coalesce(j.metadata -> 'attempt_errors', '[]'::jsonb) || jsonb_build_array(u.attempt_error))
-         end,
-    run_after = coalesce(u.run_after, now() + make_interval(secs => u.delay), j.run_after),
-    attempts = j.attempts - u.refund,
-    completed_at = case when u.status in ('succeeded', 'failed', 'partially_failed')
-      then clock_timestamp() end,
-    locked_by = null,
-    locked_until = null,
-    heartbeat_at = null
-from unnest(%(ids)s::uuid[], %(status)s::text[], %(error)s::text[], %(meta)s::jsonb[],
-            %(attempt_error)s::jsonb[], %(run_after)s::timestamptz[], %(delay)s::float8[],
-            %(refund)s::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
-where j.id = u.id and j.locked_by = %(worker)s and j.status = 'processing'
-returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at
+with f as (
+  update public.music_video_metric_imports as j
+  set status = u.status::public.import_status_enum,
+      error_message = u.error,
+      metadata = j.metadata || u.meta
+        || case when u.attempt_error is null then '{}'::jsonb
+           else jsonb_build_object('attempt_errors',
+                  coalesce(j.metadata -> 'attempt_errors', '[]'::jsonb) || jsonb_build_array(u.attempt_error))
+           end,
+      run_after = coalesce(u.run_after, now() + make_interval(secs => u.delay), j.run_after),
+      attempts = j.attempts - u.refund,
+      completed_at = case when u.status in ('succeeded', 'failed', 'partially_failed')
+        then clock_timestamp() end,
+      locked_by = null,
+      locked_until = null,
+      heartbeat_at = null
+  from unnest(%(ids)s::uuid[], %(status)s::text[], %(error)s::text[], %(meta)s::jsonb[],
+              %(attempt_error)s::jsonb[], %(run_after)s::timestamptz[], %(delay)s::float8[],
+              %(refund)s::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
+  where j.id = u.id and j.locked_by = %(worker)s and j.status = 'processing'
+  returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at,
+    j.music_video_id, j.metadata ->> 'sync_id' as sync_id,
+    coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_key
+),
+locks as (
+  select pg_advisory_xact_lock(hashtextextended(s.sync_id, 4242))
+  from (select distinct f.sync_id from f
+        where f.sync_id is not null and f.music_video_id is not null
+          and f.status in ('succeeded', 'failed', 'partially_failed')
+        order by 1) as s
+)
+select f.*, (select count(*) from locks) as syncs_locked
+from f
 """
 
 # Give jobs back at shutdown instead of letting their leases run out: pending again, due at once
@@ -291,8 +308,8 @@ class QueueOps:
                 "refund": [r.refund for r in mine],
                 "worker": self.worker_id,
             }, binary=True).fetchall()  # binary arrays: no per-element text escaping
-            terminal = [r["id"] for r in rows if r["status"] in TERMINAL]
-            with_video = {r.job.id for r in mine if r.job.music_video_id is not None}
-            events = record_sync_events(conn, [i for i in terminal if i in with_video],
-                                        payloads=log.isEnabledFor(logging.INFO)) if with_video else []
+            ended = [r for r in rows if r["status"] in TERMINAL and r["music_video_id"] is not None]
+            events = record_locked_sync_events(conn, [r["music_video_id"] for r in ended],
+                                               [r["sync_key"] for r in ended],
+                                               payloads=log.isEnabledFor(logging.INFO)) if ended else []
         return rows, counts, events
