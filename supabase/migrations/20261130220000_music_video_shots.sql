@@ -72,6 +72,8 @@ create table public.music_video_shot_cast (
 -- For the assignment foreign key (deletes of assignments) and for the policies (music_video_id).
 create index music_video_shot_cast_assignment_idx on public.music_video_shot_cast (cast_assignment_id, music_video_id);
 create index music_video_shot_cast_video_idx on public.music_video_shot_cast (music_video_id);
+-- For the shot foreign key as declared (shot_id, music_video_id): cascades from a shot's delete.
+create index music_video_shot_cast_shot_idx on public.music_video_shot_cast (shot_id, music_video_id);
 
 -- Contiguous numbers on every path: a deferred constraint trigger checks, at commit, that each
 -- video touched in the transaction numbers its shots 1..n (count = max). The RPCs renumber

@@ -142,3 +142,36 @@ def test_reading_stops_one_byte_past_the_limit():
     reason, size = inspect_image(chunks())
     assert reason is not None and "10 MB" in reason
     assert len(pulled) == 11 and size == 11 * 1024 * 1024
+
+
+def test_a_file_replaced_after_it_passed_is_checked_again(conn, factory, tmp_path, db_url):
+    """Storage's upsert (or a delete and a new upload at the same name) writes storage.objects as the
+    owner; the row is unchanged, but the new bytes are checked and a bad replacement is removed."""
+    storage = LocalStorage(tmp_path / "storage")
+    owner = factory.user()
+    rel = factory.release(owner)
+    vid = factory.video(rel)
+    path = f"{rel}/{vid}/board.png"
+
+    def upload(data: bytes) -> None:  # what the Storage API does for the owner's upsert
+        storage.put(BUCKET, path, data, "image/png")
+        with postgrest_request(conn, owner.claims()) as c:
+            c.execute("insert into storage.objects (bucket_id, name, owner, metadata) values (%s, %s, %s,"
+                      " jsonb_build_object('size', %s::int, 'mimetype', 'image/png'))"
+                      " on conflict (bucket_id, name) do update set metadata = excluded.metadata,"
+                      " updated_at = now()", (BUCKET, path, owner.id, len(data)))
+
+    upload(PNG)
+    moodboard = _add(conn, owner, vid, path)
+    _run(db_url, tmp_path, storage)
+    assert _row(conn, owner, moodboard)["check_status"] == "passed"
+
+    upload(HTML)  # the same name, new bytes
+    assert _row(conn, owner, moodboard)["check_status"] == "pending"
+    assert conn.execute("select count(*) as n from public.music_video_metric_imports where source = 'moodboard_check'"
+                        " and status = 'pending'").fetchone()["n"] == 1
+    _run(db_url, tmp_path, storage)
+    after = _row(conn, owner, moodboard)
+    assert after["check_status"] == "rejected" and "not a PNG or JPEG" in after["check_error"]
+    with pytest.raises(StorageNotFound):
+        storage.get(BUCKET, path)
