@@ -7,7 +7,7 @@
 -- API removes); instead the delete enqueues one job of the new source 'storage_cleanup' on the
 -- existing queue, in the same transaction, naming every object of the video's folder
 -- (<release_id>/<video_id>/ of music-video-moodboards) and every moodboard row's path; the
--- worker deletes each through the Storage API (workers/storage_cleanup.py). A rolled-back
+-- worker deletes each through the Storage API (workers/sources/storage_cleanup/job.py). A rolled-back
 -- delete enqueues nothing. The same holds for a DELETE through the table endpoint and for the
 -- cascade of a release's deletion.
 

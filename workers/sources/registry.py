@@ -11,8 +11,8 @@ from workers.queue.handler import Handler, HandlerFactory
 from workers.sources.broadcast.job import BroadcastHandler
 from workers.sources.charts.job import ChartsHandler
 from workers.sources.moodboard.job import MoodboardCheckHandler
+from workers.sources.storage_cleanup.job import StorageCleanupHandler
 from workers.sources.youtube.job import YouTubeHandler
-from workers.storage_cleanup import StorageCleanupHandler
 
 __all__ = ["HANDLERS", "build_handlers"]
 
