@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_api import BIG_RELEASE, OWNER, Case, pct, run_once, seed  # noqa: E402
+from bench_api import BIG_RELEASE, OWNER, Case, explain, pct, run_once, seed  # noqa: E402
 
 from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
 from workers.db import jwt_claims, postgrest_request  # noqa: E402
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                     lambda i: {"release_id": BIG_RELEASE, "as_of": "2027-06-01"})
         with psycopg.connect(url, autocommit=True) as conn:
             with postgrest_request(conn, owner) as c:
-                row = c.execute("select json_array_length(b -> 'items') as n, length(b::text) as bytes"
+                row = c.execute("select (b -> 'counts' ->> 'items')::int as n, length(b::text) as bytes"
                                 " from public.music_video_release_timeline(release_id => %s, as_of => '2027-06-01')"
                                 " as b", (BIG_RELEASE,)).fetchone()
             items, size = row
@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         overhead = pct(case.call["owner"], 50) / pct(case.call["service"], 50)
         p95 = pct(case.request["owner"], 95)
         print(f"  RLS overhead (owner / service, call p50): {overhead:.2f}x")
+        print(f"  load average after the run {os.getloadavg()}")
+        print("\nplans of the statements inside the function")
+        with psycopg.connect(url, autocommit=True) as conn:
+            for who, claims in (("owner", owner), ("service", service)):
+                explain(conn, claims, case, who)
         verdict = "OK" if p95 < TARGET_MS else "OVER TARGET"
         print(f"  owner request p95 {p95:.2f} ms vs target {TARGET_MS} ms: {verdict}")
         return 0 if p95 < TARGET_MS else 1

@@ -228,7 +228,14 @@ def test_release_timeline_on_fixed_dates(conn, factory, owner, release):
                  " cancelled_at) values (%s, 'youtube', 'premiere', '2027-03-01T23:30:00+00', 'Asia/Tokyo', null),"
                  " (%s, 'mtv', 'tv_spot', '2027-03-05T12:00:00+00', 'UTC', now())", (a, a))
     body = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
-    got = [(i["date"], i["kind"], i["source"], i["video_title"], i["done"], i["overdue"]) for i in body["items"]]
+    # each video once (title order), its items in date order; merged back into the old flat order
+    # (date, the kinds' lifecycle order, video title) the Timeline draws
+    assert [v["title"] for v in body["videos"]] == ["Alpha", "Beta"]
+    lifecycle = ["shoot_start", "shoot_end", "edit_lock", "picture_lock", "delivery", "release", "promo", "custom"]
+    flat = sorted(((i, v) for v in body["videos"] for i in v["items"]),
+                  key=lambda p: (p[0]["date"], lifecycle.index(p[0]["kind"]), p[1]["title"]))
+    assert all(None not in i.values() for i, _ in flat)  # no null fields
+    got = [(i["date"], i["kind"], i["source"], v["title"], i.get("done"), i["overdue"]) for i, v in flat]
     assert got == [
         ("2027-01-05", "custom", "milestone", "Beta", False, True),
         ("2027-01-10", "shoot_start", "video", "Alpha", True, False),   # in production: the shoot started
@@ -238,7 +245,10 @@ def test_release_timeline_on_fixed_dates(conn, factory, owner, release):
         ("2027-03-01", "release", "video", "Alpha", False, False),
         ("2027-03-02", "promo", "promo_event", "Alpha", None, False),  # local date in Tokyo; cancelled one left out
     ]
-    assert body["items"][-1]["label"] == "premiere" and body["items"][-1]["time_zone"] == "Asia/Tokyo"
+    assert flat[-1][0]["label"] == "premiere" and flat[-1][0]["time_zone"] == "Asia/Tokyo"
+    assert flat[-1][0]["platform"] == "youtube" and flat[-1][0]["starts_at"].startswith("2027-03-01T23:30")
+    done = next(i for i, _ in flat if i["kind"] == "picture_lock")
+    assert done["done_at"] is not None and "done_at" not in next(i for i, _ in flat if i["kind"] == "edit_lock")
     assert body["counts"] == {"items": 7, "overdue": 3}
     assert body["as_of"] == "2027-01-21"
     # a day earlier the edit lock is not overdue yet; the service role sees the same timeline
@@ -251,7 +261,7 @@ def test_release_timeline_on_fixed_dates(conn, factory, owner, release):
     assert rpc_error(conn, other.claims(), "music_video_release_timeline", release_id=str(release)).sqlstate == "PT404"
     assert rpc_error(conn, ANON, "music_video_release_timeline", release_id=str(release)).sqlstate == "42501"
     empty = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(factory.release(owner)))
-    assert (empty["items"], empty["counts"]) == ([], {"items": 0, "overdue": 0})
+    assert (empty["videos"], empty["counts"]) == ([], {"items": 0, "overdue": 0})
 
 
 # ----------------------------------------------------------------------------- budget actuals
