@@ -147,8 +147,6 @@ set source = excluded.source,
 returning (m.xmax = 0) as inserted, m.import_batch_id
 """
 
-_BULK_FLAGS_SQL = "select set_config('mv.odd_data_flags', 'statement', true)"
-
 
 def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) -> UpsertCounts:
     """Insert or update ``samples`` keyed by (video, platform, collected_at), in one statement.
@@ -182,10 +180,6 @@ def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) ->
     by_import: dict[UUID | None, tuple[int, int]] = {}
     inserted = updated = 0
     with conn.cursor() as cur:
-        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-            # Odd-data flags judged once for the whole statement instead of per row (migration
-            # 20261130232000); one-shot: the statement trigger clears it.
-            cur.execute(_BULK_FLAGS_SQL)
         cur.execute(_UPSERT_SQL, cols, binary=True)  # binary arrays: no per-element text escaping
         for r in cur.fetchall():
             flag, batch = (r["inserted"], r["import_batch_id"]) if isinstance(r, Mapping) else (r[0], r[1])

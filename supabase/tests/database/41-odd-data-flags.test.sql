@@ -1,7 +1,7 @@
 -- Odd data is flagged, not silently stored: each flag on its own, the settings that tune them,
 -- soft-deleted neighbours, re-syncs, hand-written flags, and the flags in the history RPC.
 begin;
-select plan(18);
+select plan(16);
 
 insert into auth.users (id, email) values ('41000000-0000-0000-0000-000000000001', 'owner41@example.test');
 insert into public.releases (id, user_id, title) values
@@ -73,24 +73,6 @@ where music_video_id = '41000000-0000-0000-0000-0000000000b1' and platform = 'yo
   and collected_at = timestamptz '2026-10-04 00:00+00';
 select is(pg_temp.flags('youtube', 3), '{views_decreased}',
   'hand-written flags are replaced by recomputed ones (95 now follows the corrected 120)');
-
--- the bulk path (workers/metrics.py upsert_samples): one set-based pass after the statement gives
--- the same flags, judging each row against the earlier samples of the same statement too
--- (frozen after 2 syncs and the default jump factor 10 at this point)
-insert into public.music_videos (id, release_id, title) values
-  ('41000000-0000-0000-0000-0000000000b2', '41000000-0000-0000-0000-0000000000aa', 'Odd data in bulk');
-select set_config('mv.odd_data_flags', 'statement', true);
-insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at, flags)
-select '41000000-0000-0000-0000-0000000000b2', 'youtube', v.views, timestamptz '2026-10-01 00:00+00' + v.d * interval '1 day',
-       '{views_jump}'
-from (values (5, 2000), (4, 2000), (3, 90), (2, 90), (1, 100), (6, null)) as v(d, views);
-select is(
-  (select jsonb_agg(to_jsonb(m.flags) order by m.collected_at) from public.music_video_metrics as m
-   where m.music_video_id = '41000000-0000-0000-0000-0000000000b2'),
-  '[[], ["views_decreased"], ["views_frozen"], ["views_jump"], ["views_frozen"], []]'::jsonb,
-  'a bulk statement judged in one pass: the same flags as row by row, hand-written flags replaced'
-);
-select is(current_setting('mv.odd_data_flags', true), '', 'the statement pass is one-shot: the next insert is judged per row');
 
 -- the history RPC shows the flags beside each row
 set local role service_role;
