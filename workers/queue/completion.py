@@ -133,16 +133,23 @@ Item = tuple[list[Resolved], float]  # a batch's resolved outcomes, and when its
 
 
 class Committer:
-    """Finishes batches in a background thread: every batch queued since the last commit goes in
-    one transaction (one ``UPDATE ... FROM unnest``, one metric upsert, one durable commit).
+    """Finishes batches in background threads: every batch queued since a thread's last commit goes
+    in one transaction (one ``UPDATE ... FROM unnest``, one metric upsert, one durable commit).
+
+    ``threads`` committers take turns on the same queue, so the next commit's statements run while
+    the previous one waits for its WAL flush (a single committer idled through every fsync and
+    became the bottleneck of a large sync). Their transactions touch disjoint jobs; the locks they
+    can share (the syncs' advisory locks, the summary flush's) are taken in sorted order.
 
     ``done(ids)`` is called after each commit attempt with the jobs it covered (held no more).
     """
 
     MAX_JOBS = 2000  # per commit
+    THREADS = 2
 
     def __init__(self, ops: QueueOps, *, hurry: threading.Event, done: Callable[[list], None],
-                 stats: dict[str, int]) -> None:
+                 stats: dict[str, int], threads: int | None = None) -> None:
+        self.threads = max(1, threads if threads is not None else self.THREADS)
         self.ops = ops
         self.hurry = hurry
         self.done = done
@@ -151,18 +158,21 @@ class Committer:
         self._lock = threading.Lock()
         self._q: queue.Queue[Item] = queue.Queue()
         self._closing = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._pool: ConnectionPool | None = None
 
     def start(self, pool: ConnectionPool) -> None:
         self._pool = pool
-        self._thread = threading.Thread(target=self._loop, name="mv-committer", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._loop, name=f"mv-committer-{i}", daemon=True)
+                         for i in range(self.threads)]
+        for t in self._threads:
+            t.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         self._closing.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
 
     def put(self, resolved: list[Resolved], t0: float) -> None:
         with self._lock:
@@ -220,7 +230,10 @@ class Committer:
         log_events(events)
 
     def _log_finished(self, items: list[Item], done: dict) -> None:
-        self.stats["finished"] += len(done)
+        lost = sum(1 for batch, _t0 in items for r in batch if r.job.id not in done)
+        with self._lock:  # the committers share the counters
+            self.stats["finished"] += len(done)
+            self.stats["lost"] += lost
         now = time.monotonic()
         worker = self.ops.worker_id
         for batch, t0 in items:
@@ -228,7 +241,6 @@ class Committer:
             for r in batch:
                 row = done.get(r.job.id)
                 if row is None:
-                    self.stats["lost"] += 1
                     log.warning("job outcome discarded: the job is no longer held by this worker (lease lost)",
                                 extra=job_fields(r.job, duration=duration, outcome=r.status, worker=worker))
                     continue

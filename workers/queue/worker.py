@@ -107,8 +107,9 @@ class Worker:
                 previous[sig] = signal.signal(sig, self._on_signal)
         s = self.settings
         self._pool = ConnectionPool(
-            # Connections for every slot, the committer and the heartbeat, opened in the background.
-            self.conninfo, min_size=self.concurrency + 2, max_size=self.concurrency + 3,
+            # Connections for every slot, the committers and the heartbeat, opened in the background.
+            self.conninfo, min_size=self.concurrency + 1 + self.committer.threads,
+            max_size=self.concurrency + 2 + self.committer.threads,
             name=f"worker-{self.worker_id}",
             open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
