@@ -3,7 +3,10 @@
 A dedicated database cloned from the test template; one video with 6 cast assignments and 300
 shots in 30 scenes (each shot with 0-3 cast members, every field filled). Then, as PostgREST
 serves them (one transaction per call via ``postgrest_request``, as the owner under RLS):
-``get_music_video_shots`` N times (p50/p95), a few write RPCs (add at 1, a move, a full reorder,
+``get_music_video_shots`` N times as the owner and as the service role, interleaved (p50/p95 of
+the whole request and of the RPC statement alone; the json body is received as text, which
+PostgREST forwards unparsed), the plans of every statement the read runs (auto_explain, nested,
+ANALYZE, BUFFERS, as benchmarks/bench_api.py prints them), a few write RPCs (add at 1, a move, a full reorder,
 a remove: each renumbers up to 300 rows and returns the list), and the export as the job runs it
 (``export_shotlist``, as the owner) for pdf and csv.
 
@@ -15,6 +18,7 @@ Targets: read p95 < 5 ms; PDF export < 5 s.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -25,6 +29,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import JsonbLoader, JsonLoader
+from psycopg.types.string import TextLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,6 +65,47 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
+def plan_nodes(plan: dict, depth: int = 0):
+    yield depth, plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child, depth + 1)
+
+
+def explain_read(conn: psycopg.Connection, claims: dict, video: str) -> None:
+    """The plan of every statement one owner read runs (auto_explain, nested), printed compactly."""
+    notices: list[str] = []
+
+    def grab(diag: psycopg.errors.Diagnostic) -> None:
+        if diag.message_primary and "Query Text" in diag.message_primary:
+            notices.append(diag.message_primary)
+
+    conn.add_notice_handler(grab)
+    try:
+        conn.execute("load 'auto_explain'")
+        for k, val in {"log_min_duration": "0", "log_analyze": "on", "log_buffers": "on", "log_timing": "on",
+                       "log_nested_statements": "on", "log_format": "json", "log_level": "notice"}.items():
+            conn.execute(f"set auto_explain.{k} = '{val}'")
+        with postgrest_request(conn, claims) as c:
+            call_rpc(c, "get_music_video_shots", {"music_video_id": video})
+    finally:
+        conn.execute("set auto_explain.log_min_duration = '-1'")
+        conn.remove_notice_handler(grab)
+    print(f"  EXPLAIN (ANALYZE, BUFFERS) of get_music_video_shots as the owner: {len(notices)} statements")
+    for text in notices:
+        doc = json.loads(text[text.index("{"):])
+        query = " ".join(doc["Query Text"].split())[:110]
+        top = doc["Plan"]
+        print(f"    - {top.get('Actual Total Time', 0):.3f} ms: {query}")
+        for depth, node in plan_nodes(top):
+            what = node["Node Type"]
+            if node.get("Index Name"):
+                what += f" using {node['Index Name']}"
+            if node.get("Relation Name"):
+                what += f" on {node['Relation Name']}"
+            print(f"      {'  ' * depth}{what} (rows={node.get('Actual Rows')} loops={node.get('Actual Loops')}"
+                  f" time={node.get('Actual Total Time')} hit={node.get('Shared Hit Blocks', 0)})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--iterations", type=int, default=300)
@@ -83,23 +130,54 @@ def main() -> None:
             conn.execute(SEED_CAST, {"v": video})
             conn.execute("vacuum analyze")
             claims = jwt_claims(sub=owner)
+            service = jwt_claims(role="service_role")
             v = str(video)
+            print(f"load average at start: {os.getloadavg()}")
 
-            def timed(name: str, params: dict) -> float:
+            def timed(name: str, params: dict, who: dict = claims) -> float:
                 t = time.perf_counter()
-                with postgrest_request(conn, claims) as c:
+                with postgrest_request(conn, who) as c:
                     call_rpc(c, name, params)
                 return (time.perf_counter() - t) * 1000
 
+            # PostgREST forwards a function's json result as the text it receives; it never parses
+            # it. Load json/jsonb as text here too (the writes below parse it back for the ids).
+            for typ in ("json", "jsonb"):
+                conn.adapters.register_loader(typ, TextLoader)
+
+            def read_once(who: dict) -> tuple[float, float]:
+                t0 = time.perf_counter()
+                with postgrest_request(conn, who) as c:
+                    t1 = time.perf_counter()
+                    call_rpc(c, "get_music_video_shots", {"music_video_id": v})
+                    t2 = time.perf_counter()
+                return (time.perf_counter() - t0) * 1000, (t2 - t1) * 1000
+
+            roles = {"owner": claims, "service": service}
             for _ in range(20):
-                timed("get_music_video_shots", {"music_video_id": v})
-            reads = [timed("get_music_video_shots", {"music_video_id": v}) for _ in range(args.iterations)]
-            print(f"load average: {os.getloadavg()}")
-            print(f"get_music_video_shots (300 shots, owner, {args.iterations} calls):"
-                  f" p50 {statistics.median(reads):.2f} ms, p95 {pct(reads, 95):.2f} ms, max {max(reads):.2f} ms")
+                for who in roles.values():
+                    read_once(who)
+            req: dict[str, list[float]] = {k: [] for k in roles}
+            call: dict[str, list[float]] = {k: [] for k in roles}
+            for _ in range(args.iterations):
+                for k, who in roles.items():  # interleaved: same cache and load for both
+                    r, c_ = read_once(who)
+                    req[k].append(r)
+                    call[k].append(c_)
+            print(f"load average after the reads: {os.getloadavg()}")
+            print(f"get_music_video_shots (300 shots, {args.iterations} calls each), ms:"
+                  " 'request' = the whole PostgREST-style transaction, 'call' = the RPC statement alone")
+            for k in roles:
+                print(f"  {k:<8} request p50 {statistics.median(req[k]):6.2f} p95 {pct(req[k], 95):6.2f}"
+                      f" max {max(req[k]):6.2f} | call p50 {statistics.median(call[k]):6.2f}"
+                      f" p95 {pct(call[k], 95):6.2f}")
             with postgrest_request(conn, claims) as c:
-                size = len(str(call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body))
-            print(f"  response body ~{size / 1024:.0f} KB as text")
+                body = call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body
+            print(f"  response body {len(body.encode())} bytes ({len(body.encode()) / 1024:.0f} KB) as sent")
+            explain_read(conn, claims, v)
+
+            def ids_of(doc: str) -> list[str]:
+                return [s["id"] for s in json.loads(doc)["shots"]]
 
             writes: dict[str, list[float]] = {"add at 1": [], "move 300 -> 1": [], "reorder (reverse)": [],
                                               "remove shot 1": []}
@@ -107,7 +185,7 @@ def main() -> None:
                 writes["add at 1"].append(timed("add_music_video_shot", {"music_video_id": v, "description": "x",
                                                                          "shot_number": 1}))
                 with postgrest_request(conn, claims) as c:
-                    ids = [s["id"] for s in call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body["shots"]]
+                    ids = ids_of(call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body)
                 writes["move 300 -> 1"].append(timed("update_music_video_shot", {
                     "music_video_id": v, "shot_id": ids[-1], "patch": {"shot_number": 1}}))
                 writes["reorder (reverse)"].append(timed("reorder_music_video_shots", {
@@ -116,6 +194,12 @@ def main() -> None:
                     "music_video_id": v, "shot_id": ids[-1]}))
             for k, xs in writes.items():
                 print(f"{k:>20}: p50 {statistics.median(xs):.1f} ms, max {max(xs):.1f} ms (10 calls)")
+            every = [x for xs in writes.values() for x in xs]
+            print(f"{'all writes':>20}: p50 {statistics.median(every):.1f} ms (40 calls);"
+                  f" load average {os.getloadavg()}")
+            # the export parses the document, as the app does
+            conn.adapters.register_loader("json", JsonLoader)
+            conn.adapters.register_loader("jsonb", JsonbLoader)
 
             with tempfile.TemporaryDirectory() as tmp:
                 for fmt in ("csv", "pdf"):

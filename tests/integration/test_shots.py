@@ -242,6 +242,44 @@ def test_direct_table_writes_keep_the_rules(conn, s):
     assert err.value.sqlstate == "PT404"
 
 
+
+def test_contiguity_is_checked_next_to_every_changed_number(conn, s):
+    """The commit-time check probes the numbers next to each row it fires for (20261130231000):
+    every way to leave a gap is still refused, and transactions ending contiguous pass."""
+    owner = s.owner.claims()
+    sql_insert = "insert into public.music_video_shots (music_video_id, shot_number, description) values (%s, %s, %s)"
+    with postgrest_request(conn, owner) as c:
+        for n in (1, 2, 3):
+            c.execute(sql_insert, (s.video, n, f"s{n}"))
+    gaps = [
+        # a middle shot moves past the end: its old number is empty with a number above it
+        ("update public.music_video_shots set shot_number = 4 where music_video_id = %s and shot_number = 2",
+         "from 1 to 3 without gaps (the highest is 4)"),
+        # every number moves up one: nothing is left below the new number 2
+        ("update public.music_video_shots set shot_number = shot_number + 1 where music_video_id = %s",
+         "from 1 to 3 without gaps (the highest is 4)"),
+        # the first shot goes
+        ("delete from public.music_video_shots where music_video_id = %s and shot_number = 1",
+         "from 1 to 2 without gaps (the highest is 3)"),
+    ]
+    for statement, message in gaps:
+        with pytest.raises(psycopg.Error) as err, postgrest_request(conn, owner) as c:
+            c.execute(statement, (s.video,))
+        assert err.value.sqlstate == "PT422" and problems(err.value)[0]["code"] == "not_contiguous", statement
+        assert message in str(err.value)
+    # a row added and then removed in the same transaction (its event re-reads the row, now gone),
+    # and the last shot removed: both end contiguous
+    with postgrest_request(conn, owner) as c:
+        c.execute(sql_insert, (s.video, 4, "s4"))
+        c.execute("delete from public.music_video_shots where music_video_id = %s and shot_number in (3, 4)",
+                  (s.video,))
+    assert _numbers_in_db(conn, s.video) == [1, 2]
+    # a swap in one statement
+    with postgrest_request(conn, owner) as c:
+        c.execute("update public.music_video_shots set shot_number = 3 - shot_number where music_video_id = %s",
+                  (s.video,))
+    assert _numbers_in_db(conn, s.video) == [1, 2]
+
 def factory_video_of(conn, user):
     """A video of a release of ``user`` (made as the superuser, outside the caller's transaction)."""
     with psycopg.connect(conn.info.dsn, autocommit=True, row_factory=dict_row) as su:

@@ -55,7 +55,7 @@ insert into out50 select 'rm', public.remove_music_video_shot(
 select is(
   (select jsonb_path_query_array(v, '$.shots[*].shot_number') from out50 where k = 'rm'), '[1, 2]',
   'remove renumbers the shots after it');
-select is((public.get_music_video_shots(music_video_id => '00000000-0000-4000-8000-0000000000f1') -> 'shot_count'),
+select is((public.get_music_video_shots(music_video_id => '00000000-0000-4000-8000-0000000000f1') ->> 'shot_count'),
   '2', 'the owner reads the list');
 select is((public.request_music_video_shotlist_export(
   music_video_id => '00000000-0000-4000-8000-0000000000f1', format => 'pdf') ->> 'kind'), 'shotlist',
