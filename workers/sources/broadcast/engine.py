@@ -10,10 +10,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import csv
+import itertools
 import os
 import re
+import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -121,17 +124,104 @@ class Import:
         self.close()
 
 
+class Engine:
+    """One DuckDB database kept for many imports (a handler keeps one per worker process).
+
+    DuckDB's start (~20-60 ms) is paid once; each import gets its own connection (``cursor()``,
+    so its ``reject_errors`` temp tables are its own) working in a fresh schema, dropped when the
+    import is closed. ``memory_limit`` and the spill directory are the database's: imports running
+    at once share them. Thread-safe; :meth:`close` when done (the handler's ``close``).
+    """
+
+    def __init__(self, settings: Settings | None = None, workdir: Path | None = None) -> None:
+        self.settings = settings or Settings()
+        self._tmp = tempfile.mkdtemp(prefix="mv-broadcast-duck-", dir=workdir)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
+        self._lock = threading.Lock()
+        self._db: Any = None
+        self._jobs = itertools.count(1)
+        self._closed = False
+
+    def database(self) -> Any:
+        """The DuckDB database, started on first use."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the broadcast engine is closed")
+            if self._db is None:
+                cfg = self.settings
+                self._db = duckdb.connect(config={
+                    "memory_limit": cfg.memory_limit, "threads": cfg.threads,
+                    "temp_directory": str(Path(self._tmp) / "duck"), "preserve_insertion_order": True})
+            return self._db
+
+    def session(self, stack: contextlib.ExitStack) -> tuple[Any, str]:
+        """(connection, schema): a connection of its own in a fresh schema, for one import; closed and
+        dropped by ``stack``. Its cursors are connections too: they must ``USE`` the schema."""
+        db = self.database()
+        with self._lock:
+            con = db.cursor()
+        name = f"import_{next(self._jobs)}"
+        stack.callback(self._drop, con, name)
+        con.execute(f"CREATE SCHEMA {name}; USE memory.{name}")
+        return con, name
+
+    def _drop(self, con: Any, name: str) -> None:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+        with self._lock:
+            if self._db is None or self._closed:
+                return
+            cur = self._db.cursor()
+        try:
+            cur.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        except duckdb.Error:  # pragma: no cover - the database is gone
+            pass
+        finally:
+            cur.close()
+
+    def schemas(self) -> list[str]:
+        """The imports' schemas still present (a test hook: none once every import is closed)."""
+        with self._lock:
+            if self._db is None or self._closed:
+                return []
+            cur = self._db.cursor()
+        try:
+            return [r[0] for r in cur.execute("SELECT schema_name FROM duckdb_schemas()"
+                                              " WHERE schema_name LIKE 'import_%'").fetchall()]
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            db, self._db = self._db, None
+        if db is not None:
+            db.close()
+        self._cleanup()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date | None = None,
-               settings: Settings | None = None, workdir: Path | None = None, local: Path | None = None) -> Import:
+               settings: Settings | None = None, workdir: Path | None = None, local: Path | None = None,
+               engine: Engine | None = None) -> Import:
     """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date.
 
     ``local``: the same upload as a local file; read in place when it is in DuckDB's shape (then
-    ``chunks`` is never read), else ``chunks`` are spooled as usual.
+    ``chunks`` is never read), else ``chunks`` are spooled as usual. ``engine``: a kept
+    :class:`Engine` (its settings apply); without one, a one-off engine is started and closed
+    with the :class:`Import`.
     """
-    cfg = settings or Settings()
     stack = contextlib.ExitStack()
     try:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
+        if engine is None:
+            engine = Engine(settings, workdir)
+            stack.callback(engine.close)
+        cfg = engine.settings
         sp, early = None, None
         if local is not None:
             # one open file: the checks and DuckDB's reads see the same bytes even if the path is replaced
@@ -139,7 +229,8 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
             pinned = Path(f"/proc/self/fd/{fh.fileno()}")
             started: list[_Early] = []
             sp = in_place(pinned if pinned.exists() else local, mapping.delimiter,
-                          on_header=lambda head: started.append(_Early.start(head, mapping, today, cfg, tmp, stack)))
+                          on_header=lambda head: started.append(_Early.start(head, mapping, today, cfg, engine,
+                                                                             stack)))
             early = next((e for e in started if e is not None), None)
             if early is not None:
                 early.wait()
@@ -147,6 +238,7 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
                     early.discard()
                     early = None
         if sp is None:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
             sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
         if early is not None:
             days, errors = early.job.run(read_done=True)
@@ -159,19 +251,13 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
         if sp.error is not None:
             stats.errors = 1
             return Import(stats, {}, iter([sp.error]), stack)
-        con = _connect(cfg, tmp)
-        stack.callback(con.close)
-        job = _Job(con, sp, mapping, located, today, stats, cfg)
+        con, schema = engine.session(stack)
+        job = _Job(con, schema, sp, mapping, located, today, stats, cfg)
         days, errors = job.run()
         return Import(stats, days, errors, stack)
     except BaseException:
         stack.close()
         raise
-
-
-def _connect(cfg: Settings, tmp: Path) -> Any:
-    return duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
-                                  "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
 
 
 class _Early:
@@ -187,16 +273,15 @@ class _Early:
         self.thread = threading.Thread(target=self._read, name="broadcast-read", daemon=True)
 
     @classmethod
-    def start(cls, sp: Spooled, mapping: ColumnMapping, today: date | None, cfg: Settings, tmp: Path,
+    def start(cls, sp: Spooled, mapping: ColumnMapping, today: date | None, cfg: Settings, engine: Engine,
               stack: contextlib.ExitStack) -> _Early | None:
         if mapping.layout != "long" or sp.blank_before or sp.first_line != 2:
             return None
         cols = _locate(sp, mapping)
         if isinstance(cols, RowError):
             return None
-        con = _connect(cfg, tmp)
-        stack.callback(con.close)
-        early = cls(_Job(con, sp, mapping, cols, today, ParseStats(delimiter=sp.delimiter), cfg), con)
+        con, schema = engine.session(stack)
+        early = cls(_Job(con, schema, sp, mapping, cols, today, ParseStats(delimiter=sp.delimiter), cfg), con)
         stack.callback(early.thread.join)
         stack.callback(early.interrupt)
         early.thread.start()
@@ -325,13 +410,20 @@ _FOUND = re.compile(r"Found: (\d+)")
 
 
 class _Job:
-    def __init__(self, con: Any, sp: Spooled, mapping: ColumnMapping, cols: _Columns, today: date | None,
-                 stats: ParseStats, cfg: Settings) -> None:
+    def __init__(self, con: Any, schema: str, sp: Spooled, mapping: ColumnMapping, cols: _Columns,
+                 today: date | None, stats: ParseStats, cfg: Settings) -> None:
+        self.schema = schema
         self.con, self.sp, self.mapping, self.cols, self.today = con, sp, mapping, cols, today
         self.stats, self.cfg = stats, cfg
         self.width = len(sp.header)
         self.dec = mapping.decimal_for(sp.delimiter)
         self.refusal: Exception | None = None
+
+    def _cursor(self) -> Any:
+        """Another connection to the import's tables (a DuckDB cursor starts in the default schema)."""
+        cur = self.con.cursor()
+        cur.execute(f"USE memory.{self.schema}")
+        return cur
 
     def read(self) -> None:
         """Read the file (the long layout: aggregate it) and keep DuckDB's rejects; a refusal is noted."""
@@ -406,8 +498,8 @@ class _Job:
 
     def _fill(self, table: str, select: str, judge: Any, types: str) -> None:
         self.con.execute(f"CREATE TABLE {table} (raw VARCHAR, {types})")
-        reader = self.con.cursor()
-        writer = self.con.cursor()
+        reader = self._cursor()
+        writer = self._cursor()
         reader.execute(select)
         while batch := reader.fetchmany(BATCH):
             results = [judge(r[0]) for r in batch]
@@ -593,7 +685,7 @@ class _Job:
         """
         sp = self.sp
         events = self._error_rows()
-        rejects = self.con.cursor().execute(
+        rejects = self._cursor().execute(
             "SELECT line, any_value(error_type), any_value(csv_line), any_value(error_message)"
             " FROM rejects GROUP BY line ORDER BY line")
         empties = sp.empty_lines
@@ -658,7 +750,7 @@ class _Job:
         self.con.execute("CREATE TABLE bad_v AS SELECT raw FROM viewers WHERE missing OR reason IS NOT NULL")
         bad = " OR ".join(self._is_bad(col, table) for col, table in (
             (f"c{c.date}", "bad_d"), (p, "bad_p"), (f"c{c.viewers}", "bad_v")))
-        cur = self.con.cursor().execute(f"""
+        cur = self._cursor().execute(f"""
             SELECT x.r, x.nl, x.d, dt.reason, x.p, CASE WHEN nm.plain THEN NULL ELSE pr.reason END, x.v,
                    CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END
             FROM (SELECT r, nl, coalesce(d, '') AS d, coalesce(p, '') AS p, coalesce(v, '') AS v FROM (
@@ -790,8 +882,8 @@ class _Job:
             WHERE o.nl > 0 OR cl.date_reason IS NOT NULL OR cl.bad_cells > 0 OR cl.unnamed > 0
             ORDER BY o.r"""
         programs = dict(c.programs)
-        cur = self.con.cursor().execute(sql)
-        raw_cols = self.con.cursor()
+        cur = self._cursor().execute(sql)
+        raw_cols = self._cursor()
         while batch := cur.fetchmany(BATCH):
             for r, multi, nls, dv, dr, bad, unnamed in batch:
                 errs: list[tuple[str | None, str, str]] = []
@@ -809,4 +901,4 @@ class _Job:
         raw_cols.close()
 
 
-__all__ = ["DayTotal", "Import", "ParseStats", "Settings", "clip", "run_import"]
+__all__ = ["DayTotal", "Engine", "Import", "ParseStats", "Settings", "clip", "run_import"]

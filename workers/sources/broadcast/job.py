@@ -10,6 +10,8 @@ above, or a file-level problem -> ``failed`` (nothing stored, errors still repor
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,7 @@ from workers.config import Settings
 from workers.errors import RowError
 from workers.metrics import MetricSample
 from workers.queue.handler import Job, JobContext, JobOutcome
-from workers.sources.broadcast.engine import run_import
+from workers.sources.broadcast.engine import Engine, run_import
 from workers.sources.broadcast.rules import ColumnMapping
 from workers.storage import StorageError, StorageNotFound
 
@@ -72,6 +74,17 @@ class BroadcastHandler:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # one DuckDB database per handler (so per worker process), reused by every import; started
+        # in the background now so that no job pays for it
+        self.engine = Engine()
+        threading.Thread(target=self._warm, name="broadcast-engine-start", daemon=True).start()
+
+    def _warm(self) -> None:
+        with contextlib.suppress(Exception):  # closed before it started, or it fails: the first job says why
+            self.engine.database()
+
+    def close(self) -> None:
+        self.engine.close()
 
     def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
         return [self.process_one(ctx, job) for job in jobs]
@@ -110,7 +123,7 @@ class BroadcastHandler:
         local_path = getattr(ctx.storage, "local_path", None)  # a local file: read in place when it can be
         try:
             local = local_path(bucket, path) if callable(local_path) else None
-            imp = run_import(chunks, mapping, today=today, local=local)
+            imp = run_import(chunks, mapping, today=today, local=local, engine=self.engine)
         except StorageError as exc:
             return JobOutcome.retry(job, f"storage read failed: {exc}")
         finally:
