@@ -499,7 +499,7 @@ class _Job:
     def _fill(self, table: str, select: str, judge: Any, types: str) -> None:
         self.con.execute(f"CREATE TABLE {table} (raw VARCHAR, {types})")
         reader = self._cursor()
-        writer = self._cursor()
+        writer = self.con
         reader.execute(select)
         while batch := reader.fetchmany(BATCH):
             results = [judge(r[0]) for r in batch]
@@ -508,7 +508,6 @@ class _Job:
             unnest = ", ".join(f"unnest(${i + 1})" for i in range(len(params)))
             writer.execute(f"INSERT INTO {table} SELECT {unnest}", params)
         reader.close()
-        writer.close()
 
     def _judge_dates(self, table: str) -> None:
         def judge(raw: str) -> tuple[date | None, str | None]:
@@ -639,17 +638,17 @@ class _Job:
     def _count(self) -> None:
         st, con = self.stats, self.con
         st.blank_lines += len(self.sp.empty_lines)
-        rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
         if self.mapping.layout == "long":
-            blank, total = con.execute("SELECT coalesce(sum(n) FILTER (WHERE blank), 0), coalesce(sum(n), 0)"
-                                       " FROM agg").fetchone()
+            # one statement: the rejects, the blank records and all records (agg), the verdicts (cells)
+            rejects, blank, total, n, failed, errors = con.execute("""
+                SELECT (SELECT count(DISTINCT line) FROM rejects), a.*, c.* FROM
+                  (SELECT coalesce(sum(n) FILTER (WHERE blank), 0), coalesce(sum(n), 0) FROM agg) a,
+                  (SELECT coalesce(sum(n), 0),
+                          coalesce(sum(n) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
+                                                  OR viewers_reason IS NOT NULL), 0),
+                          coalesce(sum(n * ((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
+                                            + (viewers_reason IS NOT NULL)::INT)), 0) FROM cells) c""").fetchone()
             st.blank_lines += int(blank)
-            n, failed, errors = con.execute("""
-                SELECT coalesce(sum(n), 0),
-                       coalesce(sum(n) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
-                                               OR viewers_reason IS NOT NULL), 0),
-                       coalesce(sum(n * ((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
-                                         + (viewers_reason IS NOT NULL)::INT)), 0) FROM cells""").fetchone()
             n, failed, errors = int(n), int(failed), int(errors)
             st.rows_ok = n - failed
             st.values_ok = st.rows_ok
@@ -657,6 +656,7 @@ class _Job:
             self.multiline = self.sp.data_lines != int(total) + rejects + len(self.sp.empty_lines)
             self.failed_rows = failed
         else:
+            rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
             st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
             n, failed, errors, skipped, missing, values = con.execute(f"""
                 SELECT count(*),
@@ -780,18 +780,23 @@ class _Job:
         """
         m, c = self.mapping, self.cols
         reasons: dict[int, dict[str, str]] = {}
-        for col, sql in ((c.date, "SELECT raw, reason FROM dates WHERE reason IS NOT NULL"),
-                         (c.program, "SELECT p.raw, p.reason FROM programs p JOIN names nm ON nm.p = p.raw"
-                                     " WHERE NOT nm.plain AND p.reason IS NOT NULL"),
-                         (c.viewers, f"SELECT raw, CASE WHEN missing THEN {_q(MISSING_VALUE)} ELSE reason END"
-                                     " FROM viewers WHERE missing OR reason IS NOT NULL")):
-            rows = self.con.execute(f"{sql} LIMIT {SEARCH_TEXTS + 1}").fetchall()
+        # one query: up to SEARCH_TEXTS + 1 bad texts of each column (k: 0 date, 1 programme, 2 viewers)
+        got: list[list[tuple[str, str]]] = [[], [], []]
+        for k, raw, reason in self.con.execute(f"""
+                SELECT * FROM (SELECT 0, raw, reason FROM dates WHERE reason IS NOT NULL LIMIT {SEARCH_TEXTS + 1})
+                UNION ALL SELECT * FROM (SELECT 1, p.raw, p.reason FROM programs p JOIN names nm ON nm.p = p.raw
+                                         WHERE NOT nm.plain AND p.reason IS NOT NULL LIMIT {SEARCH_TEXTS + 1})
+                UNION ALL SELECT * FROM (SELECT 2, raw, CASE WHEN missing THEN {_q(MISSING_VALUE)} ELSE reason END
+                                         FROM viewers WHERE missing OR reason IS NOT NULL
+                                         LIMIT {SEARCH_TEXTS + 1})""").fetchall():
+            got[k].append((raw, reason))
+        for col, rows in zip((c.date, c.program, c.viewers), got, strict=True):
             if (rows and col is None) or len(rows) > SEARCH_TEXTS or any(not t or '"' in t for t, _ in rows):
                 return None
             if col is not None:
                 reasons[col] = dict(rows)
         needles = sorted({t.encode() for texts in reasons.values() for t in texts})
-        rejected = {r[0] for r in self.con.execute("SELECT DISTINCT line FROM rejects").fetchall()}
+        rejected = set(self._rejects_sorted())
         budget = 2 * self.failed_rows + 1000
         names = {c.date: m.air_date, c.program: m.program, c.viewers: m.viewers}
         sp, found = self.sp, []
@@ -817,7 +822,7 @@ class _Job:
                         return None
                     if event is not None:
                         found.append(event)
-                line += buf.count(b"\n", 0, end)
+                line = at + buf.count(b"\n", counted, end)  # the newlines after the last hit
                 carry = buf[end:]
                 if not piece:
                     break
@@ -846,11 +851,14 @@ class _Job:
         before = self._rejects_before(number)
         return (number - 1 - empties - before, False, errs, 0)
 
-    def _rejects_before(self, number: int) -> int:
+    def _rejects_sorted(self) -> list[int]:
         if not hasattr(self, "_reject_lines"):
             self._reject_lines = [r[0] for r in self.con.execute(
                 "SELECT DISTINCT line FROM rejects ORDER BY line").fetchall()]
-        return bisect.bisect_left(self._reject_lines, number)
+        return self._reject_lines
+
+    def _rejects_before(self, number: int) -> int:
+        return bisect.bisect_left(self._rejects_sorted(), number)
 
     def _is_bad(self, col: str, table: str) -> str:
         """SQL: the raw ``col`` (NULL: the empty text) is one of the texts in ``table``; a few are inlined."""
