@@ -42,7 +42,7 @@ from workers.sources.broadcast.rules import (
     program_name,
     row_error,
 )
-from workers.sources.broadcast.spool import Spooled, in_place, spool
+from workers.sources.broadcast.spool import MARK, Spooled, in_place, spool
 
 TOP_PROGRAMS = 50  # programmes listed per day in ``detail``; the rest are summed
 BATCH = 10_000
@@ -307,6 +307,19 @@ class _Early:
 
 
 _Event = tuple[int, bool, list[tuple[str | None, str, str]], int]  # (ordinal, multi-line, errors, newlines)
+
+
+def _line_of(buf: bytes, base: int, pos: int, known: tuple[int, int], marks: Any) -> tuple[int, int]:
+    """(pos, physical line of buf[pos]), counted from the nearer of a known earlier position and a mark.
+
+    ``base``: the data offset of buf[0]; ``marks``: the spool's line numbers every MARK data bytes.
+    """
+    counted, line = known
+    k = (base + pos) // MARK
+    mark = k * MARK - base
+    if mark > counted and k < len(marks):
+        counted, line = mark, marks[k]
+    return pos, line + buf.count(b"\n", counted, pos)
 
 
 def _hits(buf: bytes, needle: bytes, end: int) -> Iterator[int]:
@@ -803,7 +816,8 @@ class _Job:
         with sp.path.open("rb") as fh:
             if sp.skip:
                 fh.readline()  # the header line of a file read in place
-            carry, line = b"", sp.first_line  # line: physical number of the buffer's first line
+            marks = sp.marks
+            carry, line, base = b"", sp.first_line, 0  # line, base: physical number, data offset of buf[0]
             while True:
                 piece = fh.read(1 << 20)
                 buf = carry + piece
@@ -812,18 +826,18 @@ class _Job:
                                  for hit in _hits(buf, needle, end)})
                 if len(found) + len(starts) > budget:
                     return None
-                counted, at = 0, line
+                at = (0, line)  # a position in buf and its physical line
                 for start in starts:
-                    at += buf.count(b"\n", counted, start)
-                    counted = start
                     stop = buf.find(b"\n", start, end)
-                    event = self._bad_line(buf[start:stop if stop >= 0 else end], at, rejected, reasons, names)
+                    at = _line_of(buf, base, start, at, marks)
+                    event = self._bad_line(buf[start:stop if stop >= 0 else end], at[1], rejected, reasons, names)
                     if event is False:
                         return None
                     if event is not None:
                         found.append(event)
-                line = at + buf.count(b"\n", counted, end)  # the newlines after the last hit
+                line = _line_of(buf, base, end, at, marks)[1]
                 carry = buf[end:]
+                base += end
                 if not piece:
                     break
         if len(found) != self.failed_rows:
