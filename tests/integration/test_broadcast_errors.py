@@ -43,6 +43,22 @@ def test_more_errors_than_a_batch_each_stored_once_and_a_rerun_replaces_them(con
     assert conn.execute(count, (import_id,)).fetchone()["n"] == 7_001
 
 
+
+def test_a_rerun_without_errors_still_clears_the_earlier_attempts_errors(conn, db_url, tmp_path, owned):
+    """The earlier attempt's errors are deleted with the first batch, or alone when there is no error."""
+    owner, _s, _a, rel, vid, storage = owned
+    bad = b"air_date,program,viewers\n2024-01-01,A,1\n2024-01-02,B,N/A\n"
+    path = upload(conn, storage, owner, rel, "fixed.csv", bad)
+    import_id = request_import(conn, owner, vid, path)
+    run(db_url, tmp_path, storage, broadcast_max_error_ratio=1.0)
+    count = "select count(*) as n from public.music_video_import_row_errors where import_id = %s"
+    assert conn.execute(count, (import_id,)).fetchone()["n"] == 1
+    storage.put("music-video-broadcast-imports", path, b"air_date,program,viewers\n2024-01-01,A,1\n", "text/csv")
+    conn.execute("update public.music_video_metric_imports set status = 'pending' where id = %s", (import_id,))
+    run(db_url, tmp_path, storage)
+    assert job(conn, import_id)["status"] == "succeeded"
+    assert conn.execute(count, (import_id,)).fetchone()["n"] == 0
+
 def test_a_clean_file_gives_one_metric_row_per_day(conn, db_url, tmp_path, owned):
     owner, _s, _a, rel, vid, storage = owned
     data = b"air_date,program,viewers\n2024-01-01,A,\"1,000\"\n2024-01-01,B,250\n2024-01-02,A,7\n"

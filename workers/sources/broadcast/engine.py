@@ -10,10 +10,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import csv
+import itertools
 import os
 import re
+import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,7 +42,7 @@ from workers.sources.broadcast.rules import (
     program_name,
     row_error,
 )
-from workers.sources.broadcast.spool import Spooled, in_place, spool
+from workers.sources.broadcast.spool import MARK, Spooled, in_place, spool
 
 TOP_PROGRAMS = 50  # programmes listed per day in ``detail``; the rest are summed
 BATCH = 10_000
@@ -121,17 +124,104 @@ class Import:
         self.close()
 
 
+class Engine:
+    """One DuckDB database kept for many imports (a handler keeps one per worker process).
+
+    DuckDB's start (~20-60 ms) is paid once; each import gets its own connection (``cursor()``,
+    so its ``reject_errors`` temp tables are its own) working in a fresh schema, dropped when the
+    import is closed. ``memory_limit`` and the spill directory are the database's: imports running
+    at once share them. Thread-safe; :meth:`close` when done (the handler's ``close``).
+    """
+
+    def __init__(self, settings: Settings | None = None, workdir: Path | None = None) -> None:
+        self.settings = settings or Settings()
+        self._tmp = tempfile.mkdtemp(prefix="mv-broadcast-duck-", dir=workdir)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
+        self._lock = threading.Lock()
+        self._db: Any = None
+        self._jobs = itertools.count(1)
+        self._closed = False
+
+    def database(self) -> Any:
+        """The DuckDB database, started on first use."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the broadcast engine is closed")
+            if self._db is None:
+                cfg = self.settings
+                self._db = duckdb.connect(config={
+                    "memory_limit": cfg.memory_limit, "threads": cfg.threads,
+                    "temp_directory": str(Path(self._tmp) / "duck"), "preserve_insertion_order": True})
+            return self._db
+
+    def session(self, stack: contextlib.ExitStack) -> tuple[Any, str]:
+        """(connection, schema): a connection of its own in a fresh schema, for one import; closed and
+        dropped by ``stack``. Its cursors are connections too: they must ``USE`` the schema."""
+        db = self.database()
+        with self._lock:
+            con = db.cursor()
+        name = f"import_{next(self._jobs)}"
+        stack.callback(self._drop, con, name)
+        con.execute(f"CREATE SCHEMA {name}; USE memory.{name}")
+        return con, name
+
+    def _drop(self, con: Any, name: str) -> None:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+        with self._lock:
+            if self._db is None or self._closed:
+                return
+            cur = self._db.cursor()
+        try:
+            cur.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        except duckdb.Error:  # pragma: no cover - the database is gone
+            pass
+        finally:
+            cur.close()
+
+    def schemas(self) -> list[str]:
+        """The imports' schemas still present (a test hook: none once every import is closed)."""
+        with self._lock:
+            if self._db is None or self._closed:
+                return []
+            cur = self._db.cursor()
+        try:
+            return [r[0] for r in cur.execute("SELECT schema_name FROM duckdb_schemas()"
+                                              " WHERE schema_name LIKE 'import_%'").fetchall()]
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            db, self._db = self._db, None
+        if db is not None:
+            db.close()
+        self._cleanup()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date | None = None,
-               settings: Settings | None = None, workdir: Path | None = None, local: Path | None = None) -> Import:
+               settings: Settings | None = None, workdir: Path | None = None, local: Path | None = None,
+               engine: Engine | None = None) -> Import:
     """Spool ``chunks`` to a temp dir, read it with DuckDB, check every value, total per air date.
 
     ``local``: the same upload as a local file; read in place when it is in DuckDB's shape (then
-    ``chunks`` is never read), else ``chunks`` are spooled as usual.
+    ``chunks`` is never read), else ``chunks`` are spooled as usual. ``engine``: a kept
+    :class:`Engine` (its settings apply); without one, a one-off engine is started and closed
+    with the :class:`Import`.
     """
-    cfg = settings or Settings()
     stack = contextlib.ExitStack()
     try:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
+        if engine is None:
+            engine = Engine(settings, workdir)
+            stack.callback(engine.close)
+        cfg = engine.settings
         sp, early = None, None
         if local is not None:
             # one open file: the checks and DuckDB's reads see the same bytes even if the path is replaced
@@ -139,7 +229,8 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
             pinned = Path(f"/proc/self/fd/{fh.fileno()}")
             started: list[_Early] = []
             sp = in_place(pinned if pinned.exists() else local, mapping.delimiter,
-                          on_header=lambda head: started.append(_Early.start(head, mapping, today, cfg, tmp, stack)))
+                          on_header=lambda head: started.append(_Early.start(head, mapping, today, cfg, engine,
+                                                                             stack)))
             early = next((e for e in started if e is not None), None)
             if early is not None:
                 early.wait()
@@ -147,6 +238,7 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
                     early.discard()
                     early = None
         if sp is None:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mv-broadcast-", dir=workdir)))
             sp = spool(chunks, tmp / "data.csv", mapping.delimiter)
         if early is not None:
             days, errors = early.job.run(read_done=True)
@@ -159,19 +251,13 @@ def run_import(chunks: Iterable[bytes], mapping: ColumnMapping, *, today: date |
         if sp.error is not None:
             stats.errors = 1
             return Import(stats, {}, iter([sp.error]), stack)
-        con = _connect(cfg, tmp)
-        stack.callback(con.close)
-        job = _Job(con, sp, mapping, located, today, stats, cfg)
+        con, schema = engine.session(stack)
+        job = _Job(con, schema, sp, mapping, located, today, stats, cfg)
         days, errors = job.run()
         return Import(stats, days, errors, stack)
     except BaseException:
         stack.close()
         raise
-
-
-def _connect(cfg: Settings, tmp: Path) -> Any:
-    return duckdb.connect(config={"memory_limit": cfg.memory_limit, "threads": cfg.threads,
-                                  "temp_directory": str(tmp / "duck"), "preserve_insertion_order": True})
 
 
 class _Early:
@@ -187,16 +273,15 @@ class _Early:
         self.thread = threading.Thread(target=self._read, name="broadcast-read", daemon=True)
 
     @classmethod
-    def start(cls, sp: Spooled, mapping: ColumnMapping, today: date | None, cfg: Settings, tmp: Path,
+    def start(cls, sp: Spooled, mapping: ColumnMapping, today: date | None, cfg: Settings, engine: Engine,
               stack: contextlib.ExitStack) -> _Early | None:
         if mapping.layout != "long" or sp.blank_before or sp.first_line != 2:
             return None
         cols = _locate(sp, mapping)
         if isinstance(cols, RowError):
             return None
-        con = _connect(cfg, tmp)
-        stack.callback(con.close)
-        early = cls(_Job(con, sp, mapping, cols, today, ParseStats(delimiter=sp.delimiter), cfg), con)
+        con, schema = engine.session(stack)
+        early = cls(_Job(con, schema, sp, mapping, cols, today, ParseStats(delimiter=sp.delimiter), cfg), con)
         stack.callback(early.thread.join)
         stack.callback(early.interrupt)
         early.thread.start()
@@ -222,6 +307,19 @@ class _Early:
 
 
 _Event = tuple[int, bool, list[tuple[str | None, str, str]], int]  # (ordinal, multi-line, errors, newlines)
+
+
+def _line_of(buf: bytes, base: int, pos: int, known: tuple[int, int], marks: Any) -> tuple[int, int]:
+    """(pos, physical line of buf[pos]), counted from the nearer of a known earlier position and a mark.
+
+    ``base``: the data offset of buf[0]; ``marks``: the spool's line numbers every MARK data bytes.
+    """
+    counted, line = known
+    k = (base + pos) // MARK
+    mark = k * MARK - base
+    if mark > counted and k < len(marks):
+        counted, line = mark, marks[k]
+    return pos, line + buf.count(b"\n", counted, pos)
 
 
 def _hits(buf: bytes, needle: bytes, end: int) -> Iterator[int]:
@@ -325,13 +423,20 @@ _FOUND = re.compile(r"Found: (\d+)")
 
 
 class _Job:
-    def __init__(self, con: Any, sp: Spooled, mapping: ColumnMapping, cols: _Columns, today: date | None,
-                 stats: ParseStats, cfg: Settings) -> None:
+    def __init__(self, con: Any, schema: str, sp: Spooled, mapping: ColumnMapping, cols: _Columns,
+                 today: date | None, stats: ParseStats, cfg: Settings) -> None:
+        self.schema = schema
         self.con, self.sp, self.mapping, self.cols, self.today = con, sp, mapping, cols, today
         self.stats, self.cfg = stats, cfg
         self.width = len(sp.header)
         self.dec = mapping.decimal_for(sp.delimiter)
         self.refusal: Exception | None = None
+
+    def _cursor(self) -> Any:
+        """Another connection to the import's tables (a DuckDB cursor starts in the default schema)."""
+        cur = self.con.cursor()
+        cur.execute(f"USE memory.{self.schema}")
+        return cur
 
     def read(self) -> None:
         """Read the file (the long layout: aggregate it) and keep DuckDB's rejects; a refusal is noted."""
@@ -406,8 +511,8 @@ class _Job:
 
     def _fill(self, table: str, select: str, judge: Any, types: str) -> None:
         self.con.execute(f"CREATE TABLE {table} (raw VARCHAR, {types})")
-        reader = self.con.cursor()
-        writer = self.con.cursor()
+        reader = self._cursor()
+        writer = self.con
         reader.execute(select)
         while batch := reader.fetchmany(BATCH):
             results = [judge(r[0]) for r in batch]
@@ -416,7 +521,6 @@ class _Job:
             unnest = ", ".join(f"unnest(${i + 1})" for i in range(len(params)))
             writer.execute(f"INSERT INTO {table} SELECT {unnest}", params)
         reader.close()
-        writer.close()
 
     def _judge_dates(self, table: str) -> None:
         def judge(raw: str) -> tuple[date | None, str | None]:
@@ -547,17 +651,17 @@ class _Job:
     def _count(self) -> None:
         st, con = self.stats, self.con
         st.blank_lines += len(self.sp.empty_lines)
-        rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
         if self.mapping.layout == "long":
-            blank, total = con.execute("SELECT coalesce(sum(n) FILTER (WHERE blank), 0), coalesce(sum(n), 0)"
-                                       " FROM agg").fetchone()
+            # one statement: the rejects, the blank records and all records (agg), the verdicts (cells)
+            rejects, blank, total, n, failed, errors = con.execute("""
+                SELECT (SELECT count(DISTINCT line) FROM rejects), a.*, c.* FROM
+                  (SELECT coalesce(sum(n) FILTER (WHERE blank), 0), coalesce(sum(n), 0) FROM agg) a,
+                  (SELECT coalesce(sum(n), 0),
+                          coalesce(sum(n) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
+                                                  OR viewers_reason IS NOT NULL), 0),
+                          coalesce(sum(n * ((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
+                                            + (viewers_reason IS NOT NULL)::INT)), 0) FROM cells) c""").fetchone()
             st.blank_lines += int(blank)
-            n, failed, errors = con.execute("""
-                SELECT coalesce(sum(n), 0),
-                       coalesce(sum(n) FILTER (WHERE date_reason IS NOT NULL OR program_reason IS NOT NULL
-                                               OR viewers_reason IS NOT NULL), 0),
-                       coalesce(sum(n * ((date_reason IS NOT NULL)::INT + (program_reason IS NOT NULL)::INT
-                                         + (viewers_reason IS NOT NULL)::INT)), 0) FROM cells""").fetchone()
             n, failed, errors = int(n), int(failed), int(errors)
             st.rows_ok = n - failed
             st.values_ok = st.rows_ok
@@ -565,6 +669,7 @@ class _Job:
             self.multiline = self.sp.data_lines != int(total) + rejects + len(self.sp.empty_lines)
             self.failed_rows = failed
         else:
+            rejects = con.execute("SELECT count(DISTINCT line) FROM rejects").fetchone()[0]
             st.blank_lines += con.execute("SELECT count(*) FROM raw WHERE blank").fetchone()[0]
             n, failed, errors, skipped, missing, values = con.execute(f"""
                 SELECT count(*),
@@ -593,7 +698,7 @@ class _Job:
         """
         sp = self.sp
         events = self._error_rows()
-        rejects = self.con.cursor().execute(
+        rejects = self._cursor().execute(
             "SELECT line, any_value(error_type), any_value(csv_line), any_value(error_message)"
             " FROM rejects GROUP BY line ORDER BY line")
         empties = sp.empty_lines
@@ -658,7 +763,7 @@ class _Job:
         self.con.execute("CREATE TABLE bad_v AS SELECT raw FROM viewers WHERE missing OR reason IS NOT NULL")
         bad = " OR ".join(self._is_bad(col, table) for col, table in (
             (f"c{c.date}", "bad_d"), (p, "bad_p"), (f"c{c.viewers}", "bad_v")))
-        cur = self.con.cursor().execute(f"""
+        cur = self._cursor().execute(f"""
             SELECT x.r, x.nl, x.d, dt.reason, x.p, CASE WHEN nm.plain THEN NULL ELSE pr.reason END, x.v,
                    CASE WHEN vw.missing THEN {_q(MISSING_VALUE)} ELSE vw.reason END
             FROM (SELECT r, nl, coalesce(d, '') AS d, coalesce(p, '') AS p, coalesce(v, '') AS v FROM (
@@ -688,25 +793,31 @@ class _Job:
         """
         m, c = self.mapping, self.cols
         reasons: dict[int, dict[str, str]] = {}
-        for col, sql in ((c.date, "SELECT raw, reason FROM dates WHERE reason IS NOT NULL"),
-                         (c.program, "SELECT p.raw, p.reason FROM programs p JOIN names nm ON nm.p = p.raw"
-                                     " WHERE NOT nm.plain AND p.reason IS NOT NULL"),
-                         (c.viewers, f"SELECT raw, CASE WHEN missing THEN {_q(MISSING_VALUE)} ELSE reason END"
-                                     " FROM viewers WHERE missing OR reason IS NOT NULL")):
-            rows = self.con.execute(f"{sql} LIMIT {SEARCH_TEXTS + 1}").fetchall()
+        # one query: up to SEARCH_TEXTS + 1 bad texts of each column (k: 0 date, 1 programme, 2 viewers)
+        got: list[list[tuple[str, str]]] = [[], [], []]
+        for k, raw, reason in self.con.execute(f"""
+                SELECT * FROM (SELECT 0, raw, reason FROM dates WHERE reason IS NOT NULL LIMIT {SEARCH_TEXTS + 1})
+                UNION ALL SELECT * FROM (SELECT 1, p.raw, p.reason FROM programs p JOIN names nm ON nm.p = p.raw
+                                         WHERE NOT nm.plain AND p.reason IS NOT NULL LIMIT {SEARCH_TEXTS + 1})
+                UNION ALL SELECT * FROM (SELECT 2, raw, CASE WHEN missing THEN {_q(MISSING_VALUE)} ELSE reason END
+                                         FROM viewers WHERE missing OR reason IS NOT NULL
+                                         LIMIT {SEARCH_TEXTS + 1})""").fetchall():
+            got[k].append((raw, reason))
+        for col, rows in zip((c.date, c.program, c.viewers), got, strict=True):
             if (rows and col is None) or len(rows) > SEARCH_TEXTS or any(not t or '"' in t for t, _ in rows):
                 return None
             if col is not None:
                 reasons[col] = dict(rows)
         needles = sorted({t.encode() for texts in reasons.values() for t in texts})
-        rejected = {r[0] for r in self.con.execute("SELECT DISTINCT line FROM rejects").fetchall()}
+        rejected = set(self._rejects_sorted())
         budget = 2 * self.failed_rows + 1000
         names = {c.date: m.air_date, c.program: m.program, c.viewers: m.viewers}
         sp, found = self.sp, []
         with sp.path.open("rb") as fh:
             if sp.skip:
                 fh.readline()  # the header line of a file read in place
-            carry, line = b"", sp.first_line  # line: physical number of the buffer's first line
+            marks = sp.marks
+            carry, line, base = b"", sp.first_line, 0  # line, base: physical number, data offset of buf[0]
             while True:
                 piece = fh.read(1 << 20)
                 buf = carry + piece
@@ -715,18 +826,18 @@ class _Job:
                                  for hit in _hits(buf, needle, end)})
                 if len(found) + len(starts) > budget:
                     return None
-                counted, at = 0, line
+                at = (0, line)  # a position in buf and its physical line
                 for start in starts:
-                    at += buf.count(b"\n", counted, start)
-                    counted = start
                     stop = buf.find(b"\n", start, end)
-                    event = self._bad_line(buf[start:stop if stop >= 0 else end], at, rejected, reasons, names)
+                    at = _line_of(buf, base, start, at, marks)
+                    event = self._bad_line(buf[start:stop if stop >= 0 else end], at[1], rejected, reasons, names)
                     if event is False:
                         return None
                     if event is not None:
                         found.append(event)
-                line += buf.count(b"\n", 0, end)
+                line = _line_of(buf, base, end, at, marks)[1]
                 carry = buf[end:]
+                base += end
                 if not piece:
                     break
         if len(found) != self.failed_rows:
@@ -754,11 +865,14 @@ class _Job:
         before = self._rejects_before(number)
         return (number - 1 - empties - before, False, errs, 0)
 
-    def _rejects_before(self, number: int) -> int:
+    def _rejects_sorted(self) -> list[int]:
         if not hasattr(self, "_reject_lines"):
             self._reject_lines = [r[0] for r in self.con.execute(
                 "SELECT DISTINCT line FROM rejects ORDER BY line").fetchall()]
-        return bisect.bisect_left(self._reject_lines, number)
+        return self._reject_lines
+
+    def _rejects_before(self, number: int) -> int:
+        return bisect.bisect_left(self._rejects_sorted(), number)
 
     def _is_bad(self, col: str, table: str) -> str:
         """SQL: the raw ``col`` (NULL: the empty text) is one of the texts in ``table``; a few are inlined."""
@@ -790,8 +904,8 @@ class _Job:
             WHERE o.nl > 0 OR cl.date_reason IS NOT NULL OR cl.bad_cells > 0 OR cl.unnamed > 0
             ORDER BY o.r"""
         programs = dict(c.programs)
-        cur = self.con.cursor().execute(sql)
-        raw_cols = self.con.cursor()
+        cur = self._cursor().execute(sql)
+        raw_cols = self._cursor()
         while batch := cur.fetchmany(BATCH):
             for r, multi, nls, dv, dr, bad, unnamed in batch:
                 errs: list[tuple[str | None, str, str]] = []
@@ -809,4 +923,4 @@ class _Job:
         raw_cols.close()
 
 
-__all__ = ["DayTotal", "Import", "ParseStats", "Settings", "clip", "run_import"]
+__all__ = ["DayTotal", "Engine", "Import", "ParseStats", "Settings", "clip", "run_import"]

@@ -26,6 +26,7 @@ from workers.sources.broadcast.rules import MAX_COLUMNS, MAX_LINE_BYTES, row_err
 
 PIECE = 256 * 1024  # input is cut to pieces this small, so only a line spanning pieces can be over-long
 SNIFF_BYTES = 8 * 1024
+MARK = 8 * 1024  # the physical line number is noted every MARK bytes of data (``Spooled.marks``)
 
 
 @dataclass(slots=True)
@@ -44,6 +45,9 @@ class Spooled:
     skip: int = 0  # lines DuckDB skips at the start of ``path`` (1: the header, when read in place)
     newlines: int = 0  # "\n" in the data (after the header)
     ends_nl: bool = True  # the data ends with "\n" (or is empty)
+    # marks[k]: physical line number of the data byte at offset k * MARK (counted by the pass anyway):
+    # a line number anywhere is then a count over at most MARK bytes
+    marks: array = field(default_factory=lambda: array("q"))
 
     @property
     def data_lines(self) -> int:
@@ -193,14 +197,25 @@ def _spool(pieces, fh, out: Spooled, delimiter: str | None,
                                    " is this a CSV file with one record per line?"))
         if first >= 0:
             _note_empty(piece, prev_nl, number, out.empty_lines)
-            number += piece.count(b"\n")
             run = len(piece) - piece.rfind(b"\n") - 1
+        number = _marks(piece, out.data_bytes, number, out.marks)
         prev_nl = piece.endswith(b"\n")
         if fh is not None:
             fh.write(piece)
         out.data_bytes += len(piece)
     out.newlines = number - out.first_line
     out.ends_nl = prev_nl
+
+
+def _marks(piece: bytes, offset: int, number: int, marks: array) -> int:
+    """Note the marks falling in ``piece`` (data offset ``offset``, first line ``number``); its last line."""
+    nxt, prev, end = len(marks) * MARK, 0, offset + len(piece)
+    while nxt < end:
+        number += piece.count(b"\n", prev, nxt - offset)
+        prev = nxt - offset
+        marks.append(number)
+        nxt += MARK
+    return number + piece.count(b"\n", prev)
 
 
 def _chain(first: bytes, rest):
