@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
 from uuid import UUID
 
 import psycopg
 
-from workers.config import Settings
 from workers.db import jwt_claims, postgrest_request
 from workers.errors import TransientSourceError
-from workers.queue.handler import Job, JobContext, JobOutcome
+from workers.queue.handler import Job, JobContext, JobOutcome, PerJobHandler
 from workers.reports.analytics import FORMATS, export_release
 from workers.reports.shotlist import export_shotlist
 
@@ -54,18 +52,10 @@ def _uuid(value: object) -> UUID | None:
         return None
 
 
-class ExportHandler:
+class ExportHandler(PerJobHandler):
     """Renders one export per job (a PDF of 200 videos takes seconds: no batching gain)."""
 
-    batch_size = 1
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
-        return [self._one(ctx, job) for job in jobs]
-
-    def _one(self, ctx: JobContext, job: Job) -> JobOutcome:
+    def run_one(self, ctx: JobContext, job: Job) -> JobOutcome:
         meta = job.metadata or {}
         release_id, fmt = _uuid(meta.get("release_id")), meta.get("format")
         kind, video_id = meta.get("kind") or "analytics", _uuid(meta.get("music_video_id"))

@@ -24,7 +24,7 @@ from workers.metrics import ChartPosition, MetricSample
 from workers.raw_spool import RawSpool, pending_ref
 from workers.storage import RAW_PAYLOAD_BUCKET, StorageUnavailable
 
-__all__ = ["TERMINAL", "Handler", "HandlerFactory", "Job", "JobContext", "JobOutcome"]
+__all__ = ["TERMINAL", "Handler", "HandlerFactory", "Job", "JobContext", "JobOutcome", "PerJobHandler"]
 
 TERMINAL = ("succeeded", "failed", "partially_failed")
 OutcomeStatus = Literal["succeeded", "failed", "partially_failed", "retry", "defer"]
@@ -166,3 +166,20 @@ class Handler(Protocol):
 
 
 HandlerFactory = Callable[[Settings], Handler]
+
+
+class PerJobHandler:
+    """Base of handlers with no shared work across a batch (a file, a folder, a report per job):
+    each claimed job is turned into its outcome by :meth:`run_one`. One job per claim unless a
+    subclass sets ``batch_size``."""
+
+    batch_size = 1
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
+        return [self.run_one(ctx, job) for job in jobs]
+
+    def run_one(self, ctx: JobContext, job: Job) -> JobOutcome:
+        raise NotImplementedError

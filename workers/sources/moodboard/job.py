@@ -18,11 +18,9 @@ the last attempt rejected as "no file". A Storage outage retries the job.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from workers.config import Settings
-from workers.queue.handler import Job, JobContext, JobOutcome
+from workers.queue.handler import Job, JobContext, JobOutcome, PerJobHandler
 from workers.storage import StorageNotFound, StorageUnavailable
 
 __all__ = ["BUCKET", "MAX_BYTES", "MoodboardCheckHandler", "inspect_image"]
@@ -58,18 +56,12 @@ def inspect_image(chunks: Any, *, max_bytes: int = MAX_BYTES) -> tuple[str | Non
     return None, size
 
 
-class MoodboardCheckHandler:
+class MoodboardCheckHandler(PerJobHandler):
     """Checks uploaded moodboard files; see the module docstring."""
 
     batch_size = 10
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
-        return [self._one(ctx, job) for job in jobs]
-
-    def _one(self, ctx: JobContext, job: Job) -> JobOutcome:
+    def run_one(self, ctx: JobContext, job: Job) -> JobOutcome:
         moodboard_id = job.metadata.get("moodboard_id")
         with ctx.pool.connection() as conn:
             row = conn.execute("select id, storage_path from public.music_video_moodboards where id = %s",

@@ -12,11 +12,8 @@ finishes what the previous attempt started; an outage is retried with the runtim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from workers.config import Settings
 from workers.errors import TransientSourceError
-from workers.queue.handler import Job, JobContext, JobOutcome
+from workers.queue.handler import Job, JobContext, JobOutcome, PerJobHandler
 from workers.storage import StorageError, _check_key
 
 __all__ = ["CLEANUP_BUCKETS", "StorageCleanupHandler"]
@@ -25,18 +22,10 @@ __all__ = ["CLEANUP_BUCKETS", "StorageCleanupHandler"]
 CLEANUP_BUCKETS = ("music-video-moodboards",)
 
 
-class StorageCleanupHandler:
+class StorageCleanupHandler(PerJobHandler):
     """Deletes the objects one job names, one job at a time (a job is one video's folder)."""
 
-    batch_size = 1
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
-        return [self._one(ctx, job) for job in jobs]
-
-    def _one(self, ctx: JobContext, job: Job) -> JobOutcome:
+    def run_one(self, ctx: JobContext, job: Job) -> JobOutcome:
         meta = job.metadata or {}
         bucket, paths = meta.get("storage_bucket"), meta.get("object_paths")
         if bucket not in CLEANUP_BUCKETS or not isinstance(paths, list) or not paths \
