@@ -37,7 +37,7 @@ class SyncRequest:
 
 def enqueue_syncs(conn: psycopg.Connection, *, video_id: UUID | str | None = None,
                   release_id: UUID | str | None = None, scheduled: bool = False, trigger: str,
-                  triggered_by: UUID | None = None, dedupe_prefix: str | None = None,
+                  dedupe_prefix: str | None = None,
                   sources: Sequence[str] | None = None) -> SyncRequest:
     """One call of ``private.enqueue_music_video_syncs`` over a video, a release or every scheduled video.
 
@@ -50,10 +50,10 @@ def enqueue_syncs(conn: psycopg.Connection, *, video_id: UUID | str | None = Non
         "   array(select v.id from public.music_videos as v"
         "         where v.id = %(vid)s or v.release_id = %(rid)s"
         "            or (%(scheduled)s and v.sync_strategy = 'scheduled')),"
-        "   %(trigger)s, %(scheduled)s, %(by)s, %(prefix)s, %(sources)s) as e",
+        "   %(trigger)s, %(scheduled)s, %(prefix)s, %(sources)s) as e",
         {"vid": None if video_id is None else UUID(str(video_id)),
          "rid": None if release_id is None else UUID(str(release_id)), "scheduled": scheduled,
-         "trigger": trigger, "by": triggered_by, "prefix": dedupe_prefix,
+         "trigger": trigger, "prefix": dedupe_prefix,
          "sources": None if sources is None else list(sources)}).fetchall()
     by_video: dict[UUID, list[dict[str, Any]]] = {}
     for r in rows:
@@ -70,8 +70,7 @@ def enqueue_syncs(conn: psycopg.Connection, *, video_id: UUID | str | None = Non
 
 def sync_music_video_metrics(conn: psycopg.Connection, music_video_id: UUID | str | None = None, *,
                              release_id: UUID | str | None = None, scheduled: bool = False,
-                             sources: Sequence[str] | None = None, triggered_by: UUID | None = None,
-                             trigger: str = "manual") -> SyncRequest:
+                             sources: Sequence[str] | None = None, trigger: str = "manual") -> SyncRequest:
     """Enqueue a sync of every source the video (or release, or all scheduled videos) has.
 
     Exactly one of ``music_video_id``, ``release_id`` or ``scheduled=True``. The workers run the
@@ -81,4 +80,4 @@ def sync_music_video_metrics(conn: psycopg.Connection, music_video_id: UUID | st
     if len(chosen) != 1:
         raise ValueError("give exactly one of music_video_id, release_id or scheduled=True")
     return enqueue_syncs(conn, video_id=music_video_id, release_id=release_id, scheduled=scheduled,
-                         trigger=trigger, triggered_by=triggered_by, sources=sources)
+                         trigger=trigger, sources=sources)

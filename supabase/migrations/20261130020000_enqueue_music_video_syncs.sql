@@ -15,7 +15,10 @@ set local statement_timeout = '60s';
 -- and source is reused (music_video_metric_imports_one_live_sync_idx). With p_dedupe_prefix, each
 -- job gets dedupe_key '<prefix>:<video>:<source>' and sync_id '<prefix>:<video>', so a second run
 -- with the same prefix enqueues nothing (already_enqueued); otherwise sync_id is a fresh request
--- id per call. triggered_by is kept only when it is a profile (a service caller has none).
+-- id per call. triggered_by is not an argument: the queue's own trigger takes it from the JWT.
+-- A live job reused by a deduplicated run notes the run's key (metadata.served_dedupe_keys), so a
+-- re-run of the same prefix (the nightly catch-up after a restart) answers already_enqueued even
+-- after that job has finished, instead of enqueuing the video twice for one night.
 -- Returns one row per (video, source): the job, outcome created / reused / already_enqueued, and
 -- the job's status. A live job that finishes between the insert and the read-back is retried;
 -- if one still cannot be settled after five rounds, PT409.
@@ -23,7 +26,6 @@ create or replace function private.enqueue_music_video_syncs(
   p_video_ids uuid[],
   p_trigger text,
   p_scheduled boolean,
-  p_triggered_by uuid default null,
   p_dedupe_prefix text default null,
   p_sources text[] default null
 )
@@ -38,7 +40,6 @@ as $$
 #variable_conflict use_column
 declare
   v_sync text := coalesce(p_dedupe_prefix, replace(pg_catalog.gen_random_uuid()::text, '-', ''));
-  v_by uuid := (select p.id from public.profiles as p where p.id = p_triggered_by);
   -- the (video, source) pairs still to settle, as parallel arrays
   v_vids uuid[];
   v_srcs text[];
@@ -80,12 +81,17 @@ begin
     -- of deadlocking; a pair already live, or already enqueued under its dedupe key, is skipped.
     with ins as (
       insert into public.music_video_metric_imports as i
-        (music_video_id, platform, source, triggered_by, dedupe_key, metadata)
+        (music_video_id, platform, source, dedupe_key, metadata)
       select
-        w.vid, case w.src when 'youtube' then 'youtube'::public.platform_enum end, w.src, v_by,
+        w.vid, case w.src when 'youtube' then 'youtube'::public.platform_enum end, w.src,
         p_dedupe_prefix || ':' || w.vid::text || ':' || w.src,
         jsonb_build_object('trigger', p_trigger, 'sync_id', v_sync || ':' || w.vid::text)
       from unnest(v_vids, v_srcs) as w (vid, src)
+      where p_dedupe_prefix is null or not exists (
+        select 1 from public.music_video_metric_imports as s
+        where s.music_video_id = w.vid and s.source = w.src
+          and s.metadata -> 'served_dedupe_keys' ? (p_dedupe_prefix || ':' || w.vid::text || ':' || w.src)
+      )
       order by w.vid, w.src
       on conflict do nothing
       returning i.music_video_id, i.source, i.id, i.status
@@ -115,8 +121,14 @@ begin
       coalesce(array_agg(w.src) filter (where j.id is null), '{}')
     into r_vids, r_srcs, r_ids, r_outcomes, r_statuses, v_vids, v_srcs
     from unnest(v_vids, v_srcs) as w (vid, src)
-    left join public.music_video_metric_imports as d
-      on d.dedupe_key = p_dedupe_prefix || ':' || w.vid::text || ':' || w.src
+    left join lateral (
+      select x.id, x.status
+      from public.music_video_metric_imports as x
+      where x.music_video_id = w.vid and x.source = w.src
+        and (x.dedupe_key = p_dedupe_prefix || ':' || w.vid::text || ':' || w.src
+          or x.metadata -> 'served_dedupe_keys' ? (p_dedupe_prefix || ':' || w.vid::text || ':' || w.src))
+      limit 1
+    ) as d on true
     left join public.music_video_metric_imports as l
       on l.music_video_id = w.vid and l.source = w.src and l.status in ('pending', 'processing')
     cross join lateral (
@@ -134,12 +146,26 @@ begin
       detail = jsonb_build_object('music_video_id', v_vids[1], 'source', v_srcs[1])::text;
   end if;
 
+  -- A live job reused by a deduplicated run serves that run: note its key on the job, so a
+  -- re-run of the same prefix (the nightly catch-up) answers already_enqueued after the job
+  -- has finished, instead of enqueuing the video a second time for the same night.
+  if p_dedupe_prefix is not null then
+    update public.music_video_metric_imports as i
+    set metadata = jsonb_set(
+      i.metadata, '{served_dedupe_keys}',
+      coalesce(i.metadata -> 'served_dedupe_keys', '[]'::jsonb)
+      || to_jsonb(p_dedupe_prefix || ':' || r.vid::text || ':' || r.src)
+    )
+    from unnest(r_vids, r_srcs, r_ids, r_outcomes) as r (vid, src, id, outcome)
+    where i.id = r.id and r.outcome = 'reused';
+  end if;
+
   return query
   select r.vid, r.src, r.id, r.outcome, r.status
   from unnest(r_vids, r_srcs, r_ids, r_outcomes, r_statuses) as r (vid, src, id, outcome, status)
   order by r.vid, r.src;
 end
 $$;
-revoke all on function private.enqueue_music_video_syncs(uuid[], text, boolean, uuid, text, text[]) from public;
-grant execute on function private.enqueue_music_video_syncs(uuid[], text, boolean, uuid, text, text[])
+revoke all on function private.enqueue_music_video_syncs(uuid[], text, boolean, text, text[]) from public;
+grant execute on function private.enqueue_music_video_syncs(uuid[], text, boolean, text, text[])
 to service_role;

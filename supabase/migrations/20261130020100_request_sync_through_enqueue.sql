@@ -29,7 +29,7 @@ begin
     order by e.source
   )
   into v_items
-  from private.enqueue_music_video_syncs(array[p_music_video_id], 'manual', false, (select auth.uid())) as e;
+  from private.enqueue_music_video_syncs(array[p_music_video_id], 'manual', false) as e;
 
   if v_items is null then
     raise exception using

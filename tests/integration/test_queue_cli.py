@@ -61,7 +61,7 @@ def test_enqueue_nightly_tells_already_enqueued_tonight_from_a_reused_live_job(c
     first = mv(db_url, tmp_path, yt.base_url, "enqueue-nightly", "--date", "2026-11-24")
     assert "2026-11-24: enqueued 2 job(s); 1 reused a live job, 0 already enqueued for this night" in first.stdout
     second = mv(db_url, tmp_path, yt.base_url, "enqueue-nightly", "--date", "2026-11-24")
-    # the reused manual job serves this night too (20261130190200): all three are tonight's
+    # the reused manual job serves this night too (served_dedupe_keys): all three are tonight's
     assert "enqueued 0 job(s); 0 reused a live job, 3 already enqueued for this night" in second.stdout
     assert "already live" not in first.stdout + second.stdout
 

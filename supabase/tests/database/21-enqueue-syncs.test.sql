@@ -19,7 +19,7 @@ insert into public.music_video_platform_targets (music_video_id, platform, exter
 
 select is(
   (select prosecdef and proconfig = array['search_path=""']
-   from pg_proc where oid = 'private.enqueue_music_video_syncs(uuid[], text, boolean, uuid, text, text[])'::regprocedure),
+   from pg_proc where oid = 'private.enqueue_music_video_syncs(uuid[], text, boolean, text, text[])'::regprocedure),
   true, 'security definer with an empty search_path'
 );
 
@@ -54,8 +54,7 @@ select set_config('request.jwt.claims',
   '{"sub": "21000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 create temp table manual on commit drop as
 select * from private.enqueue_music_video_syncs(
-  array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'manual', false,
-  '21000000-0000-0000-0000-000000000001');
+  array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'manual', false);
 select set_config('request.jwt.claims', '', true);
 select results_eq(
   $$select source, outcome, status::text from manual order by source$$,
@@ -79,7 +78,7 @@ select is(
 );
 select is(
   (select count(*)::int from private.enqueue_music_video_syncs(
-     array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'manual', false, null, null, array['charts'])),
+     array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'manual', false, null, array['charts'])),
   1, 'p_sources narrows the sources'
 );
 select is(
@@ -92,7 +91,7 @@ select is(
 update public.music_video_metric_imports set status = 'succeeded', started_at = now(), completed_at = now();
 create temp table night1 on commit drop as
 select * from private.enqueue_music_video_syncs(
-  array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, null, 'nightly:2026-11-30');
+  array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, 'nightly:2026-11-30');
 select results_eq(
   $$select source, outcome from night1 order by source$$,
   $$values ('charts', 'created'), ('youtube', 'created')$$,
@@ -109,7 +108,7 @@ select results_eq(
 );
 select results_eq(
   $$select source, import_id, outcome from private.enqueue_music_video_syncs(
-      array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, null, 'nightly:2026-11-30')
+      array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, 'nightly:2026-11-30')
     order by source$$,
   $$select source, import_id, 'already_enqueued' from night1 order by source$$,
   'the same key again: already_enqueued, with the earlier job ids'
@@ -118,7 +117,7 @@ update public.music_video_metric_imports set status = 'succeeded', started_at = 
 where id in (select import_id from night1);
 select results_eq(
   $$select outcome, status::text from private.enqueue_music_video_syncs(
-      array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, null, 'nightly:2026-11-30')$$,
+      array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, 'nightly:2026-11-30')$$,
   $$values ('already_enqueued', 'succeeded'), ('already_enqueued', 'succeeded')$$,
   'even once those jobs finished'
 );
@@ -128,19 +127,18 @@ select is(
 );
 create temp table night2 on commit drop as
 select * from private.enqueue_music_video_syncs(
-  array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false,
-  '21000000-0000-0000-0000-0000000000ff', 'nightly:2026-12-01');
+  array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, 'nightly:2026-12-01');
 select is(
   (select count(*)::int from night2 where outcome = 'created'), 2, 'the next key is a new run'
 );
 select is(
   (select count(*)::int from public.music_video_metric_imports
    where id in (select import_id from night2) and triggered_by is null),
-  2, 'triggered_by comes from the JWT only: without a user it is null, whatever is passed'
+  2, 'triggered_by comes from the JWT only: without a user it is null'
 );
 select results_eq(
   $$select source, outcome from private.enqueue_music_video_syncs(
-      array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, null, 'nightly:2026-12-02')
+      array['21000000-0000-0000-0000-0000000000b1']::uuid[], 'nightly', false, 'nightly:2026-12-02')
     order by source$$,
   $$values ('charts', 'reused'), ('youtube', 'reused')$$,
   'a job still live from an earlier run is reused by the next'
@@ -152,7 +150,7 @@ select extensions.uuid_generate_v4(), '21000000-0000-0000-0000-0000000000aa', 'B
 from generate_series(1, 1000) as g;
 select is(
   (select count(*)::int from private.enqueue_music_video_syncs(
-     array(select id from public.music_videos where title like 'Bulk %'), 'nightly', true, null, 'bulk')
+     array(select id from public.music_videos where title like 'Bulk %'), 'nightly', true, 'bulk')
    where outcome = 'created' and source = 'charts'),
   1000, 'a thousand videos, one call, a thousand charts jobs'
 );

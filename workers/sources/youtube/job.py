@@ -54,11 +54,9 @@ NO_TARGET = ("no YouTube video id for this video: add its YouTube launch URL to 
              "(music_video_platform_targets.external_id)")
 
 
-def queue_youtube_sync(conn: psycopg.Connection, music_video_id: UUID | str, *,
-                       triggered_by: UUID | None = None) -> UUID:
+def queue_youtube_sync(conn: psycopg.Connection, music_video_id: UUID | str) -> UUID:
     """Enqueue one YouTube sync job for a video, as the RPC does (a live job is reused)."""
-    req = enqueue_syncs(conn, video_id=music_video_id, trigger="manual", triggered_by=triggered_by,
-                        sources=[SOURCE])
+    req = enqueue_syncs(conn, video_id=music_video_id, trigger="manual", sources=[SOURCE])
     if not req.import_ids:
         raise ValueError(f"music video {music_video_id} has no YouTube video id to sync")
     return req.import_ids[0]
