@@ -76,24 +76,52 @@ create index music_video_shot_cast_video_idx on public.music_video_shot_cast (mu
 create index music_video_shot_cast_shot_idx on public.music_video_shot_cast (shot_id, music_video_id);
 
 -- Contiguous numbers on every path: a deferred constraint trigger checks, at commit, that each
--- video touched in the transaction numbers its shots 1..n (count = max). The RPCs renumber
--- within the transaction, so they always pass; a direct table write that leaves a gap (delete
--- shot 3 of 5, insert number 9) is refused with the same problem shape as the RPCs' errors.
--- Reads under the caller's RLS, which sees every shot of a video it may write.
+-- video touched in the transaction numbers its shots 1..n. The RPCs renumber within the
+-- transaction, so they always pass; a direct table write that leaves a gap (delete shot 3 of
+-- 5, insert number 9) is refused with the same problem shape as the RPCs' errors.
+-- Contiguous numbers at commit, checked locally. The numbers of a video were 1..n before the
+-- transaction (this check held then), so a gap at commit is next to a number the transaction
+-- wrote or vacated: the lowest number above a gap either was written here (its row's event finds
+-- the number below it missing) or was there before, and then the row that held the number below
+-- it was deleted or moved here (that row's event finds its old number empty with a number above
+-- it). So each event checks: for the row's current number (re-read: a later change has its own
+-- event), that number - 1 exists; for the old number of a delete or a move, that it is taken or
+-- that nothing follows it. A failure reports count and max as before (same code, message, problem).
+-- security definer: as the table's owner, past RLS, reading only the numbers of the video the
+-- caller has just written (which the caller may see anyway).
 create or replace function private.check_music_video_shot_numbers()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 declare
   v_video uuid := case when tg_op = 'DELETE' then old.music_video_id else new.music_video_id end;
+  v_number integer;
+  v_gap boolean := false;
   v_count integer;
   v_max integer;
 begin
-  select count(*), coalesce(max(s.shot_number), 0) into v_count, v_max
-  from public.music_video_shots as s
-  where s.music_video_id = v_video;
-  if v_count <> v_max then
+  if tg_op <> 'DELETE' then
+    select s.shot_number into v_number from public.music_video_shots as s where s.id = new.id;
+    v_gap := v_number > 1 and not exists (
+      select 1 from public.music_video_shots as s where s.music_video_id = v_video and s.shot_number = v_number - 1
+    );
+  end if;
+  if not v_gap and tg_op <> 'INSERT' then
+    v_gap := not exists (
+      select 1 from public.music_video_shots as s
+      where s.music_video_id = old.music_video_id and s.shot_number = old.shot_number
+    ) and exists (
+      select 1 from public.music_video_shots as s
+      where s.music_video_id = old.music_video_id and s.shot_number = old.shot_number + 1
+    );
+    v_video := old.music_video_id;
+  end if;
+  if v_gap then
+    select count(*), coalesce(max(s.shot_number), 0) into v_count, v_max
+    from public.music_video_shots as s
+    where s.music_video_id = v_video;
     raise exception using
       errcode = 'PT422',
       message = format('Shot numbers must run from 1 to %s without gaps (the highest is %s).', v_count, v_max),

@@ -14,9 +14,9 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
--- GET /music-videos/:id/shots. Returns the list document (see private.music_video_shot_list).
+-- GET /music-videos/:id/shots. Returns the list document (see private.music_video_shot_list_json).
 create or replace function public.get_music_video_shots(music_video_id text default null)
-returns jsonb
+returns json
 language plpgsql
 stable
 security invoker
@@ -29,7 +29,7 @@ begin
     raise exception using errcode = 'PT404', message = 'Music video not found',
       hint = 'Check the id; you can only see the shot lists of your own releases.';
   end if;
-  return private.music_video_shot_list(v_id);
+  return private.music_video_shot_list_json(v_id);
 end
 $$;
 
@@ -50,7 +50,7 @@ create or replace function public.add_music_video_shot(
   status public.shot_status_enum default null,
   shot_number integer default null
 )
-returns jsonb
+returns json
 language plpgsql
 volatile
 security invoker
@@ -63,7 +63,6 @@ declare
   v_item jsonb;
   v_number integer;
   v_shot_id uuid;
-  v_doc jsonb;
 begin
   select count(*) into v_count from public.music_video_shots as s where s.music_video_id = v_id;
   if v_count >= 1000 then
@@ -105,10 +104,7 @@ begin
     perform private.music_video_set_shot_cast(v_id, v_shot_id, v_item -> 'cast_assignment_ids');
   end if;
 
-  v_doc := private.music_video_shot_list(v_id);
-  return v_doc || jsonb_build_object('shot', (
-    select e.value from jsonb_array_elements(v_doc -> 'shots') as e (value) where e.value ->> 'id' = v_shot_id::text
-  ));
+  return private.music_video_shot_list_json(v_id, v_shot_id);
 end
 $$;
 
@@ -121,7 +117,7 @@ create or replace function public.update_music_video_shot(
   shot_id text default null,
   patch jsonb default null
 )
-returns jsonb
+returns json
 language plpgsql
 volatile
 security invoker
@@ -136,7 +132,6 @@ declare
   v_count integer;
   v_to integer;
   v_from integer;
-  v_doc jsonb;
 begin
   select s.* into v_current from public.music_video_shots as s
   where s.id = private.try_uuid(btrim(update_music_video_shot.shot_id)) and s.music_video_id = v_id;
@@ -190,11 +185,7 @@ begin
     perform private.music_video_set_shot_cast(v_id, v_current.id, v_item -> 'cast_assignment_ids');
   end if;
 
-  v_doc := private.music_video_shot_list(v_id);
-  return v_doc || jsonb_build_object('shot', (
-    select e.value from jsonb_array_elements(v_doc -> 'shots') as e (value)
-    where e.value ->> 'id' = v_current.id::text
-  ));
+  return private.music_video_shot_list_json(v_id, v_current.id);
 end
 $$;
 
@@ -203,7 +194,7 @@ $$;
 -- (another producer added or removed one since it was read) is a PT409 with the list to reload;
 -- a malformed one a PT422. Returns the list document.
 create or replace function public.reorder_music_video_shots(music_video_id text default null, shot_ids jsonb default null)
-returns jsonb
+returns json
 language plpgsql
 volatile
 security invoker
@@ -248,14 +239,14 @@ begin
   set shot_number = o.ordinality
   from unnest(v_ids) with ordinality as o (id, ordinality)
   where s.id = o.id and s.music_video_id = v_id and s.shot_number <> o.ordinality;
-  return private.music_video_shot_list(v_id);
+  return private.music_video_shot_list_json(v_id);
 end
 $$;
 
 -- DELETE /music-videos/:id/shots/:shot_id. The shots after it move up one. Returns the list
 -- document plus "removed_shot_id".
 create or replace function public.remove_music_video_shot(music_video_id text default null, shot_id text default null)
-returns jsonb
+returns json
 language plpgsql
 volatile
 security invoker
@@ -274,7 +265,7 @@ begin
   end if;
   update public.music_video_shots as s set shot_number = s.shot_number - 1
   where s.music_video_id = v_id and s.shot_number > v_removed.shot_number;
-  return private.music_video_shot_list(v_id) || jsonb_build_object('removed_shot_id', v_removed.id);
+  return private.music_video_shot_list_json(v_id, null, v_removed.id);
 end
 $$;
 

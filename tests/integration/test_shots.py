@@ -244,7 +244,7 @@ def test_direct_table_writes_keep_the_rules(conn, s):
 
 
 def test_contiguity_is_checked_next_to_every_changed_number(conn, s):
-    """The commit-time check probes the numbers next to each row it fires for (20261130231000):
+    """The commit-time check probes the numbers next to each row it fires for (20261130220000):
     every way to leave a gap is still refused, and transactions ending contiguous pass."""
     owner = s.owner.claims()
     sql_insert = "insert into public.music_video_shots (music_video_id, shot_number, description) values (%s, %s, %s)"
