@@ -129,22 +129,26 @@ begin
 end
 $$;
 
--- GET the release timeline (the Timeline component): every video's milestones in date order,
--- stored and derived, with overdue flags. as_of is "today" (default: the UTC date, as the plan
--- rules use); pass it to see the timeline as of another day (and in tests). Body (json):
---   {release_id, as_of, items: [item], counts: {items, overdue}}
--- item: {date, kind, source, id, video_id, video_title, video_status, label, owner_id, done,
---   done_at, overdue, starts_at, time_zone, platform}
---   source 'video': shoot_start, shoot_end, release from the video's own dates (id null; done
---     once the video has moved past them: in_production for the shoot start, post_production
---     for the shoot end, released for the release; an archived video's are done);
---   source 'milestone': a stored milestone (its done flag and done_at);
---   source 'promo_event': a live promo event (kind 'promo', label the promo kind; date is its
---     local date in its zone; starts_at, time_zone, platform set; done null, never overdue).
--- overdue: date before as_of, not done, and the video not archived. Order: date, then the
--- kinds' lifecycle order, then the video's title and id, then the item's id.
+-- Shape chosen for speed (benchmarks/bench_workspace.py, 200 videos x 25 items): each video once
+-- with compact items (no repeated video fields, no null keys), items read per video through the
+-- (music_video_id, due_date) index (under RLS a flat query sometimes scanned every milestone),
+-- per-video sorts instead of one global sort, json rather than jsonb.
+-- GET the release timeline (the Timeline component). as_of is "today" (default: the UTC date,
+-- as the plan rules use). Body (json):
+--   {release_id, as_of, videos: [{id, title, status, items: [item]}], counts: {items, overdue}}
+-- videos in (title, id) order; a video's items in (date, kinds' lifecycle order, starts_at, id)
+-- order. An item carries no null fields:
+--   source 'video': {date, kind, source, done, overdue} for shoot_start, shoot_end, release from
+--     the video's own dates (done once the video has moved past them: in_production for the
+--     shoot start, post_production for the shoot end, released for the release; an archived
+--     video's are done);
+--   source 'milestone': {date, kind, source, id, label?, owner_id?, done, done_at?, overdue}
+--     (done_at present exactly when done);
+--   source 'promo_event': {date, kind: 'promo', source, id, label (the promo kind), starts_at,
+--     time_zone, platform, overdue: false}; date is its local date in its zone; live events only.
+-- overdue: date before as_of, not done, and the video not archived.
 -- security invoker: RLS on each table decides; the explicit check only turns "not yours"
--- into the same PT404 as "does not exist". Built as json (text), like list_music_videos.
+-- into the same PT404 as "does not exist".
 create or replace function public.music_video_release_timeline(release_id text default null, as_of date default null)
 returns json
 language plpgsql
@@ -161,58 +165,92 @@ begin
       hint = 'Check the id; you can only see your own releases.';
   end if;
   return (
-    with videos as (
-      select v.id, v.title, v.status, v.shoot_start_date, v.shoot_end_date, v.target_release_date
-      from public.music_videos as v
-      where v.release_id = v_release
-    ),
-    raw as (
-      select
-        d.due as date, d.kind, 'video' as source, null::uuid as id, v.id as video_id, v.title as video_title,
-        v.status as video_status, null::text as label, null::uuid as owner_id,
-        d.done, null::timestamptz as done_at, null::timestamptz as starts_at, null::text as time_zone,
-        null::public.platform_enum as platform
-      from videos as v
-      cross join lateral (
-        values
-        (v.shoot_start_date, 'shoot_start'::public.music_video_milestone_kind,
-          v.status in ('in_production', 'post_production', 'released', 'archived')),
-        (v.shoot_end_date, 'shoot_end'::public.music_video_milestone_kind,
-          v.status in ('post_production', 'released', 'archived')),
-        (v.target_release_date, 'release'::public.music_video_milestone_kind, v.status in ('released', 'archived'))
-      ) as d (due, kind, done)
-      where d.due is not null
-      union all
-      select
-        m.due_date, m.kind, 'milestone', m.id, v.id, v.title, v.status, m.label, m.owner_id,
-        m.done, m.done_at, null, null, null
-      from videos as v
-      inner join public.music_video_milestones as m on v.id = m.music_video_id
-      union all
-      select
-        (pe.starts_at at time zone pe.time_zone)::date, 'promo', 'promo_event', pe.id, v.id, v.title, v.status,
-        pe.kind::text, null, null, null, pe.starts_at, pe.time_zone, pe.platform
-      from videos as v
-      inner join public.music_video_promo_events as pe on v.id = pe.music_video_id
-      where pe.cancelled_at is null
-    ),
-    items as (
-      select
-        r.date, r.kind, r.source, r.id, r.video_id, r.video_title, r.video_status, r.label, r.owner_id,
-        r.done, r.done_at,
-        coalesce(r.date < v_today and not r.done and r.video_status <> 'archived', false) as overdue,
-        r.starts_at, r.time_zone, r.platform
-      from raw as r
-    )
     select json_build_object(
       'release_id', v_release,
       'as_of', v_today,
-      'items', coalesce(
-        json_agg(i order by i.date, i.kind, i.video_title, i.video_id, i.starts_at, i.id), '[]'::json
+      'videos', coalesce(
+        json_agg(
+          json_build_object('id', v.id, 'title', v.title, 'status', v.status, 'items', coalesce(g.items, '[]'))
+          order by v.title, v.id
+        ),
+        '[]'::json
       ),
-      'counts', json_build_object('items', count(*), 'overdue', count(*) filter (where i.overdue))
+      'counts', json_build_object('items', coalesce(sum(g.n), 0), 'overdue', coalesce(sum(g.n_overdue), 0))
     )
-    from items as i
+    from public.music_videos as v
+    cross join lateral (
+      -- One video's items: ord is the kinds' lifecycle order (the enum's), as a plain int.
+      select
+        json_agg(t.body order by t.date, t.ord, t.starts_at, t.id) as items,
+        count(*) as n,
+        count(*) filter (where t.overdue) as n_overdue
+      from (
+        select
+          d.due as date, d.ord, null::timestamptz as starts_at, null::uuid as id,
+          d.due < v_today and not d.done and v.status <> 'archived' as overdue,
+          json_build_object(
+            'date', d.due, 'kind', d.kind, 'source', 'video', 'done', d.done,
+            'overdue', d.due < v_today and not d.done and v.status <> 'archived'
+          ) as body
+        from (
+          values
+          (v.shoot_start_date, 'shoot_start', 1, v.status in ('in_production', 'post_production', 'released', 'archived')),
+          (v.shoot_end_date, 'shoot_end', 2, v.status in ('post_production', 'released', 'archived')),
+          (v.target_release_date, 'release', 6, v.status in ('released', 'archived'))
+        ) as d (due, kind, ord, done)
+        where d.due is not null
+        union all
+        select
+          m.due_date,
+          case m.kind
+            when 'edit_lock' then 3 when 'picture_lock' then 4 when 'delivery' then 5 when 'promo' then 7 else 8
+          end,
+          null,
+          m.id,
+          m.due_date < v_today and not m.done and v.status <> 'archived',
+          -- No null fields: one builder per shape (label, owner_id and done_at are optional;
+          -- done_at is set exactly when done, a check constraint of the table).
+          case
+            when m.done and m.label is null and m.owner_id is null then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id,
+              'done', true, 'done_at', m.done_at, 'overdue', false)
+            when m.done and m.owner_id is null then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id, 'label', m.label,
+              'done', true, 'done_at', m.done_at, 'overdue', false)
+            when m.done and m.label is null then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id, 'owner_id', m.owner_id,
+              'done', true, 'done_at', m.done_at, 'overdue', false)
+            when m.done then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id, 'label', m.label,
+              'owner_id', m.owner_id, 'done', true, 'done_at', m.done_at, 'overdue', false)
+            when m.label is null and m.owner_id is null then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id,
+              'done', false, 'overdue', m.due_date < v_today and v.status <> 'archived')
+            when m.owner_id is null then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id, 'label', m.label,
+              'done', false, 'overdue', m.due_date < v_today and v.status <> 'archived')
+            when m.label is null then json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id, 'owner_id', m.owner_id,
+              'done', false, 'overdue', m.due_date < v_today and v.status <> 'archived')
+            else json_build_object(
+              'date', m.due_date, 'kind', m.kind, 'source', 'milestone', 'id', m.id, 'label', m.label,
+              'owner_id', m.owner_id, 'done', false, 'overdue', m.due_date < v_today and v.status <> 'archived')
+          end
+        from public.music_video_milestones as m
+        where m.music_video_id = v.id
+        union all
+        select
+          (pe.starts_at at time zone pe.time_zone)::date, 7, pe.starts_at, pe.id, false,
+          json_build_object(
+            'date', (pe.starts_at at time zone pe.time_zone)::date, 'kind', 'promo', 'source', 'promo_event',
+            'id', pe.id, 'label', pe.kind, 'starts_at', pe.starts_at, 'time_zone', pe.time_zone,
+            'platform', pe.platform, 'overdue', false
+          )
+        from public.music_video_promo_events as pe
+        where pe.music_video_id = v.id and pe.cancelled_at is null
+      ) as t
+    ) as g
+    where v.release_id = v_release
   );
 end
 $$;
