@@ -87,8 +87,29 @@ create trigger moodboard_check_columns before insert or update
 on public.music_video_moodboards
 for each row execute function private.moodboard_check_columns();
 
--- Enqueue the check. security definer: API roles cannot insert into the queue table; the row it
--- writes is fully determined by the moodboard row the caller was allowed to write.
+-- One place that enqueues a moodboard's check, for the row trigger below and the object trigger
+-- of 20261130190400 (a pending check of the same moodboard is reused and pointed at the latest
+-- path). security definer: API roles cannot insert into the queue table; the row it writes is
+-- fully determined by the moodboard the caller was allowed to write.
+create or replace function private.enqueue_moodboard_check_of(p_id uuid, p_video_id uuid, p_path text)
+returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+  insert into public.music_video_metric_imports (music_video_id, platform, source, max_attempts, metadata)
+  values (
+    null, null, 'moodboard_check', 5,
+    jsonb_build_object('moodboard_id', p_id, 'video_id', p_video_id, 'moodboard_path', p_path)
+  )
+  on conflict ((metadata ->> 'moodboard_id'))
+  where source = 'moodboard_check' and status = 'pending'
+  do update set metadata = excluded.metadata, run_after = now()
+$$;
+revoke all on function private.enqueue_moodboard_check_of(uuid, uuid, text) from public;
+
+-- The row trigger, now through the shared enqueue.
 create or replace function private.enqueue_moodboard_check()
 returns trigger
 language plpgsql
@@ -96,17 +117,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  insert into public.music_video_metric_imports (music_video_id, platform, source, max_attempts, metadata)
-  values (
-    null, null, 'moodboard_check', 5,
-    jsonb_build_object(
-      'moodboard_id', new.id, 'video_id', new.music_video_id,
-      'moodboard_path', new.storage_path
-    )
-  )
-  on conflict ((metadata ->> 'moodboard_id'))
-  where source = 'moodboard_check' and status = 'pending'
-  do update set metadata = excluded.metadata, run_after = now();
+  perform private.enqueue_moodboard_check_of(new.id, new.music_video_id, new.storage_path);
   return null;
 end
 $$;

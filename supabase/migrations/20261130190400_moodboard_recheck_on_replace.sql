@@ -10,40 +10,6 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
--- One place that enqueues a moodboard's check, for both triggers (a pending check of the same
--- moodboard is reused and pointed at the latest path).
-create or replace function private.enqueue_moodboard_check_of(p_id uuid, p_video_id uuid, p_path text)
-returns void
-language sql
-volatile
-security definer
-set search_path = ''
-as $$
-  insert into public.music_video_metric_imports (music_video_id, platform, source, max_attempts, metadata)
-  values (
-    null, null, 'moodboard_check', 5,
-    jsonb_build_object('moodboard_id', p_id, 'video_id', p_video_id, 'moodboard_path', p_path)
-  )
-  on conflict ((metadata ->> 'moodboard_id'))
-  where source = 'moodboard_check' and status = 'pending'
-  do update set metadata = excluded.metadata, run_after = now()
-$$;
-revoke all on function private.enqueue_moodboard_check_of(uuid, uuid, text) from public;
-
--- The row trigger, now through the shared enqueue.
-create or replace function private.enqueue_moodboard_check()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  perform private.enqueue_moodboard_check_of(new.id, new.music_video_id, new.storage_path);
-  return null;
-end
-$$;
-revoke all on function private.enqueue_moodboard_check() from public;
-
 -- The object trigger. security definer: the uploader may not write the verdict columns nor the
 -- queue; what it writes is fully determined by the object the caller was allowed to write.
 create or replace function private.recheck_replaced_moodboard()
