@@ -80,6 +80,11 @@ begin
 end
 $$;
 
+-- Every demo video syncs on request only (sync_strategy 'manual'): the nightly scheduler of
+-- `./scripts/run` then leaves them alone, so a worker without a YouTube key or chart feeds has
+-- nothing of the demo's to fail. Press "Sync Metrics" (request_music_video_metrics_sync) to
+-- enqueue a job by hand.
+
 -- Catalog ids by name (the catalogs come from supabase/seed.sql).
 create or replace function pg_temp.demo_catalog(p_table text, p_name text)
 returns text
@@ -174,7 +179,7 @@ select set_config('demo.glass_city', pg_temp.demo_post_plan(jsonb_build_object(
   'target_release_date', current_date + 30,
   'shoot_start_date', current_date - 20, 'shoot_end_date', current_date - 18,
   'kpi_view_target', 2000000, 'kpi_chart_target', 'billboard_global_200',
-  'primary_platform', 'youtube', 'sync_strategy', 'scheduled', 'artist_name', 'Luna Vega',
+  'primary_platform', 'youtube', 'sync_strategy', 'manual', 'artist_name', 'Luna Vega',
   'isrc', 'USDM12500002',
   'line_items', jsonb_build_array(
     jsonb_build_object('category', 'direction', 'amount', 60000),
@@ -189,9 +194,9 @@ select set_config('demo.glass_city', pg_temp.demo_post_plan(jsonb_build_object(
     jsonb_build_object('platform', 'vevo', 'priority', 2, 'auto_sync', false))
 )), true);
 
--- Shooting now (second release).
+-- Shooting now.
 select set_config('demo.afterglow', pg_temp.demo_post_plan(jsonb_build_object(
-  'release_id', 'd3e0d3e0-0000-4000-8000-0000000000a2',
+  'release_id', 'd3e0d3e0-0000-4000-8000-0000000000a1',
   'title', 'Afterglow', 'slug', 'afterglow',
   'video_theme_id', pg_temp.demo_catalog('music_video_themes', 'Dreamscape'),
   'art_style_id', pg_temp.demo_catalog('music_video_art_styles', 'Pastel Pop'),
@@ -230,7 +235,7 @@ select set_config('demo.wildfire', pg_temp.demo_rpc('create_music_video', jsonb_
   'target_release_date', current_date + 120,
   'shoot_start_date', current_date + 40, 'shoot_end_date', current_date + 42,
   'kpi_view_target', 3000000, 'kpi_chart_target', 'spotify_global_weekly',
-  'primary_platform', 'youtube', 'sync_strategy', 'scheduled', 'artist_name', 'Luna Vega',
+  'primary_platform', 'youtube', 'sync_strategy', 'manual', 'artist_name', 'Luna Vega',
   'line_items', jsonb_build_array(
     jsonb_build_object('category', 'direction', 'amount', 30000),
     jsonb_build_object('category', 'cinematography', 'amount', 25000),
@@ -256,7 +261,7 @@ select set_config('demo.untitled_ballad', pg_temp.demo_rpc('save_music_video_dra
     'video_theme_id', pg_temp.demo_catalog('music_video_themes', 'Concert Documentary'))
 )) ->> 'id', true);
 
--- Released a year ago (second release).
+-- Released a year ago: the second release, a single with its one video.
 select set_config('demo.coastline', pg_temp.demo_post_plan(jsonb_build_object(
   'release_id', 'd3e0d3e0-0000-4000-8000-0000000000a2',
   'title', 'Coastline', 'slug', 'coastline',

@@ -12,8 +12,8 @@ update public.music_video_metric_imports as j
 set
   status = 'succeeded',
   attempts = 1,
-  started_at = v.submitted_at + interval '2 minutes',
-  completed_at = v.submitted_at + interval '3 minutes',
+  started_at = least(v.submitted_at + interval '2 minutes', now()),
+  completed_at = least(v.submitted_at + interval '3 minutes', now()),
   created_at = v.submitted_at,
   metadata = j.metadata || jsonb_build_object(
     'charts', jsonb_build_array('billboard_hot_100', 'billboard_global_200', 'spotify_global_weekly',
@@ -113,7 +113,8 @@ insert into public.music_video_chart_positions (
 select
   r.music_video_id, r.chart, r.week_start, r.chart_rank,
   min(r.chart_rank) over w,
-  lag(r.chart_rank) over w,
+  -- as the feeds state it: last week's rank, empty for a debut or a re-entry
+  case when lag(r.week_start) over w = r.week_start - 7 then lag(r.chart_rank) over w end,
   count(*) over w,
   r.matched_by,
   (select j.id from public.music_video_metric_imports as j
