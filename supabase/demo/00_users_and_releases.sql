@@ -98,10 +98,28 @@ begin
 end
 $$;
 
-insert into public.profiles (id, full_name)
-values
-('d3e0d3e0-0000-4000-8000-000000000001', 'Dana Demo'),
-('d3e0d3e0-0000-4000-8000-000000000002', 'Omar Other');
+-- The profiles: the host app may create them itself when a user is inserted (a common trigger),
+-- and its profiles table may not have our stand-in's full_name; both are allowed for.
+insert into public.profiles (id)
+values ('d3e0d3e0-0000-4000-8000-000000000001'), ('d3e0d3e0-0000-4000-8000-000000000002')
+on conflict (id) do nothing;
+
+do $$
+begin
+  if exists (
+    select 1 from information_schema.columns as c
+    where c.table_schema = 'public' and c.table_name = 'profiles' and c.column_name = 'full_name'
+  ) then
+    update public.profiles as p
+    set full_name = n.full_name
+    from (values
+      ('d3e0d3e0-0000-4000-8000-000000000001'::uuid, 'Dana Demo'),
+      ('d3e0d3e0-0000-4000-8000-000000000002'::uuid, 'Omar Other')
+    ) as n (id, full_name)
+    where p.id = n.id;
+  end if;
+end
+$$;
 
 -- 4. The releases (the host app's tables): two of the demo user's, one of the other user's.
 insert into public.releases (id, user_id, title)
