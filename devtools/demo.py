@@ -79,8 +79,10 @@ def is_local(conninfo: str) -> bool:
 def require_local(conninfo: str) -> None:
     if not is_local(conninfo):
         host = conninfo_to_dict(conninfo).get("host")
-        raise DevToolsError(f"refusing to load the demo data into the database on {host!r}: the demo is for "
-                            "local databases only (the embedded one, or `supabase start`'s on 127.0.0.1)")
+        raise DevToolsError(
+            f"refusing to load the demo data into the database on {host!r}: the demo is for "
+            "local databases only (the embedded one, or `supabase start`'s on 127.0.0.1)"
+        )
 
 
 def load_demo(conninfo: str, *, root: Path = PROJECT_ROOT, force: bool = False) -> DemoReport:
@@ -93,19 +95,27 @@ def load_demo(conninfo: str, *, root: Path = PROJECT_ROOT, force: bool = False) 
         try:
             conn.execute("create schema if not exists supabase_migrations")
             # The Supabase CLI's own table for applied seed files (same columns), so its tools agree.
-            conn.execute("create table if not exists supabase_migrations.seed_files"
-                         " (path text not null primary key, hash text not null)")
-            if not force and conn.execute(
+            conn.execute(
+                "create table if not exists supabase_migrations.seed_files"
+                " (path text not null primary key, hash text not null)"
+            )
+            if (
+                not force
+                and conn.execute(
                     "select 1 from supabase_migrations.seed_files as s where s.path = %s and s.hash = %s"
                     " and exists (select 1 from auth.users as u where u.id = %s)",
-                    (RECORD_PATH, content_hash, DEMO_USER_ID)).fetchone():
+                    (RECORD_PATH, content_hash, DEMO_USER_ID),
+                ).fetchone()
+            ):
                 return DemoReport(loaded=False, content_hash=content_hash)
             with conn.transaction():
                 for path in files:
                     apply_file(conn, path, record=False)
                 conn.execute(
                     "insert into supabase_migrations.seed_files (path, hash) values (%s, %s)"
-                    " on conflict (path) do update set hash = excluded.hash", (RECORD_PATH, content_hash))
+                    " on conflict (path) do update set hash = excluded.hash",
+                    (RECORD_PATH, content_hash),
+                )
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return DemoReport(loaded=True, content_hash=content_hash)

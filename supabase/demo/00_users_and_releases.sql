@@ -12,6 +12,7 @@
 --                              their releases (the host app's tables)
 --   10_plans.sql               the plans, written as the demo user through the RPCs and the table
 --                              endpoints, so every plan rule and RLS policy judges them
+--   15_board.sql               their life so far: submits, board moves, timeline, shots, actuals
 --   20_metrics.sql             what the workers would have written: imports, samples, chart runs
 --   90_checks.sql              fails the load when the demo is not what the README promises
 -- Dates are relative to the day the demo is loaded (current_date, UTC).
@@ -19,7 +20,7 @@
 -- Load it by hand (psql, one transaction):
 --   psql "$URL" -v ON_ERROR_STOP=1 --single-transaction \
 --     -f supabase/demo/00_users_and_releases.sql -f supabase/demo/10_plans.sql \
---     -f supabase/demo/20_metrics.sql -f supabase/demo/90_checks.sql
+--     -f supabase/demo/15_board.sql -f supabase/demo/20_metrics.sql -f supabase/demo/90_checks.sql
 -- Running it again replaces the demo (the same ids for users and releases).
 -- =============================================================================================
 

@@ -130,17 +130,26 @@ select set_config('demo.midnight_signal', pg_temp.demo_post_plan(jsonb_build_obj
     jsonb_build_object('category', 'direction', 'amount', 30000, 'notes', 'Director and AD, 2 days'),
     jsonb_build_object('category', 'cinematography', 'amount', 22000),
     jsonb_build_object('category', 'post', 'amount', 18000, 'notes', 'Edit, grade, neon VFX cleanup'),
-    jsonb_build_object('category', 'marketing', 'amount', 10000)),
+    jsonb_build_object('category', 'marketing', 'amount', 10000)
+  ),
   'cast_assignments', jsonb_build_array(
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Studio Ritmo Dancers (8)'),
-      'cost_estimate', 9000, 'confirmed', true),
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Northlight Colour'),
-      'cost_estimate', 4000, 'confirmed', true)),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Studio Ritmo Dancers (8)'),
+      'cost_estimate', 9000, 'confirmed', true
+    ),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Northlight Colour'),
+      'cost_estimate', 4000, 'confirmed', true
+    )
+  ),
   'platform_targets', jsonb_build_array(
-    jsonb_build_object('platform', 'youtube', 'priority', 1, 'auto_sync', true,
-      'launch_url', 'https://www.youtube.com/watch?v=DemoMidnt01', 'external_id', 'DemoMidnt01'),
+    jsonb_build_object(
+      'platform', 'youtube', 'priority', 1, 'auto_sync', true,
+      'launch_url', 'https://www.youtube.com/watch?v=DemoMidnt01', 'external_id', 'DemoMidnt01'
+    ),
     jsonb_build_object('platform', 'mtv', 'priority', 2, 'auto_sync', false),
-    jsonb_build_object('platform', 'tiktok', 'priority', 3, 'auto_sync', false))
+    jsonb_build_object('platform', 'tiktok', 'priority', 3, 'auto_sync', false)
+  )
 )), true);
 
 -- Released, then archived a month ago (a lyric video that ran its course).
@@ -157,13 +166,20 @@ select set_config('demo.paper_planes', pg_temp.demo_post_plan(jsonb_build_object
   'artist_name', 'Luna Vega',
   'line_items', jsonb_build_array(
     jsonb_build_object('category', 'direction', 'amount', 6000),
-    jsonb_build_object('category', 'post', 'amount', 8000, 'notes', 'Hand-drawn typography, 3 weeks')),
+    jsonb_build_object('category', 'post', 'amount', 8000, 'notes', 'Hand-drawn typography, 3 weeks')
+  ),
   'cast_assignments', jsonb_build_array(
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Sam Okafor'),
-      'cost_estimate', 2000, 'confirmed', true)),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Sam Okafor'),
+      'cost_estimate', 2000, 'confirmed', true
+    )
+  ),
   'platform_targets', jsonb_build_array(
-    jsonb_build_object('platform', 'youtube', 'priority', 1, 'auto_sync', false,
-      'launch_url', 'https://youtu.be/DemoPaper01', 'external_id', 'DemoPaper01'))
+    jsonb_build_object(
+      'platform', 'youtube', 'priority', 1, 'auto_sync', false,
+      'launch_url', 'https://youtu.be/DemoPaper01', 'external_id', 'DemoPaper01'
+    )
+  )
 )), true);
 
 -- In post-production: shot three weeks ago, releasing in a month.
@@ -185,13 +201,18 @@ select set_config('demo.glass_city', pg_temp.demo_post_plan(jsonb_build_object(
     jsonb_build_object('category', 'direction', 'amount', 60000),
     jsonb_build_object('category', 'cinematography', 'amount', 50000),
     jsonb_build_object('category', 'post', 'amount', 40000),
-    jsonb_build_object('category', 'marketing', 'amount', 30000)),
+    jsonb_build_object('category', 'marketing', 'amount', 30000)
+  ),
   'cast_assignments', jsonb_build_array(
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Priya Nair'),
-      'cost_estimate', 25000, 'confirmed', true, 'notes', 'Lead; two shoot days')),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Priya Nair'),
+      'cost_estimate', 25000, 'confirmed', true, 'notes', 'Lead; two shoot days'
+    )
+  ),
   'platform_targets', jsonb_build_array(
     jsonb_build_object('platform', 'youtube', 'priority', 1, 'auto_sync', true),
-    jsonb_build_object('platform', 'vevo', 'priority', 2, 'auto_sync', false))
+    jsonb_build_object('platform', 'vevo', 'priority', 2, 'auto_sync', false)
+  )
 )), true);
 
 -- Shooting now.
@@ -211,15 +232,22 @@ select set_config('demo.afterglow', pg_temp.demo_post_plan(jsonb_build_object(
   'line_items', jsonb_build_array(
     jsonb_build_object('category', 'direction', 'amount', 35000),
     jsonb_build_object('category', 'cinematography', 'amount', 25000),
-    jsonb_build_object('category', 'post', 'amount', 20000)),
+    jsonb_build_object('category', 'post', 'amount', 20000)
+  ),
   'cast_assignments', jsonb_build_array(
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Studio Ritmo Dancers (8)'),
-      'cost_estimate', 10000, 'confirmed', true),
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Sam Okafor'),
-      'cost_estimate', 6000, 'confirmed', true)),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Studio Ritmo Dancers (8)'),
+      'cost_estimate', 10000, 'confirmed', true
+    ),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Sam Okafor'),
+      'cost_estimate', 6000, 'confirmed', true
+    )
+  ),
   'platform_targets', jsonb_build_array(
     jsonb_build_object('platform', 'youtube', 'priority', 1, 'auto_sync', true),
-    jsonb_build_object('platform', 'instagram', 'priority', 2, 'auto_sync', false))
+    jsonb_build_object('platform', 'instagram', 'priority', 2, 'auto_sync', false)
+  )
 )), true);
 
 -- Planned: shoot in six weeks. create_music_video validates the whole plan and submits it.
@@ -240,25 +268,36 @@ select set_config('demo.wildfire', pg_temp.demo_rpc('create_music_video', jsonb_
     jsonb_build_object('category', 'direction', 'amount', 30000),
     jsonb_build_object('category', 'cinematography', 'amount', 25000),
     jsonb_build_object('category', 'post', 'amount', 15000),
-    jsonb_build_object('category', 'marketing', 'amount', 20000)),
+    jsonb_build_object('category', 'marketing', 'amount', 20000)
+  ),
   'cast_assignments', jsonb_build_array(
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Priya Nair'),
-      'cost_estimate', 20000, 'confirmed', false, 'notes', 'Hold confirmed by agent, contract pending'),
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Guest cameo (label roster)'),
-      'cost_estimate', 3000, 'confirmed', false)),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Priya Nair'),
+      'cost_estimate', 20000, 'confirmed', false, 'notes', 'Hold confirmed by agent, contract pending'
+    ),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Guest cameo (label roster)'),
+      'cost_estimate', 3000, 'confirmed', false
+    )
+  ),
   'platform_targets', jsonb_build_array(
     jsonb_build_object('platform', 'youtube', 'priority', 1, 'auto_sync', true),
-    jsonb_build_object('platform', 'tiktok', 'priority', 2, 'auto_sync', false))
+    jsonb_build_object('platform', 'tiktok', 'priority', 2, 'auto_sync', false)
+  )
 )) ->> 'id', true);
 
 -- A draft left in the wizard (the board offers to resume it).
 select set_config('demo.untitled_ballad', pg_temp.demo_rpc('save_music_video_draft', jsonb_build_object(
   'release_id', 'd3e0d3e0-0000-4000-8000-0000000000a1',
   'wizard_step', 'budget',
-  'wizard_state', jsonb_build_object('step', 2, 'visited', jsonb_build_array('concept', 'budget'),
-    'notes', 'Piano-only version; ask about the Indie band'),
-  'patch', jsonb_build_object('title', 'Untitled Ballad',
-    'video_theme_id', pg_temp.demo_catalog('music_video_themes', 'Concert Documentary'))
+  'wizard_state', jsonb_build_object(
+    'step', 2, 'visited', jsonb_build_array('concept', 'budget'),
+    'notes', 'Piano-only version; ask about the Indie band'
+  ),
+  'patch', jsonb_build_object(
+    'title', 'Untitled Ballad',
+    'video_theme_id', pg_temp.demo_catalog('music_video_themes', 'Concert Documentary')
+  )
 )) ->> 'id', true);
 
 -- Released a year ago: the second release, a single with its one video.
@@ -279,110 +318,21 @@ select set_config('demo.coastline', pg_temp.demo_post_plan(jsonb_build_object(
   'line_items', jsonb_build_array(
     jsonb_build_object('category', 'direction', 'amount', 15000),
     jsonb_build_object('category', 'cinematography', 'amount', 10000),
-    jsonb_build_object('category', 'post', 'amount', 5000)),
+    jsonb_build_object('category', 'post', 'amount', 5000)
+  ),
   'cast_assignments', jsonb_build_array(
-    jsonb_build_object('cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Northlight Colour'),
-      'cost_estimate', 3000, 'confirmed', true)),
+    jsonb_build_object(
+      'cast_option_id', pg_temp.demo_catalog('music_video_cast_options', 'Northlight Colour'),
+      'cost_estimate', 3000, 'confirmed', true
+    )
+  ),
   'platform_targets', jsonb_build_array(
-    jsonb_build_object('platform', 'youtube', 'priority', 1, 'auto_sync', true,
-      'launch_url', 'https://www.youtube.com/watch?v=DemoCoast01', 'external_id', 'DemoCoast01'),
-    jsonb_build_object('platform', 'tiktok', 'priority', 2, 'auto_sync', false))
+    jsonb_build_object(
+      'platform', 'youtube', 'priority', 1, 'auto_sync', true,
+      'launch_url', 'https://www.youtube.com/watch?v=DemoCoast01', 'external_id', 'DemoCoast01'
+    ),
+    jsonb_build_object('platform', 'tiktok', 'priority', 2, 'auto_sync', false)
+  )
 )), true);
-
--- ---------------------------------------------------------------------------------------------
--- The other plans were submitted in the past, before their shoots, which the API cannot do
--- today (a submit refuses a shoot that already started). The database owner records those
--- submits as history; everything after the submit goes through the API again below.
-reset role;
-update public.music_videos as v
-set status = 'planned', submitted_at = s.submitted_at
-from (values
-  (current_setting('demo.midnight_signal')::uuid, now() - interval '460 days'),
-  (current_setting('demo.paper_planes')::uuid, now() - interval '345 days'),
-  (current_setting('demo.glass_city')::uuid, now() - interval '60 days'),
-  (current_setting('demo.afterglow')::uuid, now() - interval '30 days'),
-  (current_setting('demo.coastline')::uuid, now() - interval '420 days')
-) as s (id, submitted_at)
-where v.id = s.id;
-
--- ---------------------------------------------------------------------------------------------
--- As the demo user again: the cards move along the board one lane at a time ("move a card"),
--- each move judged by the status rules and, at commit, by the plan rules.
-set local role authenticated;
-select pg_temp.demo_rpc('update_music_video', jsonb_build_object(
-  'id', current_setting('demo.' || m.video), 'patch', jsonb_build_object('status', m.status)))
-from (values
-  (1, 'midnight_signal', 'in_production'), (2, 'midnight_signal', 'post_production'),
-  (3, 'midnight_signal', 'released'),
-  (4, 'coastline', 'in_production'), (5, 'coastline', 'post_production'), (6, 'coastline', 'released'),
-  (7, 'paper_planes', 'in_production'), (8, 'paper_planes', 'post_production'),
-  (9, 'paper_planes', 'released'), (10, 'paper_planes', 'archived'),
-  (11, 'glass_city', 'in_production'), (12, 'glass_city', 'post_production'),
-  (13, 'afterglow', 'in_production')
-) as m (step, video, status)
-order by m.step;
-
--- The planning timeline: milestones and promo events of the videos still ahead of release.
-select pg_temp.demo_rpc('add_music_video_milestone', jsonb_build_object(
-  'music_video_id', current_setting('demo.' || m.video), 'kind', m.kind, 'due_date', current_date + m.due_in,
-  'label', m.label, 'owner_id', 'd3e0d3e0-0000-4000-8000-000000000001'))
-from (values
-  ('glass_city', 'edit_lock', 10, 'Picture lock with the label'),
-  ('glass_city', 'delivery', 20, 'Masters to YouTube and Vevo'),
-  ('afterglow', 'edit_lock', 25, null),
-  ('afterglow', 'delivery', 40, 'Deliver 4K master'),
-  ('wildfire', 'edit_lock', 70, null),
-  ('wildfire', 'delivery', 100, 'Masters and vertical cut-downs')
-) as m (video, kind, due_in, label);
-
-select pg_temp.demo_rpc('schedule_music_video_promo', jsonb_build_object(
-  'music_video_id', current_setting('demo.' || p.video), 'platform', p.platform, 'kind', p.kind,
-  'starts_at', (current_date + p.days_in)::timestamp + p.at_time, 'time_zone', 'America/New_York',
-  'notes', p.notes))
-from (values
-  ('glass_city', 'instagram', 'teaser', 23, time '18:00', '15-second teaser, vertical'),
-  ('glass_city', 'youtube', 'premiere', 30, time '12:00', 'Premiere with live chat'),
-  ('afterglow', 'tiktok', 'teaser', 50, time '17:00', null),
-  ('afterglow', 'youtube', 'premiere', 60, time '12:00', null),
-  ('afterglow', 'mtv', 'tv_spot', 62, time '20:00', 'MTV Push rotation'),
-  ('wildfire', 'youtube', 'premiere', 120, time '12:00', null)
-) as p (video, platform, kind, days_in, at_time, notes);
-
--- The shot list of the video being shot (cast linked to the assignments).
-select pg_temp.demo_rpc('add_music_video_shot', jsonb_build_object(
-  'music_video_id', current_setting('demo.afterglow'), 'description', s.description, 'scene', s.scene,
-  'shot_size', s.shot_size, 'angle', s.angle, 'movement', s.movement, 'lens', s.lens,
-  'location', 'Point Dume beach', 'duration_seconds', s.seconds, 'status', s.status,
-  'cast_assignment_ids', (
-    select coalesce(jsonb_agg(ca.id), '[]'::jsonb)
-    from public.music_video_cast_assignments as ca
-    inner join public.music_video_cast_options as co on ca.cast_option_id = co.id
-    where ca.music_video_id = current_setting('demo.afterglow')::uuid and co.name = any(s.cast_names))))
-from (values
-  (1, 'Sunset wide, dancers silhouetted against the haze', '1', 'EWS', 'eye level', 'static', '24mm', 12,
-    'shot', array['Studio Ritmo Dancers (8)']),
-  (2, 'Slow push-in on the mirror line', '1', 'WS', 'low', 'dolly in', '35mm', 8, 'shot', array[]::text[]),
-  (3, 'Dancers break formation, slow motion', '2', 'MS', 'eye level', 'handheld', '50mm', 10, 'planned',
-    array['Studio Ritmo Dancers (8)']),
-  (4, 'Close-up of hands through smoke', '2', 'CU', 'high', 'static', '85mm', 5, 'planned', array[]::text[]),
-  (5, 'Last light: drone pull-out', '3', 'EWS', 'aerial', 'crane up', '24mm', 15, 'planned', array[]::text[])
-) as s (n, description, scene, shot_size, angle, movement, lens, seconds, status, cast_names)
-order by s.n;
-
--- Budget actuals of the finished productions (variance shows in get_music_video and the export).
-select pg_temp.demo_rpc('set_music_video_budget_actuals', jsonb_build_object(
-  'music_video_id', current_setting('demo.midnight_signal'),
-  'actuals', jsonb_build_object('direction', 31500, 'cinematography', 21000, 'post', 19800, 'marketing', 9000)));
-select pg_temp.demo_rpc('set_music_video_budget_actuals', jsonb_build_object(
-  'music_video_id', current_setting('demo.glass_city'),
-  'actuals', jsonb_build_object('direction', 58000, 'cinematography', 54000)));
-
--- ---------------------------------------------------------------------------------------------
--- The other user: one release with a draft of their own, and no access to the demo user's.
-select set_config('request.jwt.claims', '{"sub": "d3e0d3e0-0000-4000-8000-000000000002", "role": "authenticated",
-  "aud": "authenticated", "email": "other@example.com", "app_metadata": {"provider": "email"}}', true);
-select pg_temp.demo_rpc('save_music_video_draft', jsonb_build_object(
-  'release_id', 'd3e0d3e0-0000-4000-8000-0000000000b1', 'wizard_step', 'concept',
-  'patch', jsonb_build_object('title', 'Garage Session')));
 
 reset role;
