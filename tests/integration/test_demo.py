@@ -308,3 +308,68 @@ def test_run_loads_the_demo_unless_told_not_to(db_url, monkeypatch, capsys):
     assert "demo data unchanged, kept" in capsys.readouterr().out
     with psycopg.connect(db_url) as c:
         assert c.execute("select count(*) from auth.users where id = %s", (demo.DEMO_USER_ID,)).fetchone()[0] == 1
+
+
+def _readme_block(heading: str, lang: str) -> str:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme[readme.index(heading) :]
+    start = section.index(f"```{lang}\n") + len(lang) + 4
+    return section[start : section.index("```", start)]
+
+
+def _object_keys(text: str, start: int) -> list[str]:
+    """The top-level keys of the JS object literal opening at text[start] == '{'."""
+    depth, keys, i = 0, [], start
+    while True:
+        c = text[i]
+        if c in "{[(":
+            depth += 1
+        elif c in "}])":
+            depth -= 1
+            if depth == 0:
+                return keys
+        elif c in "'\"`":
+            i = text.index(c, i + 1)
+        elif depth == 1 and (m := re.match(r"[{,]\s*(\w+)\s*:", text[i - 1 : i + 40])) and text[i - 1] in "{,":
+            keys.append(m.group(1))
+        i += 1
+
+
+def test_the_readmes_psql_snippet_runs_as_the_demo_user(db_url, loaded):
+    from devtools.sqlsplit import split_sql
+
+    results = []
+    with psycopg.connect(db_url, autocommit=True) as c:
+        for stmt in split_sql(_readme_block("### Acting as the demo user with psql", "sql")):
+            cur = c.execute(stmt)
+            if cur.description:
+                results.append(cur.fetchall())
+    board = json.dumps(results[1])
+    assert "Midnight Signal" in board and "Coastline" not in board  # the main release's board
+    assert sorted(r[2] for r in results[2]) == sorted([*LANES[:4], "released", "released", "archived"])
+
+
+def test_the_readmes_supabase_js_calls_name_real_functions_tables_and_buckets(conn):
+    js = _readme_block("### The frontend's calls (supabase-js)", "js")
+    calls = [(m.group(1), m.end()) for m in re.finditer(r"supabase\.rpc\('(\w+)'", js)]
+    assert len(calls) >= 10
+    for name, end in calls:
+        args = conn.execute(
+            "select p.proargnames as names, p.pronargs - p.pronargdefaults as required from pg_proc as p"
+            " where p.pronamespace = 'public'::regnamespace and p.proname = %s",
+            (name,),
+        ).fetchall()
+        assert len(args) == 1, f"{name}: {len(args)} functions"
+        names, required = args[0]["names"] or [], args[0]["required"]
+        rest = js[end:].lstrip()
+        keys = _object_keys(rest, 2) if rest.startswith(", {") else []
+        assert set(keys) <= set(names), f"{name}({keys}) but the function takes {names}"
+        assert set(names[:required]) <= set(keys), f"{name} needs {names[:required]}, the README passes {keys}"
+    for table in re.findall(r"supabase\.from\('(\w+)'\)", js):
+        assert conn.execute("select to_regclass(%s) as t", (f"public.{table}",)).fetchone()["t"], table
+    for bucket in re.findall(r"storage\.from\('([\w-]+)'\)", js):
+        assert conn.execute("select 1 from storage.buckets where id = %s", (bucket,)).fetchone(), bucket
+    for table in re.findall(r"table: '(\w+)'", js):
+        assert conn.execute(
+            "select 1 from pg_publication_tables where pubname = 'supabase_realtime' and tablename = %s", (table,)
+        ).fetchone(), f"{table} is not in the realtime publication"
