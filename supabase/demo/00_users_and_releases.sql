@@ -27,6 +27,27 @@
 -- Dates and times of the demo are UTC whatever the server's or the client's time zone.
 set local timezone to 'UTC';
 
+-- pg_temp.demo_act_as(role, sub, email) does what PostgREST does at the start of a request, for
+-- the rest of this transaction (until the next call): the role and the JWT's claims.
+-- demo_act_as('owner') goes back to the database owner without a JWT, as the workers run.
+create or replace function pg_temp.demo_act_as(p_role text, p_sub uuid default null, p_email text default null)
+returns void
+language plpgsql
+as $$
+begin
+  if p_role = 'owner' then
+    perform set_config('request.jwt.claims', '', true);
+    perform set_config('role', 'none', true);
+  else
+    perform set_config('request.jwt.claims', jsonb_strip_nulls(jsonb_build_object(
+      'sub', p_sub, 'role', p_role, 'aud', p_role, 'email', p_email,
+      'app_metadata', case when p_sub is not null then '{"provider": "email"}'::jsonb end
+    ))::text, true);
+    perform set_config('role', p_role, true);
+  end if;
+end
+$$;
+
 -- The demo user (demo@example.com) and another user (other@example.com); both sign in with the
 -- password `music-videos-demo`. Fixed ids, so the README can name them.
 --   demo user   d3e0d3e0-0000-4000-8000-000000000001

@@ -101,9 +101,7 @@ $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- As the demo user, as PostgREST runs a request with its JWT.
-set local role authenticated;
-select set_config('request.jwt.claims', '{"sub": "d3e0d3e0-0000-4000-8000-000000000001", "role": "authenticated",
-  "aud": "authenticated", "email": "demo@example.com", "app_metadata": {"provider": "email"}}', true);
+select pg_temp.demo_act_as('authenticated', 'd3e0d3e0-0000-4000-8000-000000000001', 'demo@example.com');
 
 -- The RPC refuses a new plan whose shoot has already started (a plan is made for the future), so
 -- the productions that happened before today are written through the table endpoints, which
@@ -335,4 +333,4 @@ select set_config('demo.coastline', pg_temp.demo_post_plan(jsonb_build_object(
   )
 )), true);
 
-reset role;
+select pg_temp.demo_act_as('owner');

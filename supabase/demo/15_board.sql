@@ -6,7 +6,7 @@
 -- The other plans were submitted in the past, before their shoots, which the API cannot do
 -- today (a submit refuses a shoot that already started). The database owner records those
 -- submits as history; everything after the submit goes through the API again below.
-reset role;
+select pg_temp.demo_act_as('owner');
 update public.music_videos as v
 set status = 'planned', submitted_at = s.submitted_at
 from (
@@ -22,9 +22,7 @@ where v.id = s.id;
 -- ---------------------------------------------------------------------------------------------
 -- As the demo user again: the cards move along the board one lane at a time ("move a card"),
 -- each move judged by the status rules and, at commit, by the plan rules.
-set local role authenticated;
-select set_config('request.jwt.claims', '{"sub": "d3e0d3e0-0000-4000-8000-000000000001", "role": "authenticated",
-  "aud": "authenticated", "email": "demo@example.com", "app_metadata": {"provider": "email"}}', true);
+select pg_temp.demo_act_as('authenticated', 'd3e0d3e0-0000-4000-8000-000000000001', 'demo@example.com');
 select
   pg_temp.demo_rpc('update_music_video', jsonb_build_object(
     'id', current_setting('demo.' || m.video), 'patch', jsonb_build_object('status', m.status)
@@ -114,11 +112,10 @@ select pg_temp.demo_rpc('set_music_video_budget_actuals', jsonb_build_object(
 
 -- ---------------------------------------------------------------------------------------------
 -- The other user: one release with a draft of their own, and no access to the demo user's.
-select set_config('request.jwt.claims', '{"sub": "d3e0d3e0-0000-4000-8000-000000000002", "role": "authenticated",
-  "aud": "authenticated", "email": "other@example.com", "app_metadata": {"provider": "email"}}', true);
+select pg_temp.demo_act_as('authenticated', 'd3e0d3e0-0000-4000-8000-000000000002', 'other@example.com');
 select pg_temp.demo_rpc('save_music_video_draft', jsonb_build_object(
   'release_id', 'd3e0d3e0-0000-4000-8000-0000000000b1', 'wizard_step', 'concept',
   'patch', jsonb_build_object('title', 'Garage Session')
 ));
 
-reset role;
+select pg_temp.demo_act_as('owner');

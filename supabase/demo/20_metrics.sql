@@ -3,7 +3,7 @@
 -- chart positions, row errors. The database's own triggers turn that into card summaries,
 -- odd-data flags and alerts (KPI reached, chart entry/peak/re-entry), as they do for real data.
 -- Video ids come from 10_plans.sql (the demo.* settings of this transaction).
-select set_config('request.jwt.claims', '', true);
+select pg_temp.demo_act_as('owner');
 
 -- 1. The chart back-fills the submits queued (one charts job per plan with a chart target):
 --    the worker has run them. The released videos' jobs found their chart runs (below); the
@@ -192,9 +192,7 @@ where j.source = 'charts' and j.music_video_id in (
 
 -- 4. A TV broadcast import with a few failed rows. The demo user uploads MTV's weekly CSV for
 --    Midnight Signal and asks for the import (the RPC), as the app does ...
-set local role authenticated;
-select set_config('request.jwt.claims', '{"sub": "d3e0d3e0-0000-4000-8000-000000000001", "role": "authenticated",
-  "aud": "authenticated", "email": "demo@example.com", "app_metadata": {"provider": "email"}}', true);
+select pg_temp.demo_act_as('authenticated', 'd3e0d3e0-0000-4000-8000-000000000001', 'demo@example.com');
 -- The upload is Storage's row in storage.objects, written under the user's JWT as the Storage
 -- API does (the bucket's policies judge it). Only the row: the file's bytes are not part of the
 -- demo, so the finished job below is never re-run. The row outlives a reload (Storage refuses
@@ -214,8 +212,7 @@ select set_config('demo.tv_import', pg_temp.demo_rpc('import_broadcast_metrics',
     'viewers_scale', 1000
   )
 )) #>> '{}', true);
-reset role;
-select set_config('request.jwt.claims', '', true);
+select pg_temp.demo_act_as('owner');
 
 -- ... and the broadcast worker has read it: 21 rows, 3 refused (their line, column, raw value
 -- and reason, as music_video_import_errors lists them), the other days stored.
@@ -294,8 +291,7 @@ where id = current_setting('demo.tv_import')::uuid;
 
 -- 5. A metric override: the partner's corrected report for one day, entered through the RPC by
 --    the operations team (the service role; admins can too), with its reason in the audit trail.
-set local role service_role;
-select set_config('request.jwt.claims', '{"role": "service_role"}', true);
+select pg_temp.demo_act_as('service_role');
 select pg_temp.demo_rpc('override_music_video_metric', jsonb_build_object(
   'metric_id', (
     select m.id::text from public.music_video_metrics as m
@@ -305,8 +301,7 @@ select pg_temp.demo_rpc('override_music_video_metric', jsonb_build_object(
   'views_total', 498000,
   'reason', 'MTV''s corrected weekly report: the repeat airing at 02:00 was missing'
 ));
-reset role;
-select set_config('request.jwt.claims', '', true);
+select pg_temp.demo_act_as('owner');
 
 -- 6. History: the status changes happened over the past year, not all at load time; the rows
 --    the status trigger wrote get the dates the plan implies. The videos' created_at likewise.
@@ -331,14 +326,11 @@ set created_at = coalesce(submitted_at, now() - interval '5 days') - interval '3
 where release_id in ('d3e0d3e0-0000-4000-8000-0000000000a1', 'd3e0d3e0-0000-4000-8000-0000000000a2');
 
 -- 7. The demo user has read the oldest alert already (mark_music_video_alert_read, as the bell does).
-set local role authenticated;
-select set_config('request.jwt.claims', '{"sub": "d3e0d3e0-0000-4000-8000-000000000001", "role": "authenticated",
-  "aud": "authenticated", "email": "demo@example.com", "app_metadata": {"provider": "email"}}', true);
+select pg_temp.demo_act_as('authenticated', 'd3e0d3e0-0000-4000-8000-000000000001', 'demo@example.com');
 select pg_temp.demo_rpc('mark_music_video_alert_read', jsonb_build_object(
   'id', (
     select a.id::text from public.music_video_alerts as a
     order by a.occurred_at, a.id limit 1
   ), 'read', true
 ));
-reset role;
-select set_config('request.jwt.claims', '', true);
+select pg_temp.demo_act_as('owner');
