@@ -224,7 +224,7 @@ values
 ),
 (
   current_setting('demo.tv_import')::uuid, current_setting('demo.midnight_signal')::uuid, 12, 'Air Date',
-  '31/02', 'date has no year'
+  'Mar 12', 'date has no year'
 ),
 (
   current_setting('demo.tv_import')::uuid, current_setting('demo.midnight_signal')::uuid, 19, 'Viewers (000s)',
@@ -244,8 +244,8 @@ select
   'd3e0d3e0-0000-4000-8000-0000000000a1/mtv-push-airplay-weeks-1-3.csv' as external_reference,
   current_setting('demo.tv_import')::uuid as import_batch_id,
   jsonb_build_object(
-    'programs', jsonb_build_object('MTV Push', d.viewers * 6 / 10, 'Hits Breakfast', d.viewers - d.viewers * 6 / 10),
-    'airings', 2, 'file', 'd3e0d3e0-0000-4000-8000-0000000000a1/mtv-push-airplay-weeks-1-3.csv',
+    'programs', jsonb_build_object('MTV Push', d.viewers), 'airings', 1,
+    'file', 'd3e0d3e0-0000-4000-8000-0000000000a1/mtv-push-airplay-weeks-1-3.csv',
     'bucket', 'music-video-broadcast-imports'
   ) as detail
 from (

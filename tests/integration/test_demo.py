@@ -209,7 +209,7 @@ def test_the_demo_user_sees_its_releases_through_the_rpcs(conn, loaded):
     errors = rpc(conn, claims, "music_video_import_errors", import_id=tv["id"])
     assert [(e["line"], e["column"], e["value"], e["reason"]) for e in errors["errors"]] == [
         (7, "Viewers (000s)", "approx. 410", "not a number"),
-        (12, "Air Date", "31/02", "date has no year"),
+        (12, "Air Date", "Mar 12", "date has no year"),
         (19, "Viewers (000s)", "-85", "negative viewer count"),
     ]
 
@@ -373,3 +373,47 @@ def test_the_readmes_supabase_js_calls_name_real_functions_tables_and_buckets(co
         assert conn.execute(
             "select 1 from pg_publication_tables where pubname = 'supabase_realtime' and tablename = %s", (table,)
         ).fetchone(), f"{table} is not in the realtime publication"
+
+
+def test_the_demo_tv_import_is_what_the_broadcast_parser_makes_of_its_file(conn, loaded):
+    """The demo writes the broadcast worker's results without running it; the real parser, given
+    the file those results describe (one MTV Push airing a day, plus the three refused lines where
+    the row errors say), must come to the same verdict: the same row errors, stats and day totals."""
+    from datetime import date
+
+    from workers.sources.broadcast.engine import run_import
+    from workers.sources.broadcast.rules import ColumnMapping
+
+    job = conn.execute(
+        "select id, metadata from public.music_video_metric_imports where source = 'broadcast'"
+    ).fetchone()
+    samples = conn.execute(
+        "select m.collected_at::date as day, coalesce((o.previous ->> 'views_total')::bigint, m.views_total) as views,"
+        " m.detail from public.music_video_metrics as m"
+        " left join public.music_video_metric_overrides as o on o.metric_id = m.id"
+        " where m.import_batch_id = %s order by m.collected_at",
+        (job["id"],),
+    ).fetchall()
+    refused = {e["line"]: e for e in job["metadata"]["row_errors_preview"]}
+    good = iter(samples)
+    lines = ["Air Date,Programme,Viewers (000s)"]
+    for line in range(2, 2 + job["metadata"]["stats"]["rows_seen"]):
+        if line in refused:  # the refused line as the file had it (its other cells well-formed)
+            e = refused[line]
+            day = next(s["day"] for s in samples).isoformat()
+            cells = {"Air Date": day, "Programme": "Hits Breakfast", "Viewers (000s)": "390", e["column"]: e["value"]}
+            lines.append(",".join(cells[h] for h in ("Air Date", "Programme", "Viewers (000s)")))
+        else:
+            s = next(good)
+            lines.append(f"{s['day'].isoformat()},MTV Push,{s['views'] // 1000}")
+    assert next(good, None) is None
+    mapping = ColumnMapping(**{k: v for k, v in job["metadata"]["mapping"].items()})
+    with run_import([("\n".join(lines) + "\n").encode()], mapping, today=date.today()) as imp:
+        errors = [e.as_dict() for e in imp.errors()]
+        stats, days = imp.stats.as_dict(), imp.days
+    assert errors == job["metadata"]["row_errors_preview"]
+    assert stats == job["metadata"]["stats"]
+    assert {d: (t.viewers, t.detail()) for d, t in days.items()} == {
+        s["day"]: (s["views"], {k: v for k, v in s["detail"].items() if k not in ("file", "bucket", "manual_override")})
+        for s in samples
+    }
