@@ -149,7 +149,12 @@ def test_shotlist_requests_dedupe_beside_the_analytics_export_and_refuse_bad_arg
 
     with pytest.raises(psycopg.Error) as err:
         request_shotlist(conn, s.owner.claims(), s.video, "docx")
+    assert err.value.sqlstate == "22P02"  # the export_format_enum, converted by PostgREST
+    with pytest.raises(psycopg.Error) as err:
+        request_shotlist(conn, s.owner.claims(), s.video, None)
     assert err.value.sqlstate == "22023"
+    assert [(p["field"], p["code"]) for p in json.loads(err.value.diag.message_detail)["problems"]] == [
+        ("format", "required")]
     for bad in ("nope", "00000000-0000-4000-8000-000000000000"):
         with pytest.raises(psycopg.Error) as err:
             request_shotlist(conn, s.owner.claims(), bad, "csv")
