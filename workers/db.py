@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import sql
@@ -107,8 +108,22 @@ where p.pronamespace = to_regnamespace(%s) and p.proname = %s
 """
 
 
-def rpc_signature(conn: psycopg.Connection, name: str, schema: str = "public") -> RpcSignature | None:
+# Per connection, like PostgREST's schema cache (which it reloads on NOTIFY pgrst): a function
+# redefined later on the same connection needs rpc_signature(..., fresh=True) once.
+_SIGNATURES: WeakKeyDictionary[psycopg.Connection, dict[tuple[str, str], RpcSignature | None]] = WeakKeyDictionary()
+
+
+def rpc_signature(conn: psycopg.Connection, name: str, schema: str = "public", *,
+                  fresh: bool = False) -> RpcSignature | None:
     """The one function ``schema.name`` (None when absent; an overload is an error, as for PostgREST)."""
+    cache = _SIGNATURES.setdefault(conn, {})
+    if not fresh and (schema, name) in cache:
+        return cache[(schema, name)]
+    cache[(schema, name)] = signature = _read_signature(conn, name, schema)
+    return signature
+
+
+def _read_signature(conn: psycopg.Connection, name: str, schema: str) -> RpcSignature | None:
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(_SIGNATURE, (schema, name)).fetchall()
     if len(rows) > 1:

@@ -138,7 +138,7 @@ def test_csv_export_columns_and_figures_match_get_music_video(conn, db_url, fact
 def test_a_live_identical_request_is_deduped_and_a_finished_one_is_not(conn, db_url, factory, tmp_path):
     s = _seed(conn, factory)
     first = request_export(conn, s.owner, s.rel, "csv")
-    again = request_export(conn, s.owner, s.rel, " CSV ")
+    again = request_export(conn, s.owner, s.rel, "csv")  # format is the export_format_enum: exactly csv or pdf
     assert (again["id"], again["created"]) == (first["id"], False)
     pdf = request_export(conn, s.owner, s.rel, "pdf")  # another format is another export
     assert pdf["id"] != first["id"] and pdf["created"]

@@ -135,7 +135,7 @@ def test_shotlist_csv_rows_are_neutralised(conn, db_url, factory, tmp_path):
 def test_shotlist_requests_dedupe_beside_the_analytics_export_and_refuse_bad_arguments(conn, factory):
     s = _seed(conn, factory)
     first = request_shotlist(conn, s.owner.claims(), s.video, "pdf")
-    again = request_shotlist(conn, s.owner.claims(), s.video, " PDF ")
+    again = request_shotlist(conn, s.owner.claims(), s.video, "pdf")
     assert first["created"] and not again["created"] and again["id"] == first["id"]
     # the release's analytics export of the same format is its own job (kind analytics, as before)
     analytics = request_export(conn, s.owner, s.rel, "pdf")
