@@ -9,6 +9,8 @@
 -- left), granted as before: authenticated and service_role, never anon.
 -- request_music_video_chart_backfill(text, integer) and rollback_music_video_import(text, text)
 -- already had their real types and required parameters: unchanged.
+-- Dropping breaks clients of the old signatures on purpose (a breaking change the issue asks
+-- for): hence squawk's ban-drop-function is ignored at each drop.
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
@@ -18,6 +20,7 @@ set local statement_timeout = '60s';
 create type public.export_format_enum as enum ('csv', 'pdf');
 
 -- POST /music-videos/:id/metrics/sync: the id is required.
+-- squawk-ignore ban-drop-function
 drop function if exists public.request_music_video_metrics_sync(text);
 create function public.request_music_video_metrics_sync(id text)
 returns jsonb
@@ -33,6 +36,7 @@ grant execute on function public.request_music_video_metrics_sync(text) to authe
 
 -- TV/MTV CSV import: platform is an enum value (a broadcast one: mtv or regional_tv; another is
 -- the 22023 invalid_choice problem); mapping is {air_date, viewers, program?, layout?, ...}.
+-- squawk-ignore ban-drop-function
 drop function if exists public.import_broadcast_metrics(text, text, text, jsonb);
 create function public.import_broadcast_metrics(
   music_video_id text, platform public.platform_enum, object_path text, mapping jsonb
@@ -53,6 +57,7 @@ grant execute on function public.import_broadcast_metrics(text, public.platform_
 to authenticated, service_role;
 
 -- The analytics export of a release.
+-- squawk-ignore ban-drop-function
 drop function if exists public.request_music_video_export(text, text);
 create function public.request_music_video_export(release_id text, format public.export_format_enum)
 returns jsonb
@@ -70,6 +75,7 @@ grant execute on function public.request_music_video_export(text, public.export_
 to authenticated, service_role;
 
 -- Export Shotlist (CSV/PDF).
+-- squawk-ignore ban-drop-function
 drop function if exists public.request_music_video_shotlist_export(text, text);
 create function public.request_music_video_shotlist_export(music_video_id text, format public.export_format_enum)
 returns jsonb
@@ -89,6 +95,7 @@ to authenticated, service_role;
 
 -- Admin correction of one metric row: the reason is required; the values are optional (at
 -- least one is: the 22023 problem "values required").
+-- squawk-ignore ban-drop-function
 drop function if exists public.override_music_video_metric(text, bigint, bigint, bigint, bigint, bigint, integer, text);
 create function public.override_music_video_metric(
   metric_id text,
@@ -119,6 +126,7 @@ grant execute on function public.override_music_video_metric(text, text, bigint,
 to authenticated, service_role;
 
 -- Admin re-import of a broadcast file: the reason is required.
+-- squawk-ignore ban-drop-function
 drop function if exists public.reimport_music_video_import(text, text);
 create function public.reimport_music_video_import(import_id text, reason text)
 returns uuid
@@ -135,6 +143,7 @@ revoke all on function public.reimport_music_video_import(text, text) from publi
 grant execute on function public.reimport_music_video_import(text, text) to authenticated, service_role;
 
 -- Mark an alert read (read = true, the default) or unread: the id is required.
+-- squawk-ignore ban-drop-function
 drop function if exists public.mark_music_video_alert_read(text, boolean);
 create function public.mark_music_video_alert_read(id text, read boolean default true)
 returns jsonb
