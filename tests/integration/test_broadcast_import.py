@@ -7,7 +7,6 @@ owner through PostgREST's role switch, which proves the storage policy lets them
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 import psycopg
@@ -24,6 +23,7 @@ from tests.helpers.broadcast import (
     run,
     upload,
 )
+from tests.helpers.plan_rpc import to_rpc_error
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.sources.broadcast import ColumnMapping
 from workers.sources.broadcast.job import BROADCAST_BUCKET
@@ -144,24 +144,43 @@ def test_import_request_validation(conn, owned, factory):
     other_rel = factory.release(stranger)
     cases = [
         (stranger, vid, "mtv", path, LONG, "PT404", "Music video not found", None),
-        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request", "platform"),
+        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request",
+         ("platform", "invalid_choice")),
         (owner, vid, "mtv", path, {"air_date": "d", "viewers": "v", "colour": "x"}, "22023",
-         "Invalid broadcast import request", "mapping"),
+         "Invalid broadcast import request", ("mapping.colour", "unknown_field")),
         (owner, vid, "mtv", path, {"program": "p", "viewers": "v"}, "22023", "Invalid broadcast import request",
-         "mapping.air_date"),
+         ("mapping.air_date", "required")),
+        (owner, vid, "mtv", path, {**LONG, "viewers_scale": 0}, "22023", "Invalid broadcast import request",
+         ("mapping.viewers_scale", "not_positive")),
+        (owner, vid, "mtv", path, [], "22023", "Invalid broadcast import request", ("mapping", "invalid_type")),
         (owner, vid, "mtv", f"{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
-         "object_path"),
+         ("object_path", "outside_release_folder")),
         (owner, vid, "mtv", f"{rel}/../{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
-         "object_path"),
-        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request", "object_path"),
-        (owner, vid, "mtv", f"{rel}/missing.csv", LONG, "PT404", "Uploaded file not found", None),
+         ("object_path", "invalid_format")),
+        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request",
+         ("object_path", "invalid_extension")),
+        (owner, vid, "mtv", "", LONG, "22023", "Invalid broadcast import request", ("object_path", "required")),
+        (owner, vid, "mtv", f"{rel}/missing.csv", LONG, "PT404", "Uploaded file not found",
+         ("object_path", "not_found")),
     ]
-    for user, v, platform, p, mapping, code, message, field in cases:
+    for user, v, platform, p, mapping, code, message, problem in cases:
         with pytest.raises(psycopg.Error) as exc:
             request_import(conn, user, v, p, mapping, platform)
-        assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message), (platform, p, mapping)
-        if field:
-            assert field in json.loads(exc.value.diag.message_detail)
+        err = to_rpc_error(exc.value)
+        assert (err.sqlstate, err.message) == (code, message), (platform, p, mapping)
+        if problem:  # the one error shape: {"problems": [{field, code, message}]}
+            assert err.codes() == [problem], (platform, p, mapping)
+            assert all(pr["message"] for pr in err.problems)
+    # every finding at once, in one 22023
+    with pytest.raises(psycopg.Error) as exc:
+        request_import(conn, owner, vid, "", {}, "vevo")
+    err = to_rpc_error(exc.value)
+    assert set(err.codes()) == {("platform", "invalid_choice"), ("mapping.air_date", "required"),
+                                ("mapping.viewers", "required"), ("object_path", "required")}
+    # the platform is the enum: a value outside it is PostgREST's cast error, before the function
+    with pytest.raises(psycopg.Error) as exc:
+        request_import(conn, owner, vid, path, LONG, "fax")
+    assert exc.value.sqlstate == "22P02"
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
         call_rpc(c, "import_broadcast_metrics", {"music_video_id": vid, "platform": "mtv",
                                                  "object_path": path, "mapping": LONG})

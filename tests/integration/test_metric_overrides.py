@@ -23,7 +23,8 @@ from tests.helpers.broadcast import (
     run,
     upload,
 )
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from tests.helpers.plan_rpc import to_rpc_error
+from workers.db import FunctionNotFound, call_rpc, jwt_claims, postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 from workers.storage import LocalStorage
 
@@ -88,15 +89,26 @@ def test_admin_override_keeps_the_previous_values_in_the_audit_trail(conn, peopl
 def test_override_errors(conn, people):
     owner, _stranger, admin, _rel, _vid, metric_id = people
     cases = [
-        (owner, {"views_total": 1, "reason": "r"}, "PT403", "Only admins can override metrics"),
-        (admin, {"views_total": 1}, "22023", "Invalid metric override"),
-        (admin, {"reason": "nothing to change"}, "22023", "Invalid metric override"),
-        (admin, {"views_total": -1, "reason": "r"}, "22023", "Invalid metric override"),
+        (owner, {"views_total": 1, "reason": "r"}, "PT403", "Only admins can override metrics", None),
+        (admin, {"views_total": 1, "reason": None}, "22023", "Invalid metric override", [("reason", "required")]),
+        (admin, {"reason": "nothing to change"}, "22023", "Invalid metric override", [("values", "required")]),
+        (admin, {"views_total": -1, "likes_total": -2, "chart_position": 0, "reason": " "}, "22023",
+         "Invalid metric override", [("likes_total", "negative"), ("views_total", "negative"),
+                                     ("chart_position", "out_of_range"), ("reason", "required")]),
     ]
-    for user, values, code, message in cases:
+    for user, values, code, message, problems in cases:
         with pytest.raises(psycopg.Error) as exc:
             override(conn, user, metric_id, **values)
-        assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message), values
+        err = to_rpc_error(exc.value)
+        assert (err.sqlstate, err.message) == (code, message), values
+        if problems:  # the one error shape: {"problems": [{field, code, message}]}
+            assert err.codes() == problems, values
+    # the counts are bigints and the reason is required: PostgREST's answers before the function
+    with pytest.raises(psycopg.Error) as exc:
+        override(conn, admin, metric_id, views_total="many", reason="r")
+    assert exc.value.sqlstate == "22P02"
+    with pytest.raises(FunctionNotFound):
+        override(conn, admin, metric_id, views_total=1)
     with pytest.raises(psycopg.Error) as exc:
         override(conn, admin, "00000000-0000-0000-0000-000000000000", views_total=1, reason="r")
     assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT404", "Metric not found")
@@ -169,11 +181,20 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
 
     with pytest.raises(psycopg.Error) as exc:
         rollback(conn, admin, second, reason=" ")
-    assert exc.value.sqlstate == "22023"
-    pending = request_import(conn, owner, vid, path)
+    err = to_rpc_error(exc.value)
+    assert (err.sqlstate, err.codes()) == ("22023", [("reason", "required")])
     with pytest.raises(psycopg.Error) as exc:
-        rollback(conn, admin, pending)
-    assert exc.value.sqlstate == "PT409"
+        reimport(conn, admin, first, reason=None)
+    err = to_rpc_error(exc.value)
+    assert (err.sqlstate, err.codes()) == ("22023", [("reason", "required")])
+    pending = request_import(conn, owner, vid, path)
+    for again in (rollback, reimport):
+        with pytest.raises(psycopg.Error) as exc:
+            again(conn, admin, pending)
+        err = to_rpc_error(exc.value)
+        assert (err.sqlstate, err.message, err.codes()) == ("PT409", "The import has not finished",
+                                                            [("import_id", "not_finished")])
+        assert err.problems[0]["status"] == "pending"
 
 
 def test_rollback_of_a_chart_import_hides_its_weeks_from_the_chart_history(conn, people):
