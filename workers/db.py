@@ -89,20 +89,52 @@ def call_rpc(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | No
     rows) comes back as ``body``; ``response.status``/``response.headers`` as PostgREST reads them.
     """
     params = dict(params or {})
-    args = sql.SQL(", ").join(
-        sql.SQL("{} => {}").format(sql.Identifier(k), sql.Placeholder()) for k in params)
-    query = sql.SQL("select * from {}.{}({})").format(sql.Identifier(schema), sql.Identifier(name), args)
+    query = sql.SQL("select * from {}").format(_rpc_call(name, params, schema))
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query, [_adapt(v) for v in params.values()])
         rows = cur.fetchall()
         cols = [d.name for d in cur.description or []]
-        cur.execute("select current_setting('response.status', true) as status,"
-                    " current_setting('response.headers', true) as headers")
-        meta = cur.fetchone()
+        meta = _response_settings(cur)
     if len(cols) == 1 and cols[0] == name:  # scalar-returning function: unwrap like PostgREST
         body = rows[0][name] if rows else None
     else:
         body = rows
+    return _result(body, meta)
+
+
+def call_rpc_rows(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,
+                  single: bool = False, schema: str = "public") -> RpcResult:
+    """Call a function returning rows (``setof`` a composite, or ``single``: one composite) and
+    return the body exactly as PostgREST builds it: the rows aggregated by ``json_agg`` inside
+    the database (an array; for ``single`` the one object, or None), parsed from its JSON text.
+    Serialising in the database is part of the request's cost; benchmarks time this.
+    """
+    params = dict(params or {})
+    agg = "coalesce((json_agg(_postgrest_t) -> 0)::text, 'null')" if single else \
+        "coalesce(json_agg(_postgrest_t), '[]')::text"
+    query = sql.SQL("select pg_catalog.count(_postgrest_t) as page_total, {} as body"
+                    " from (select pgrst_call.* from {} as pgrst_call) as _postgrest_t").format(
+        sql.SQL(agg), _rpc_call(name, params, schema))
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, [_adapt(v) for v in params.values()])
+        row = cur.fetchone()
+        meta = _response_settings(cur)
+    return _result(json.loads(row["body"]) if row else None, meta)
+
+
+def _rpc_call(name: str, params: Mapping[str, Any], schema: str) -> sql.Composed:
+    args = sql.SQL(", ").join(
+        sql.SQL("{} => {}").format(sql.Identifier(k), sql.Placeholder()) for k in params)
+    return sql.SQL("{}.{}({})").format(sql.Identifier(schema), sql.Identifier(name), args)
+
+
+def _response_settings(cur: psycopg.Cursor) -> dict | None:
+    cur.execute("select current_setting('response.status', true) as status,"
+                " current_setting('response.headers', true) as headers")
+    return cur.fetchone()
+
+
+def _result(body: Any, meta: Mapping[str, Any] | None) -> RpcResult:
     status = int(meta["status"]) if meta and meta["status"] else None
     hdrs: dict[str, str] = {}
     if meta and meta["headers"]:
