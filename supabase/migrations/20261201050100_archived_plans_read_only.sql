@@ -45,17 +45,10 @@ security definer
 set search_path = ''
 as $$
 begin
-  if exists (
-    select 1
-    from (
-      select v.status
-      from public.music_videos as v
-      where v.id = any(p_music_video_ids)
-      order by v.id
-      for share
-    ) as l
-    where l.status = 'archived'
-  ) then
+  perform 1 from public.music_videos as v where v.id = any(p_music_video_ids) order by v.id for share;
+  -- A new statement, a new snapshot: it sees the status as of the lock (an archive that
+  -- committed before it included).
+  if exists (select 1 from public.music_videos as v where v.id = any(p_music_video_ids) and v.status = 'archived') then
     perform private.raise_music_video_archived();
   end if;
 end
