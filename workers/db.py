@@ -103,11 +103,12 @@ def call_rpc(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | No
 
 
 def call_rpc_rows(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,
-                  single: bool = False, schema: str = "public") -> RpcResult:
+                  single: bool = False, parse: bool = True, schema: str = "public") -> RpcResult:
     """Call a function returning rows (``setof`` a composite, or ``single``: one composite) and
     return the body exactly as PostgREST builds it: the rows aggregated by ``json_agg`` inside
-    the database (an array; for ``single`` the one object, or None), parsed from its JSON text.
-    Serialising in the database is part of the request's cost; benchmarks time this.
+    the database (an array; for ``single`` the one object, or None), parsed from its JSON text
+    (``parse=False``: the text itself, which is what PostgREST forwards). Serialising in the
+    database is part of the request's cost; benchmarks time this.
     """
     params = dict(params or {})
     agg = "coalesce((json_agg(_postgrest_t) -> 0)::text, 'null')" if single else \
@@ -119,7 +120,8 @@ def call_rpc_rows(conn: psycopg.Connection, name: str, params: Mapping[str, Any]
         cur.execute(query, [_adapt(v) for v in params.values()])
         row = cur.fetchone()
         meta = _response_settings(cur)
-    return _result(json.loads(row["body"]) if row else None, meta)
+    text = row["body"] if row else "null"
+    return _result(json.loads(text) if parse else text, meta)
 
 
 def _rpc_call(name: str, params: Mapping[str, Any], schema: str) -> sql.Composed:

@@ -95,7 +95,7 @@ def test_the_plan_rpcs_and_table_writes_hold_the_rule_too(conn, owner, plan):
 def test_reads_stay_open_and_unarchiving_reopens_the_plan(conn, owner, release, plan):
     vid = plan["id"]
     assert [s["description"] for s in rpc(conn, owner.claims(), "get_music_video_shots",
-                                          music_video_id=vid)["shots"]] == ["Wide", "Close"]
+                                          music_video_id=vid)] == ["Wide", "Close"]
     rows = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2031-01-01")
     assert {r["source"] for r in rows} == {"video", "milestone", "promo_event"}
     assert not any(r["overdue"] for r in rows)  # an archived plan chases nothing
