@@ -43,9 +43,11 @@ create type public.music_video_timeline_item as (
 create index music_video_milestones_timeline_idx on public.music_video_milestones (music_video_id, due_date)
 include (kind, done, id, label, owner_id, done_at);
 -- The old (music_video_id, due_date) index is a prefix of the new one.
+-- squawk-ignore require-concurrent-index-deletion
 drop index public.music_video_milestones_video_due_idx;
 
 -- The return type changes (json -> rows) and two parameters are added: drop, then create.
+-- squawk-ignore ban-drop-function
 drop function public.music_video_release_timeline(text, date);
 
 -- GET the release timeline (the Timeline component): one row per item (see the type above), in

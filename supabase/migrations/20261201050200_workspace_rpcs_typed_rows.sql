@@ -13,14 +13,22 @@ set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
 -- The return types change (jsonb -> the table's row type): drop, then create.
+-- squawk-ignore ban-drop-function
 drop function public.add_music_video_milestone(text, text, date, text, text);
+-- squawk-ignore ban-drop-function
 drop function public.update_music_video_milestone(text, date, text, text, boolean);
+-- squawk-ignore ban-drop-function
 drop function public.complete_music_video_milestone(text, boolean);
+-- squawk-ignore ban-drop-function
 drop function public.remove_music_video_milestone(text);
+-- squawk-ignore ban-drop-function
 drop function public.schedule_music_video_promo(text, text, text, timestamptz, text, text, text);
+-- squawk-ignore ban-drop-function
 drop function public.move_music_video_promo(text, timestamptz, text);
+-- squawk-ignore ban-drop-function
 drop function public.cancel_music_video_promo(text);
 -- Its only callers were the milestone RPCs, which now return their row.
+-- squawk-ignore ban-drop-function
 drop function private.music_video_milestone_json(uuid);
 
 -- POST a milestone; returns the milestone. PT404 for a video that is not yours; PT409 when it is

@@ -111,6 +111,7 @@ end
 $$;
 
 -- The return type changes (json -> rows): drop, then create.
+-- squawk-ignore ban-drop-function
 drop function public.get_music_video_shots(text);
 
 -- GET /music-videos/:id/shots: the video's shots as rows (public.music_video_shot_row), by
