@@ -2,7 +2,8 @@
 20261201050100): every workspace RPC and every plan RPC that writes answers PT409 with the problem
 status/archived, for the owner and the service role; other users and admins get PT404, anon no
 grant; reads still work; the status move back to the lane is the one way out, and an archive
-waits for an edit in flight instead of slipping in between its check and its write.
+waits for an edit in flight instead of slipping in between its check and its write; deleting the
+release still removes an archived plan whole (the cascade is not an edit).
 """
 
 from __future__ import annotations
@@ -125,3 +126,14 @@ def test_an_archive_waits_for_an_edit_in_flight(conn, db_url, owner, release):
     err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="promo",
                     due_date="2030-01-02")
     assert (err.sqlstate, err.codes()) == ("PT409", ARCHIVED)
+
+
+def test_deleting_the_release_still_removes_an_archived_plan_whole(conn, owner, release, plan):
+    # the host app's release delete cascades through the archived video and everything under it
+    with postgrest_request(conn, owner.claims()) as c:
+        assert c.execute("delete from public.releases where id = %s", (release,)).rowcount == 1
+    for table in ("music_videos", "music_video_milestones", "music_video_promo_events", "music_video_shots",
+                  "music_video_budget_line_items", "music_video_platform_targets"):
+        column = "id" if table == "music_videos" else "music_video_id"
+        n = conn.execute(f"select count(*) as n from public.{table} where {column} = %s", (plan["id"],)).fetchone()["n"]
+        assert n == 0, table
