@@ -5,10 +5,10 @@ shots in 30 scenes (each shot with 0-3 cast members, every field filled). Then, 
 serves them (one transaction per call via ``postgrest_request``, as the owner under RLS):
 ``get_music_video_shots`` N times as the owner and as the service role, interleaved (p50/p95 of
 the whole request and of the RPC statement alone; the rows wrapped in json_agg as PostgREST does,
-the body received as text, which PostgREST forwards unparsed), the plans of every statement the read runs (auto_explain, nested,
-ANALYZE, BUFFERS, as benchmarks/bench_api.py prints them), a few write RPCs (add at 1, a move, a full reorder,
-a remove: each renumbers up to 300 rows and returns the list), and the export as the job runs it
-(``export_shotlist``, as the owner) for pdf and csv.
+the body received as text, which PostgREST forwards unparsed), the plans of every statement the
+read runs (auto_explain, nested, ANALYZE, BUFFERS, as benchmarks/bench_api.py prints them), a few
+write RPCs (add at 1, a move, a full reorder, a remove: each renumbers up to 300 rows and returns
+the list), and the export as the job runs it (``export_shotlist``, as the owner) for pdf and csv.
 
     flock /tmp/bench.lock .venv/bin/python benchmarks/bench_shotlist.py [--iterations 300] [--keep-pdf F]
 
