@@ -161,33 +161,72 @@ def call_rpc(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | No
     comes back as ``body``; ``response.status``/``response.headers`` as PostgREST reads them.
     """
     params = dict(params or {})
-    signature = rpc_signature(conn, name, schema)
-    if signature is None or not set(params) <= set(signature.names) or not signature.required <= set(params):
-        raise FunctionNotFound(schema, name, list(params), None if signature is None else list(signature.names))
-    typed = dict(zip(signature.names, signature.types, strict=True))
-    fn = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
-    if params:
-        columns = sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(k), sql.SQL(typed[k])) for k in params)
-        args = sql.SQL(", ").join(
-            sql.SQL("{} := x.{}").format(sql.Identifier(k), sql.Identifier(k)) for k in params)
-        query = sql.SQL("select {}.* from json_to_record(%s::json) as x ({}), lateral {}({}) as {}").format(
-            sql.Identifier(name), columns, fn, args, sql.Identifier(name))
-        values: list[Any] = [json.dumps(params, default=_json_default)]
-    else:
-        query = sql.SQL("select {}.* from {}() as {}").format(sql.Identifier(name), fn, sql.Identifier(name))
-        values = []
+    source, values = _rpc_source(conn, name, params, schema)
+    query = sql.SQL("select {}.* from {}").format(sql.Identifier(name), source)
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query, values)
         rows = cur.fetchall()
         cols = [d.name for d in cur.description or []]
-        cur.execute("select current_setting('response.status', true) as status,"
-                    " current_setting('response.headers', true) as headers")
-        meta = cur.fetchone()
+        meta = _response_settings(cur)
     if len(cols) == 1 and cols[0] == name:  # scalar-returning function: unwrap like PostgREST
         body = rows[0][name] if rows else None
     else:
         body = rows
+    return _result(body, meta)
+
+
+def call_rpc_rows(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,
+                  single: bool = False, parse: bool = True, schema: str = "public") -> RpcResult:
+    """Call a function returning rows (``setof`` a composite, or ``single``: one composite) and
+    return the body exactly as PostgREST builds it: the rows aggregated by ``json_agg`` inside
+    the database (an array; for ``single`` the one object, or None), parsed from its JSON text
+    (``parse=False``: the text itself, which is what PostgREST forwards). Serialising in the
+    database is part of the request's cost; benchmarks time this.
+    """
+    params = dict(params or {})
+    agg = "coalesce((json_agg(_postgrest_t) -> 0)::text, 'null')" if single else \
+        "coalesce(json_agg(_postgrest_t), '[]')::text"
+    source, values = _rpc_source(conn, name, params, schema)
+    query = sql.SQL("select pg_catalog.count(_postgrest_t) as page_total, {} as body"
+                    " from (select {}.* from {}) as _postgrest_t").format(
+        sql.SQL(agg), sql.Identifier(name), source)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, values)
+        row = cur.fetchone()
+        meta = _response_settings(cur)
+    text = row["body"] if row else "null"
+    return _result(json.loads(text) if parse else text, meta)
+
+
+def _rpc_source(conn: psycopg.Connection, name: str, params: Mapping[str, Any],
+                schema: str) -> tuple[sql.Composed, list[Any]]:
+    """PostgREST's FROM clause for a JSON body, and its one parameter.
+
+    ``json_to_record($1) as x (a <declared type>, ...), lateral fn(a := x.a, ...) as fn``: each
+    JSON value is converted into the declared type before the function runs, as PostgREST does.
+    A body whose keys do not match the one function's parameters is PGRST202 (FunctionNotFound).
+    """
+    signature = rpc_signature(conn, name, schema)
+    if signature is None or not set(params) <= set(signature.names) or not signature.required <= set(params):
+        raise FunctionNotFound(schema, name, list(params), None if signature is None else list(signature.names))
+    fn = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+    if not params:
+        return sql.SQL("{}() as {}").format(fn, sql.Identifier(name)), []
+    typed = dict(zip(signature.names, signature.types, strict=True))
+    columns = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(k), sql.SQL(typed[k])) for k in params)
+    args = sql.SQL(", ").join(sql.SQL("{} := x.{}").format(sql.Identifier(k), sql.Identifier(k)) for k in params)
+    source = sql.SQL("json_to_record(%s::json) as x ({}), lateral {}({}) as {}").format(
+        columns, fn, args, sql.Identifier(name))
+    return source, [json.dumps(dict(params), default=_json_default)]
+
+
+def _response_settings(cur: psycopg.Cursor) -> dict | None:
+    cur.execute("select current_setting('response.status', true) as status,"
+                " current_setting('response.headers', true) as headers")
+    return cur.fetchone()
+
+
+def _result(body: Any, meta: Mapping[str, Any] | None) -> RpcResult:
     status = int(meta["status"]) if meta and meta["status"] else None
     hdrs: dict[str, str] = {}
     if meta and meta["headers"]:
