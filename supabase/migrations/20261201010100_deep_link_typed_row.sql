@@ -13,15 +13,8 @@ set local statement_timeout = '60s';
 
 drop function public.music_video_deep_link(text, text, integer);
 
--- security invoker: the board reads and RLS decide what the caller sees. A requested video
--- that is not on this release (or not yours, or malformed) is "not found" there and the most
--- recent card is highlighted instead; the release itself must be yours.
-create function public.music_video_deep_link(
-  release_id text,
-  music_video_id text default null,
-  page_size integer default 200
-)
-returns table (
+-- The route loader's row (one per call).
+create type public.music_video_deep_link_view as (
   release_id uuid,
   -- true when the release has no video
   empty boolean,
@@ -37,7 +30,18 @@ returns table (
   board public.music_video_card [],
   status_counts public.music_video_status_count [],
   resume_draft public.music_video_draft_ref
+);
+grant usage on type public.music_video_deep_link_view to authenticated, service_role;
+
+-- security invoker: the board reads and RLS decide what the caller sees. A requested video
+-- that is not on this release (or not yours, or malformed) is "not found" there and the most
+-- recent card is highlighted instead; the release itself must be yours.
+create function public.music_video_deep_link(
+  release_id text,
+  music_video_id text default null,
+  page_size integer default 200
 )
+returns setof public.music_video_deep_link_view
 language plpgsql
 stable
 security invoker
