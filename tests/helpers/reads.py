@@ -93,3 +93,10 @@ def next_page(rows: list[dict], key: str = "next_cursor") -> Any:
     """The paging key of a page: carried by its last row only, when another page follows."""
     assert all(r[key] is None for r in rows[:-1]), f"only the last row carries {key}"
     return rows[-1][key] if rows else None
+
+
+def panel(conn: psycopg.Connection, claims: dict, video_id: Any) -> dict:
+    """get_music_video's one row (supabase-js ``.single()``): the plan document's keys as columns."""
+    rows = read(conn, claims, "get_music_video", id=str(video_id))
+    assert len(rows) == 1, rows
+    return rows[0]
