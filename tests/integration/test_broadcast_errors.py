@@ -8,7 +8,7 @@ import io
 import json
 
 from tests.helpers.broadcast import (
-    import_errors,
+    import_errors_total,
     job,
     metric_rows,
     request_import,
@@ -35,7 +35,7 @@ def test_more_errors_than_a_batch_each_stored_once_and_a_rerun_replaces_them(con
              " from public.music_video_import_row_errors where import_id = %s")
     n = conn.execute(count, (import_id,)).fetchone()
     assert (n["n"], n["d"], n["last"]) == (7_001, 7_001, 27_002)
-    assert import_errors(conn, owner, import_id)["total"] == 7_001
+    assert import_errors_total(conn, owner, import_id) == 7_001
     assert sum(r["views_total"] for r in metric_rows(conn, vid)) == sum(range(20_000))
     # the same job run again (a retry) replaces its errors, it does not add to them
     conn.execute("update public.music_video_metric_imports set status = 'pending' where id = %s", (import_id,))
