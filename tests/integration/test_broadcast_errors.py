@@ -16,7 +16,8 @@ from tests.helpers.broadcast import (
     upload,
 )
 from tests.helpers.csv_inert import cells, live_formulas
-from workers.db import call_rpc, postgrest_request
+from tests.helpers.reads import panel, read
+from workers.db import postgrest_request
 from workers.reports.import_errors import HEADER, export_import_errors
 
 
@@ -148,10 +149,10 @@ def test_reads_stay_bounded_after_a_day_with_50000_programmes(conn, db_url, tmp_
     assert row["views_total"] == sum(range(50_000))
     assert len(row["detail"]["programs"]) <= 51  # the top programmes and the rest summed
     assert len(json.dumps(row["detail"])) < 20_000
-    with postgrest_request(conn, owner.claims(), method="GET") as c:
-        c.execute("set local statement_timeout = '8s'")
-        history = call_rpc(c, "music_video_metrics_history", {"id": str(vid)}).body
-        doc = call_rpc(c, "get_music_video", {"id": str(vid)}).body
+    conn.execute("set statement_timeout = '8s'")
+    history = read(conn, owner.claims(), "music_video_metrics_history", id=str(vid))
+    doc = panel(conn, owner.claims(), vid)
+    conn.execute("reset statement_timeout")
     assert len(json.dumps(history)) < 200_000 and len(json.dumps(doc)) < 200_000
     assert json.dumps(history).count("Programme number") <= 51
     assert doc is not None
