@@ -129,6 +129,8 @@ $$;
 revoke all on function private.board_release(text) from public;
 grant execute on function private.board_release(text) to authenticated, service_role;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.list_music_videos(text, text[], text, text, integer);
 
 -- security invoker: RLS on every table read here decides what the caller sees; the explicit

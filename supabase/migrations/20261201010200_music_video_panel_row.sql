@@ -85,6 +85,8 @@ create type public.music_video_panel as (
 );
 grant usage on type public.music_video_panel to authenticated, service_role;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.get_music_video(text);
 
 -- GET /music-videos/:id: one row (supabase-js .single()). id is text so that a malformed id is

@@ -36,6 +36,8 @@ create type public.music_video_metric_sample as (
 );
 grant usage on type public.music_video_metric_sample to authenticated, service_role;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.music_video_metrics_history(text, text[], timestamptz, timestamptz, text, integer);
 
 -- security invoker: RLS decides what the caller reads; the explicit check turns "not yours"

@@ -56,6 +56,8 @@ create type public.music_video_trend as (
 );
 grant usage on type public.music_video_trend to authenticated, service_role;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.music_video_trends(text, text[], integer);
 
 -- days: the number of UTC calendar days returned, today included (1 to 1095).

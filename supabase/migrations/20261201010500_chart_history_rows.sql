@@ -232,6 +232,8 @@ as $$
   from private.music_video_chart_weeks(p_music_video_id, p_chart) as w
 $$;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.music_video_chart_history(text, text);
 
 -- GET /music-videos/:id/charts: the API's form (a malformed id is a 404).

@@ -31,6 +31,8 @@ create type public.music_video_catalog_set as (
 );
 grant usage on type public.music_video_catalog_set to authenticated, service_role;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.music_video_catalogs();
 
 -- GET /rpc/music_video_catalogs (supabase-js .single(); 304 means: keep the cached copy).

@@ -27,6 +27,8 @@ create type public.music_video_concept_suggestion as (
 );
 grant usage on type public.music_video_concept_suggestion to authenticated, service_role;
 
+-- A new return type (typed rows) needs drop + create; no overload is left behind.
+-- squawk-ignore ban-drop-function
 drop function public.music_video_concept_suggestions(text, integer);
 
 -- security invoker: the caller reads the release's genre under the host app's RLS and the
