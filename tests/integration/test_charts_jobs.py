@@ -25,7 +25,7 @@ from tests.helpers.charts import (
     request_backfill,
     write_weeks,
 )
-from tests.helpers.plan_rpc import to_rpc_error
+from tests.helpers.plan_rpc import RpcError, to_rpc_error
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.storage import LocalStorage
@@ -112,12 +112,13 @@ def test_chart_history_derives_peak_weeks_and_reentry_with_gap_weeks(conn, db_ur
     # the feed's own "peak_position: 1" is never trusted
     assert h["peak_position"] != 1 or 1 in stored.values()
 
-    with pytest.raises(psycopg.Error) as exc:
+    with pytest.raises(RpcError) as exc:
         chart_history(conn, stranger, a)
     assert exc.value.sqlstate == "PT404"
-    with pytest.raises(psycopg.Error) as exc:
+    with pytest.raises(RpcError) as exc:
         chart_history(conn, owner, a, "no_such_chart")
     assert exc.value.sqlstate == "22023"
+    assert exc.value.codes() == [("chart", "unknown_chart")]
 
 
 def test_backfill_over_http_fetches_each_week_once_for_many_videos(conn, db_url, tmp_path, factory, real_hot100,

@@ -10,8 +10,10 @@ import csv
 import io
 
 import psycopg
+import pytest
 
-from tests.helpers.plan_rpc import ANON, SERVICE, future, rpc, rpc_error, valid_plan
+from tests.helpers.plan_rpc import ANON, SERVICE, RpcError, future, rpc, rpc_error, valid_plan
+from tests.helpers.reads import panel, read, return_type
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import postgrest_request
 from workers.reports.analytics import build_report, write_report_csv
@@ -124,7 +126,7 @@ def test_ordering_rules_warn_on_a_draft_and_block_submit_and_moves(conn, factory
                          " where v.id = %s", (draft,)).fetchone()["c"]
     assert [(w["field"], w["code"]) for w in check["warnings"]] == [("milestones", "edit_lock_before_shoot_end")]
     assert check["problems"] == []
-    doc = rpc(conn, owner.claims(), "get_music_video", id=draft)
+    doc = panel(conn, owner.claims(), draft)
     assert ("milestones", "edit_lock_before_shoot_end") in [(p["field"], p["code"]) for p in doc["open_problems"]]
     err = rpc_error(conn, owner.claims(), "submit_music_video", id=draft)
     assert (err.sqlstate, err.codes()) == ("PT422", [("milestones", "edit_lock_before_shoot_end")])
@@ -428,30 +430,50 @@ def test_only_drafts_are_deleted_by_rpc_or_table(conn, factory, owner, release):
 # ----------------------------------------------------------------------------- the deep link
 
 
+def deep_link(conn, claims, **params):
+    """The route loader's one row (supabase-js .single())."""
+    [row] = read(conn, claims, "music_video_deep_link", **params)
+    return row
+
+
 def test_deep_link(conn, factory, owner, release):
-    other = factory.user()
-    empty = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release))
-    assert (empty["empty"], empty["highlight"], empty["requested"]) == (True, None, None)
-    assert empty["board"]["items"] == [] and empty["board"]["counts"]["total"] == 0
+    other, admin = factory.user(), factory.user(admin=True)
+    empty = deep_link(conn, owner.claims(), release_id=str(release))
+    assert (empty["empty"], empty["highlight_id"], empty["highlight_reason"], empty["requested_id"]) == (
+        True, None, None, None)
+    assert empty["board"] == [] and empty["resume_draft"] is None
+    assert sum(c["videos"] for c in empty["status_counts"]) == 0
     a = factory.video(release, "Alpha", slug="alpha")
     b = factory.video(release, "Beta", slug="beta")
     conn.execute("update public.music_videos set updated_at = '2026-01-01' where id = %s", (b,))
     conn.execute("update public.music_videos set updated_at = '2026-02-01' where id = %s", (a,))
-    body = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release))
-    assert body["highlight"] == {"id": str(a), "status": "draft", "reason": "most_recent", "on_board": True}
-    assert len(body["board"]["items"]) == 2 and body["empty"] is False
-    body = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release), music_video_id=str(b))
-    assert body["highlight"]["id"] == str(b) and body["highlight"]["reason"] == "requested"
-    assert body["requested"] == {"id": str(b), "found": True}
+    body = deep_link(conn, owner.claims(), release_id=str(release))
+    assert (body["highlight_id"], body["highlight_status"], body["highlight_reason"], body["highlight_on_board"]) == (
+        str(a), "draft", "most_recent", True)
+    assert len(body["board"]) == 2 and body["empty"] is False
+    # the board is exactly what list_music_videos returns, and the badges what the counts read returns
+    assert body["board"] == read(conn, owner.claims(), "list_music_videos", release_id=str(release), page_size=200)
+    assert body["status_counts"] == read(conn, owner.claims(), "music_video_status_counts", release_id=str(release))
+    assert body["status_counts"][0] == {"status": "draft", "videos": 2}
+    assert body["resume_draft"]["id"] == str(a)  # the newest unsubmitted draft
+    body = deep_link(conn, owner.claims(), release_id=str(release), music_video_id=str(b))
+    assert body["highlight_id"] == str(b) and body["highlight_reason"] == "requested"
+    assert (body["requested_id"], body["requested_found"]) == (str(b), True)
     foreign = factory.video(factory.release(other), "Theirs", slug="theirs")
     for requested in (str(foreign), "not-a-uuid"):
-        body = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release), music_video_id=requested)
-        assert body["highlight"]["id"] == str(a) and body["requested"] == {"id": requested, "found": False}
-    assert rpc_error(conn, other.claims(), "music_video_deep_link", release_id=str(release)).sqlstate == "PT404"
-    assert rpc_error(conn, ANON, "music_video_deep_link", release_id=str(release)).sqlstate == "42501"
-    assert rpc(conn, SERVICE, "music_video_deep_link", release_id=str(release))["highlight"]["id"] == str(a)
+        body = deep_link(conn, owner.claims(), release_id=str(release), music_video_id=requested)
+        assert body["highlight_id"] == str(a) and (body["requested_id"], body["requested_found"]) == (requested, False)
+    for who in (other, admin):
+        with pytest.raises(RpcError) as exc:
+            deep_link(conn, who.claims(), release_id=str(release))
+        assert (exc.value.sqlstate, exc.value.message) == ("PT404", "Release not found")
+    with pytest.raises(RpcError) as exc:
+        deep_link(conn, ANON, release_id=str(release))
+    assert exc.value.sqlstate == "42501"
+    assert deep_link(conn, SERVICE, release_id=str(release))["highlight_id"] == str(a)
     # the list is newest first: on a one-card page Beta (created last) is shown, Alpha is not
-    one = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release), music_video_id=str(a),
-              page_size=1)
-    assert [c["id"] for c in one["board"]["items"]] == [str(b)]
-    assert one["highlight"]["id"] == str(a) and one["highlight"]["on_board"] is False
+    one = deep_link(conn, owner.claims(), release_id=str(release), music_video_id=str(a), page_size=1)
+    assert [c["id"] for c in one["board"]] == [str(b)]
+    assert one["highlight_id"] == str(a) and one["highlight_on_board"] is False
+    assert one["board"][-1]["next_cursor"] is not None
+    assert return_type(conn, "music_video_deep_link") == "SETOF music_video_deep_link_view"

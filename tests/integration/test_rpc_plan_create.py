@@ -18,6 +18,7 @@ from tests.helpers.plan_rpc import (
     today,
     valid_plan,
 )
+from tests.helpers.reads import panel
 
 
 def create(conn, user, plan):
@@ -49,7 +50,7 @@ def test_create_writes_video_line_items_cast_and_targets_and_returns_the_full_pl
     assert moves == [(None, "draft"), ("draft", "planned")]
     assert all(h["changed_by"] == str(owner.id) for h in doc["status_history"])
     # what get_music_video answers is the same document
-    again = rpc(conn, owner.claims(), "get_music_video", id=doc["id"])
+    again = panel(conn, owner.claims(), doc["id"])
     assert again["id"] == doc["id"] and again["line_items"] == doc["line_items"]
     assert count(conn, "select count(*) as n from public.music_video_platform_targets where music_video_id = %s",
                  doc["id"]) == 1
@@ -353,11 +354,11 @@ def test_the_service_role_creates_reads_and_changes_any_users_plan(conn, owner, 
     doc = rpc(conn, SERVICE, "create_music_video", **valid_plan(conn, release, title="By the service"))
     assert (doc["status"], doc["title"], doc["release_id"]) == ("planned", "By the service", str(release))
     mine = create(conn, owner, valid_plan(conn, release, title="By the owner"))
-    got = rpc(conn, SERVICE, "get_music_video", id=mine["id"])
-    assert got == rpc(conn, owner.claims(), "get_music_video", id=mine["id"])
+    got = panel(conn, SERVICE, mine["id"])
+    assert got == panel(conn, owner.claims(), mine["id"])
     changed = rpc(conn, SERVICE, "update_music_video", id=mine["id"], patch={"title": "Retitled"})
     assert changed["title"] == "Retitled"
-    assert rpc(conn, owner.claims(), "get_music_video", id=doc["id"])["title"] == "By the service"
+    assert panel(conn, owner.claims(), doc["id"])["title"] == "By the service"
     missing = "00000000-0000-0000-0000-000000000000"
     err = rpc_error(conn, SERVICE, "get_music_video", id=missing)
     assert (err.sqlstate, err.message) == ("PT404", "Music video not found")
@@ -386,7 +387,7 @@ def test_get_music_video_latest_live_metric_per_platform_and_latest_import_per_s
                  " (%s, 'youtube', 'failed', now() - interval '2 hours'),"
                  " (%s, 'youtube', 'succeeded', now() - interval '1 hour'),"
                  " (%s, 'charts', 'failed', now())", (vid, vid, vid))
-    doc = rpc(conn, owner.claims(), "get_music_video", id=vid)
+    doc = panel(conn, owner.claims(), vid)
     assert {m["platform"]: m["views_total"] for m in doc["latest_metrics"]} == {"youtube": 200, "mtv": 50}
     assert all("deleted_at" not in m for m in doc["latest_metrics"])
     assert {i["source"]: i["status"] for i in doc["latest_imports"]} == {"youtube": "succeeded", "charts": "failed"}
