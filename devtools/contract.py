@@ -161,6 +161,14 @@ def _cell(text: str | None) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
+def _bold_label(line: str, labels: tuple[str, ...]) -> str:
+    """``Returns: x`` -> ``**Returns:** x`` for the comment's section labels."""
+    for label in labels:
+        if line.startswith(label):
+            return f"**{label}**{line[len(label):]}"
+    return line
+
+
 def _function_section(conn: psycopg.Connection, fn: dict, enums: set[str]) -> tuple[list[str], set[str]]:
     params = conn.execute(_PARAMETERS, (fn["oid"],)).fetchall()
     inputs = [p for p in params if p["mode"] in ("IN", "INOUT")]
@@ -197,7 +205,8 @@ def _function_section(conn: psycopg.Connection, fn: dict, enums: set[str]) -> tu
     if fn["return_typtype"] == "e":
         used.add(fn["return_type"])
     if body.strip():
-        lines += [body.strip(), ""]
+        labels = (*COMMENT_SECTIONS, INPUT_SHAPES)
+        lines += [_bold_label(line, labels) for line in body.strip().splitlines()] + [""]
     return lines, used & enums
 
 
