@@ -83,19 +83,16 @@ def typescript_types(url: str, root: Path = PROJECT_ROOT) -> str:
     script = postgres_meta_script(root)
     if script is None:
         raise ContractError(f"{root / POSTGRES_META} or node is missing: run scripts/bootstrap")
-    env = {**os.environ, "PG_META_GENERATE_TYPES": "typescript",
-           "PG_META_GENERATE_TYPES_INCLUDED_SCHEMAS": "public", "PG_META_DB_URL": _libpq_url(url)}
+    env = {
+        **os.environ,
+        "PG_META_GENERATE_TYPES": "typescript",
+        "PG_META_GENERATE_TYPES_INCLUDED_SCHEMAS": "public",
+        "PG_META_DB_URL": testdb.postgres_url(url),
+    }
     proc = subprocess.run(["node", str(script)], env=env, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or "export type Database" not in proc.stdout:
         raise ContractError(f"postgres-meta failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
     return proc.stdout
-
-
-def _libpq_url(conninfo: str) -> str:
-    """A ``postgresql://`` URL (node's pg reads no key=value strings)."""
-    info = psycopg.conninfo.conninfo_to_dict(conninfo)
-    auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
-    return f"postgresql://{auth}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{info['dbname']}"
 
 
 # --- the API reference -------------------------------------------------------------------------
@@ -165,15 +162,18 @@ def _bold_label(line: str, labels: tuple[str, ...]) -> str:
     """``Returns: x`` -> ``**Returns:** x`` for the comment's section labels."""
     for label in labels:
         if line.startswith(label):
-            return f"**{label}**{line[len(label):]}"
+            return f"**{label}**{line[len(label) :]}"
     return line
 
 
 def _function_section(conn: psycopg.Connection, fn: dict, enums: set[str]) -> tuple[list[str], set[str]]:
     params = conn.execute(_PARAMETERS, (fn["oid"],)).fetchall()
     inputs = [p for p in params if p["mode"] in ("IN", "INOUT")]
-    outputs = [p for p in params if p["mode"] in ("OUT", "INOUT")] if fn["returns_set"] or any(
-        p["mode"] == "OUT" for p in params) else []
+    outputs = (
+        [p for p in params if p["mode"] in ("OUT", "INOUT")]
+        if fn["returns_set"] or any(p["mode"] == "OUT" for p in params)
+        else []
+    )
     used = {p["type"] for p in params if p["typtype"] == "e"}
     comment = (fn["comment"] or "").strip()
     purpose, _, body = comment.partition("\n")
@@ -197,8 +197,7 @@ def _function_section(conn: psycopg.Connection, fn: dict, enums: set[str]) -> tu
         columns = conn.execute(_COLUMNS, (fn["return_relid"],)).fetchall()
     if columns:
         kind = "a set of rows" if fn["returns_set"] else "one row"
-        lines += [f"Returns {kind} (`{fn['return_type']}` for a table type):", "",
-                  "| column | type |", "|---|---|"]
+        lines += [f"Returns {kind} (`{fn['return_type']}` for a table type):", "", "| column | type |", "|---|---|"]
         lines += [f"| `{c['name']}` | `{c['type']}` |" for c in columns]
         lines.append("")
         used |= {c["type"] for c in columns if c["typtype"] == "e"}
@@ -230,7 +229,7 @@ def api_reference(url: str) -> str:
             "",
             "Errors are PostgREST's JSON `{code, message, details, hint}`: `code` is the SQLSTATE below",
             "(`PT404` → HTTP 404, `PT403` → 403, `PT409` → 409, `PT422` → 422, `22023` → 400, `42501` → 403)",
-            "and `details` is a JSON text, `{\"problems\": [{\"field\", \"code\", \"message\", …}]}` for validation",
+            'and `details` is a JSON text, `{"problems": [{"field", "code", "message", …}]}` for validation',
             "errors. A malformed id and an id that does not exist or is not the caller's answer the same",
             "`PT404`, so ids are typed `text` where that rule applies.",
             "",
@@ -249,9 +248,13 @@ def api_reference(url: str) -> str:
     for e in enum_rows:
         where = "" if e["name"] in used_enums else " (table columns only)"
         out.append(f"- `{e['name']}`{where}: " + ", ".join(f"`{label}`" for label in e["labels"]))
-    out += ["", "## Tables and views the frontend reads directly", "",
-            "Readable by `authenticated` under row-level security (who sees which rows: README's access model).",
-            ""]
+    out += [
+        "",
+        "## Tables and views the frontend reads directly",
+        "",
+        "Readable by `authenticated` under row-level security (who sees which rows: README's access model).",
+        "",
+    ]
     for rel, cols in readable:
         kind = {"v": "view", "m": "materialized view"}.get(rel["kind"], "table")
         out += [f"### `{rel['name']}` ({kind})", ""]
@@ -292,8 +295,12 @@ def stale(contract: Contract, root: Path = PROJECT_ROOT) -> str:
         path = root / rel
         current = path.read_text() if path.exists() else ""
         if current != text:
-            out += difflib.unified_diff(current.splitlines(keepends=True), text.splitlines(keepends=True),
-                                        fromfile=f"{rel} (committed)", tofile=f"{rel} (generated)")
+            out += difflib.unified_diff(
+                current.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"{rel} (committed)",
+                tofile=f"{rel} (generated)",
+            )
     return "".join(out)
 
 
@@ -319,4 +326,3 @@ def main(action: str) -> int:
         return 1
     print("the contract is current")
     return 0
-

@@ -11,31 +11,42 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
-from devtools import contract
+from devtools import contract, testdb
 from devtools.migrate import apply_baseline, migration_files
+from devtools.sqlsplit import split_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPABASE_CLI = ROOT / "tools" / "node_modules" / ".bin" / "supabase"
+COMMENTS = ROOT / "supabase" / "migrations" / "20261201230000_rpc_reference_comments.sql"
 REGENERATE = "stale: run `python -m devtools contract generate` and commit the result\n"
 
 
-def test_the_committed_api_reference_is_current(db_url):
-    generated = contract.render(db_url, types=False)
+@pytest.fixture(scope="module")
+def schema_url(admin_url, template_db):
+    """One clone for the tests that only read the schema (a clone per test costs a drop each)."""
+    name = testdb.clone_database(admin_url, template_db, prefix="mv_contract")
+    try:
+        yield testdb.with_dbname(admin_url, name)
+    finally:
+        testdb.drop_database(admin_url, name)
+
+
+def test_the_committed_api_reference_is_current(schema_url):
+    generated = contract.render(schema_url, types=False)
     assert contract.stale(generated) == "", "docs/api-reference.md is " + REGENERATE + contract.stale(generated)
 
 
-def test_the_committed_typescript_types_are_current(db_url):
+def test_the_committed_typescript_types_are_current(schema_url):
     if contract.postgres_meta_script() is None:
         pytest.skip(f"{contract.POSTGRES_META} is not installed (scripts/bootstrap runs npm ci in tools/)")
-    generated = contract.Contract({contract.TYPES_PATH: contract.typescript_types(db_url)})
+    generated = contract.Contract({contract.TYPES_PATH: contract.typescript_types(schema_url)})
     diff = contract.stale(generated)
     assert diff == "", f"{contract.TYPES_PATH} is " + REGENERATE + diff
 
 
-def test_a_stale_file_is_reported_with_a_diff_and_generate_rewrites_it(db_url, tmp_path):
-    generated = contract.render(db_url, types=False)
+def test_a_stale_file_is_reported_with_a_diff_and_generate_rewrites_it(schema_url, tmp_path):
+    generated = contract.render(schema_url, types=False)
     contract.write(generated, tmp_path)
     assert contract.stale(generated, tmp_path) == ""
     path = tmp_path / contract.REFERENCE_PATH
@@ -53,11 +64,12 @@ def _rpcs(conn) -> list[tuple[str, str | None, list[str]]]:
         " from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace"
         " where n.nspname = 'public' and p.prokind = 'f'"
         " and not exists (select 1 from pg_depend as d where d.objid = p.oid and d.deptype = 'e')"
-        " order by 1").fetchall()
+        " order by 1"
+    ).fetchall()
 
 
-def test_every_rpc_comment_has_a_purpose_its_endpoint_returns_and_errors(db_url):
-    with psycopg.connect(db_url) as conn:
+def test_every_rpc_comment_has_a_purpose_its_endpoint_returns_and_errors(schema_url):
+    with psycopg.connect(schema_url) as conn:
         rpcs = _rpcs(conn)
     assert len(rpcs) >= 40
     missing = {}
@@ -71,13 +83,43 @@ def test_every_rpc_comment_has_a_purpose_its_endpoint_returns_and_errors(db_url)
     assert missing == {}
 
 
-def test_every_errors_section_names_sqlstates(db_url):
-    with psycopg.connect(db_url) as conn:
+def test_every_errors_section_names_sqlstates(schema_url):
+    with psycopg.connect(schema_url) as conn:
         rpcs = _rpcs(conn)
-    without = [name for name, comment, _ in rpcs
-               if not any(code in (comment or "").split("\nErrors:", 1)[-1]
-                          for code in ("PT404", "PT403", "PT409", "PT422", "22023", "42501"))]
+    without = [
+        name
+        for name, comment, _ in rpcs
+        if not any(
+            code in (comment or "").split("\nErrors:", 1)[-1]
+            for code in ("PT404", "PT403", "PT409", "PT422", "22023", "42501")
+        )
+    ]
     assert without == []
+
+
+def test_the_comment_migration_refuses_a_listed_name_that_does_not_exist(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("alter function public.remove_music_video_shot rename to remove_music_video_shot_renamed")
+        with pytest.raises(psycopg.errors.RaiseException, match=r"no function public\.remove_music_video_shot to"):
+            for statement in split_sql(COMMENTS.read_text()):
+                conn.execute(statement)
+
+
+def test_the_comments_follow_a_retyped_function(db_url):
+    # Another migration retypes an RPC (drop + create, no comment): the comment lands on the new one.
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("drop function public.remove_music_video_milestone(text)")
+        conn.execute(
+            "create function public.remove_music_video_milestone(id uuid) returns jsonb language sql"
+            " set search_path = '' as $$ select null::jsonb $$"
+        )
+        with conn.transaction():
+            for statement in split_sql(COMMENTS.read_text()):
+                conn.execute(statement)
+        comment = conn.execute(
+            "select obj_description('public.remove_music_video_milestone(uuid)'::regprocedure, 'pg_proc')"
+        ).fetchone()[0]
+    assert comment.startswith("Remove a milestone from a video's timeline.")
 
 
 def test_the_supabase_cli_pushes_migrations_and_seed_and_lists_them_as_applied(empty_db_url, tmp_path):
@@ -90,13 +132,16 @@ def test_the_supabase_cli_pushes_migrations_and_seed_and_lists_them_as_applied(e
     shutil.copy(ROOT / "supabase" / "seed.sql", project / "supabase" / "seed.sql")
     shutil.copytree(ROOT / "supabase" / "migrations", project / "supabase" / "migrations")
     apply_baseline(empty_db_url)  # what a new Supabase project has before its first push
-    info = conninfo_to_dict(empty_db_url)
-    auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
-    url = f"postgresql://{auth}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{info['dbname']}?sslmode=disable"
+    url = testdb.postgres_url(empty_db_url) + "?sslmode=disable"
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        proc = subprocess.run([str(SUPABASE_CLI), *args, "--workdir", str(project), "--db-url", url],
-                              capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [str(SUPABASE_CLI), *args, "--workdir", str(project), "--db-url", url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
         assert proc.returncode == 0, f"supabase {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         return proc
 
@@ -111,9 +156,18 @@ def test_the_supabase_cli_pushes_migrations_and_seed_and_lists_them_as_applied(e
     assert [m["remote"] for m in listed] == versions  # every file applied, nothing else recorded
 
     with psycopg.connect(empty_db_url) as conn:
-        names = [r[0] for r in conn.execute(
-            "select version || '_' || name || '.sql' from supabase_migrations.schema_migrations order by version")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select version || '_' || name || '.sql' from supabase_migrations.schema_migrations order by version"
+            )
+        ]
         assert names == [f.name for f in files]
         assert conn.execute("select count(*) from public.music_video_quality_tiers").fetchone()[0] == 4  # the seed
-        assert conn.execute("select count(*) from pg_proc where pronamespace = 'public'::regnamespace"
-                            " and proname = 'create_music_video'").fetchone()[0] == 1
+        assert (
+            conn.execute(
+                "select count(*) from pg_proc where pronamespace = 'public'::regnamespace"
+                " and proname = 'create_music_video'"
+            ).fetchone()[0]
+            == 1
+        )
