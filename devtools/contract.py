@@ -196,8 +196,16 @@ def _function_section(conn: psycopg.Connection, fn: dict, enums: set[str]) -> tu
     elif fn["return_typtype"] == "c" and fn["return_relid"]:
         columns = conn.execute(_COLUMNS, (fn["return_relid"],)).fetchall()
     if columns:
+        rowtype = "" if fn["return_type"] == "record" else f" of `{fn['return_type']}`"
         kind = "a set of rows" if fn["returns_set"] else "one row"
-        lines += [f"Returns {kind} (`{fn['return_type']}` for a table type):", "", "| column | type |", "|---|---|"]
+        lines += [
+            f"Returns {kind}{rowtype} (a JSON array of objects):"
+            if fn["returns_set"]
+            else f"Returns {kind}{rowtype} (a JSON object):",
+            "",
+            "| column | type |",
+            "|---|---|",
+        ]
         lines += [f"| `{c['name']}` | `{c['type']}` |" for c in columns]
         lines.append("")
         used |= {c["type"] for c in columns if c["typtype"] == "e"}

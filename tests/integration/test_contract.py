@@ -171,3 +171,28 @@ def test_the_supabase_cli_pushes_migrations_and_seed_and_lists_them_as_applied(e
             ).fetchone()[0]
             == 1
         )
+
+
+def test_the_reference_lists_the_columns_of_table_and_composite_returns(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "create function public.zz_board_rows(release_id uuid, page_size integer default 50)"
+            " returns table (id uuid, status public.video_status_enum, views bigint)"
+            " language sql set search_path = '' as $$ select null::uuid, null::public.video_status_enum, 0::bigint $$"
+        )
+        conn.execute(
+            "create function public.zz_one_alert(id uuid) returns public.music_video_alerts"
+            " language sql set search_path = '' as $$ select null::public.music_video_alerts $$"
+        )
+        conn.execute("comment on function public.zz_board_rows is 'Rows.\n\nReturns: rows.'")
+    reference = contract.api_reference(db_url)
+    rows = reference.split("### `zz_board_rows`", 1)[1].split("\n### ", 1)[0]
+    assert "| `release_id` | `uuid` | required |  |" in rows
+    assert "| `page_size` | `integer` | optional | `50` |" in rows
+    assert "Returns a set of rows (a JSON array of objects):" in rows
+    assert "| `status` | `video_status_enum` |" in rows and "| `views` | `bigint` |" in rows
+    assert "| `id` | `uuid` |" in rows.split("Returns a set of rows", 1)[1]
+    assert "**Returns:** rows." in rows
+    alert = reference.split("### `zz_one_alert`", 1)[1].split("\n### ", 1)[0]
+    assert "Returns one row of `music_video_alerts` (a JSON object):" in alert and "| `dedupe_key` | `text` |" in alert
+    assert "_No comment: this function is undocumented._" in alert
