@@ -227,7 +227,7 @@ Errors:
 Endpoint: TV/MTV CSV import (spec 3.3; ImportBroadcastDialog). Upload the file to the `music-video-broadcast-imports` bucket under `<release_id>/` first.
 
 Input shapes:
-- `mapping`: `{"air_date": "<CSV header>", "viewers": "<CSV header>", "program"?: "<CSV header>" | null, "layout"?: "long" | "wide", "day_first"?: boolean, "viewers_scale"?: number > 0, "delimiter"?: string, "decimal_separator"?: string, "ignore"?: ...}`; other keys are refused.
+- `mapping`: `{"air_date": "<CSV header>", "viewers": "<CSV header>" (or "*" in the wide layout), "program"?: "<CSV header>" | null, "layout"?: "long" (default: one row per airing) | "wide" (one column per programme; no program), "day_first"?: boolean (default: the worker's MV_BROADCAST_DAY_FIRST, false), "viewers_scale"?: number > 0 (default 1; 1000000 for figures in millions), "delimiter"?: "," | ";" | "\t" (default: sniffed), "decimal_separator"?: "." | "," (default "," for ";" files, else "."), "ignore"?: ["<CSV header>", ...] (wide layout: columns that are not programmes)}`; other keys are refused. Options the worker refuses fail the job with a message (import status `failed`).
 
 Returns: the import job's id (uuid); poll `music_video_metric_imports` and read failed rows with `music_video_import_errors`.
 
