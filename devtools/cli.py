@@ -3,6 +3,7 @@
     python -m devtools db start|stop|status|migrate|url   the embedded database and the migrations
     python -m devtools db demo [--reload]                  load the demo data (supabase/demo/, local only)
     python -m devtools run [--no-services] [--no-demo]     start it, migrate, seed, load the demo, run the services
+    python -m devtools contract generate|check             the TypeScript types and the API reference
 
 ``db migrate`` and ``run`` work on ``MV_DATABASE_URL`` when it is set (for example the database
 ``supabase start`` runs), else on the embedded cluster (``.local/pg``, ``MV_LOCAL_PGPORT``).
@@ -95,6 +96,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return run_services(settings.model_copy(update=update), url)
 
 
+def _contract(args: argparse.Namespace, settings: Settings) -> int:
+    from devtools import contract  # imported here: only this command needs it
+
+    return contract.main(args.action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Development tooling: the embedded database, "
                                      "migrations, and running everything locally.")
@@ -114,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-services", action="store_true", help="stop after migrating; leave the database running")
     p.add_argument("--no-demo", action="store_true", help="do not load the demo data (supabase/demo/)")
     p.set_defaults(handler=_run)
+
+    p = sub.add_parser("contract", help="generate or check the TypeScript types and the API reference",
+                       description="the contract from a scratch database with every migration applied: "
+                       "supabase/types/database.types.ts (Supabase's generator) and docs/api-reference.md")
+    p.add_argument("action", choices=["generate", "check"],
+                   help="generate: write both files; check: exit 1 with a diff when either is stale")
+    p.set_defaults(handler=_contract)
     return parser
 
 

@@ -20,9 +20,7 @@ def create() -> str:
     """Clone the migrated template (built when missing) and print a URL for the linter."""
     admin = testdb.admin_url()
     name = testdb.clone_database(admin, testdb.ensure_template(admin), prefix="mv_lint")
-    info = conninfo_to_dict(testdb.with_dbname(admin, name))
-    auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
-    return f"postgresql://{auth}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+    return testdb.postgres_url(testdb.with_dbname(admin, name))
 
 
 def drop(url: str) -> None:

@@ -71,6 +71,18 @@ def apply_file(conn: psycopg.Connection, path: Path, *, record: bool) -> list[st
     return statements
 
 
+def _apply_baseline(conn: psycopg.Connection, root: Path) -> None:
+    for path in sorted((root / "sql").glob("*.sql")):
+        apply_file(conn, path, record=False)
+        log.info("applied baseline %s", path.name)
+
+
+def apply_baseline(conninfo: str, *, root: Path = PROJECT_ROOT) -> None:
+    """Only step 1: a plain PostgreSQL made Supabase-like, as a CLI's target before its first push."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        _apply_baseline(conn, root)
+
+
 def migrate(conninfo: str, *, root: Path = PROJECT_ROOT, seed: bool = True,
             baseline: bool | None = None) -> MigrateReport:
     """Bring the database at ``conninfo`` up to date. ``baseline=None`` decides by the auth schema."""
@@ -82,9 +94,7 @@ def migrate(conninfo: str, *, root: Path = PROJECT_ROOT, seed: bool = True,
             if baseline is None:
                 baseline = not has_auth
             if baseline:
-                for path in sorted((root / "sql").glob("*.sql")):
-                    apply_file(conn, path, record=False)
-                    log.info("applied baseline %s", path.name)
+                _apply_baseline(conn, root)
                 report.baseline_applied = True
 
             conn.execute("create schema if not exists supabase_migrations")

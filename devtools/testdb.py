@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from devtools.localdb import LocalCluster
 from devtools.migrate import migrate
@@ -41,6 +41,14 @@ def admin_url() -> str:
 
 def with_dbname(url: str, dbname: str) -> str:
     return make_conninfo(url, dbname=dbname)
+
+
+def postgres_url(conninfo: str) -> str:
+    """The ``postgresql://user[:password]@host:port/dbname`` form of a conninfo, for tools that read
+    no ``key=value`` strings (the database linter, postgres-meta, the Supabase CLI)."""
+    info = conninfo_to_dict(conninfo)
+    auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
+    return f"postgresql://{auth}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{info['dbname']}"
 
 
 def schema_hash(root: Path = PROJECT_ROOT) -> str:

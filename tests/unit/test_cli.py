@@ -29,7 +29,7 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def test_the_runtime_offers_exactly_its_commands():
     assert list(_subparsers(cli.build_parser())) == RUNTIME_COMMANDS
-    assert list(_subparsers(devcli.build_parser())) == ["db", "run"]
+    assert list(_subparsers(devcli.build_parser())) == ["db", "run", "contract"]
 
 
 @pytest.mark.parametrize("module", [cli, devcli])

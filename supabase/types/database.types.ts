@@ -1,0 +1,1842 @@
+export type Json =
+  | string
+  | number
+  | boolean
+  | null
+  | { [key: string]: Json | undefined }
+  | Json[]
+
+export type Database = {
+  public: {
+    Tables: {
+      music_video_alerts: {
+        Row: {
+          created_at: string
+          dedupe_key: string
+          detail: NonNullable<Json>
+          id: string
+          import_id: string | null
+          kind: string
+          link_path: string
+          metric_id: string | null
+          music_video_id: string
+          occurred_at: string
+          platform: Database["public"]["Enums"]["platform_enum"] | null
+          read_at: string | null
+          release_id: string
+          source: string | null
+          title: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          dedupe_key: string
+          detail?: NonNullable<Json>
+          id?: string
+          import_id?: string | null
+          kind: string
+          link_path: string
+          metric_id?: string | null
+          music_video_id: string
+          occurred_at: string
+          platform?: Database["public"]["Enums"]["platform_enum"] | null
+          read_at?: string | null
+          release_id: string
+          source?: string | null
+          title: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          dedupe_key?: string
+          detail?: NonNullable<Json>
+          id?: string
+          import_id?: string | null
+          kind?: string
+          link_path?: string
+          metric_id?: string | null
+          music_video_id?: string
+          occurred_at?: string
+          platform?: Database["public"]["Enums"]["platform_enum"] | null
+          read_at?: string | null
+          release_id?: string
+          source?: string | null
+          title?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_alerts_import_id_fkey"
+            columns: ["import_id"]
+            referencedRelation: "music_video_metric_imports"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_alerts_metric_id_fkey"
+            columns: ["metric_id"]
+            referencedRelation: "music_video_metrics"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_alerts_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_alerts_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_alerts_release_id_fkey"
+            columns: ["release_id"]
+            referencedRelation: "releases"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_art_styles: {
+        Row: {
+          camera_techniques: string | null
+          color_palette: NonNullable<Json>
+          created_at: string
+          id: string
+          lighting_profile: string | null
+          moodboard_url: string | null
+          name: string
+          updated_at: string
+        }
+        Insert: {
+          camera_techniques?: string | null
+          color_palette?: NonNullable<Json>
+          created_at?: string
+          id?: string
+          lighting_profile?: string | null
+          moodboard_url?: string | null
+          name: string
+          updated_at?: string
+        }
+        Update: {
+          camera_techniques?: string | null
+          color_palette?: NonNullable<Json>
+          created_at?: string
+          id?: string
+          lighting_profile?: string | null
+          moodboard_url?: string | null
+          name?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      music_video_budget_line_items: {
+        Row: {
+          actual_amount: number
+          amount: number
+          category: string
+          created_at: string
+          id: string
+          music_video_id: string
+          notes: string | null
+          updated_at: string
+        }
+        Insert: {
+          actual_amount?: number
+          amount: number
+          category: string
+          created_at?: string
+          id?: string
+          music_video_id: string
+          notes?: string | null
+          updated_at?: string
+        }
+        Update: {
+          actual_amount?: number
+          amount?: number
+          category?: string
+          created_at?: string
+          id?: string
+          music_video_id?: string
+          notes?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_budget_line_items_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_budget_line_items_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_budgets: {
+        Row: {
+          created_at: string
+          currency_code: string
+          default_quality_tier:
+            | Database["public"]["Enums"]["quality_tier_enum"]
+            | null
+          id: string
+          max_cost: number
+          min_cost: number
+          name: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          currency_code?: string
+          default_quality_tier?:
+            | Database["public"]["Enums"]["quality_tier_enum"]
+            | null
+          id?: string
+          max_cost: number
+          min_cost: number
+          name: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          currency_code?: string
+          default_quality_tier?:
+            | Database["public"]["Enums"]["quality_tier_enum"]
+            | null
+          id?: string
+          max_cost?: number
+          min_cost?: number
+          name?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      music_video_cast_assignments: {
+        Row: {
+          cast_option_id: string
+          confirmed: boolean
+          cost_estimate: number | null
+          created_at: string
+          id: string
+          music_video_id: string
+          notes: string | null
+          role_override: string | null
+          updated_at: string
+        }
+        Insert: {
+          cast_option_id: string
+          confirmed?: boolean
+          cost_estimate?: number | null
+          created_at?: string
+          id?: string
+          music_video_id: string
+          notes?: string | null
+          role_override?: string | null
+          updated_at?: string
+        }
+        Update: {
+          cast_option_id?: string
+          confirmed?: boolean
+          cost_estimate?: number | null
+          created_at?: string
+          id?: string
+          music_video_id?: string
+          notes?: string | null
+          role_override?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_cast_assignments_cast_option_id_fkey"
+            columns: ["cast_option_id"]
+            referencedRelation: "music_video_cast_options"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_cast_assignments_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_cast_assignments_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_cast_options: {
+        Row: {
+          availability: NonNullable<Json>
+          cost_multiplier: number
+          created_at: string
+          id: string
+          name: string
+          requires_union: boolean
+          role: string
+          updated_at: string
+        }
+        Insert: {
+          availability?: NonNullable<Json>
+          cost_multiplier?: number
+          created_at?: string
+          id?: string
+          name: string
+          requires_union?: boolean
+          role: string
+          updated_at?: string
+        }
+        Update: {
+          availability?: NonNullable<Json>
+          cost_multiplier?: number
+          created_at?: string
+          id?: string
+          name?: string
+          requires_union?: boolean
+          role?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      music_video_chart_positions: {
+        Row: {
+          chart: string
+          chart_rank: number
+          created_at: string
+          deleted_at: string | null
+          feed_peak_rank: number | null
+          feed_previous_rank: number | null
+          feed_weeks_on_chart: number | null
+          id: string
+          import_batch_id: string | null
+          matched_by: string | null
+          music_video_id: string
+          updated_at: string
+          week_start: string
+        }
+        Insert: {
+          chart: string
+          chart_rank: number
+          created_at?: string
+          deleted_at?: string | null
+          feed_peak_rank?: number | null
+          feed_previous_rank?: number | null
+          feed_weeks_on_chart?: number | null
+          id?: string
+          import_batch_id?: string | null
+          matched_by?: string | null
+          music_video_id: string
+          updated_at?: string
+          week_start: string
+        }
+        Update: {
+          chart?: string
+          chart_rank?: number
+          created_at?: string
+          deleted_at?: string | null
+          feed_peak_rank?: number | null
+          feed_previous_rank?: number | null
+          feed_weeks_on_chart?: number | null
+          id?: string
+          import_batch_id?: string | null
+          matched_by?: string | null
+          music_video_id?: string
+          updated_at?: string
+          week_start?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_chart_positions_chart_fkey"
+            columns: ["chart"]
+            referencedRelation: "music_video_chart_sources"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_chart_positions_import_batch_id_fkey"
+            columns: ["import_batch_id"]
+            referencedRelation: "music_video_metric_imports"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_chart_positions_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_chart_positions_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_chart_sources: {
+        Row: {
+          created_at: string
+          id: string
+          label: string
+          provider: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          id: string
+          label: string
+          provider: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          label?: string
+          provider?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      music_video_events: {
+        Row: {
+          created_at: string
+          dedupe_key: string | null
+          event: string
+          id: string
+          music_video_id: string | null
+          payload: NonNullable<Json>
+        }
+        Insert: {
+          created_at?: string
+          dedupe_key?: string | null
+          event: string
+          id?: string
+          music_video_id?: string | null
+          payload?: NonNullable<Json>
+        }
+        Update: {
+          created_at?: string
+          dedupe_key?: string | null
+          event?: string
+          id?: string
+          music_video_id?: string | null
+          payload?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_events_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_events_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_import_row_errors: {
+        Row: {
+          column_name: string | null
+          created_at: string
+          id: number
+          import_id: string
+          line: number
+          music_video_id: string | null
+          raw_value: string | null
+          reason: string
+        }
+        Insert: {
+          column_name?: string | null
+          created_at?: string
+          id?: never
+          import_id: string
+          line: number
+          music_video_id?: string | null
+          raw_value?: string | null
+          reason: string
+        }
+        Update: {
+          column_name?: string | null
+          created_at?: string
+          id?: never
+          import_id?: string
+          line?: number
+          music_video_id?: string | null
+          raw_value?: string | null
+          reason?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_import_row_errors_import_id_fkey"
+            columns: ["import_id"]
+            referencedRelation: "music_video_metric_imports"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_import_row_errors_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_import_row_errors_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_metric_imports: {
+        Row: {
+          attempts: number
+          completed_at: string | null
+          created_at: string
+          dedupe_key: string | null
+          error_message: string | null
+          heartbeat_at: string | null
+          id: string
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number
+          metadata: NonNullable<Json>
+          music_video_id: string | null
+          platform: Database["public"]["Enums"]["platform_enum"] | null
+          run_after: string
+          source: string
+          started_at: string | null
+          status: Database["public"]["Enums"]["import_status_enum"]
+          triggered_by: string | null
+          updated_at: string
+        }
+        Insert: {
+          attempts?: number
+          completed_at?: string | null
+          created_at?: string
+          dedupe_key?: string | null
+          error_message?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
+          metadata?: NonNullable<Json>
+          music_video_id?: string | null
+          platform?: Database["public"]["Enums"]["platform_enum"] | null
+          run_after?: string
+          source: string
+          started_at?: string | null
+          status?: Database["public"]["Enums"]["import_status_enum"]
+          triggered_by?: string | null
+          updated_at?: string
+        }
+        Update: {
+          attempts?: number
+          completed_at?: string | null
+          created_at?: string
+          dedupe_key?: string | null
+          error_message?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number
+          metadata?: NonNullable<Json>
+          music_video_id?: string | null
+          platform?: Database["public"]["Enums"]["platform_enum"] | null
+          run_after?: string
+          source?: string
+          started_at?: string | null
+          status?: Database["public"]["Enums"]["import_status_enum"]
+          triggered_by?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_metric_imports_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_metric_imports_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_metric_imports_triggered_by_fkey"
+            columns: ["triggered_by"]
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_metric_overrides: {
+        Row: {
+          changed_at: string
+          changed_by: string | null
+          id: string
+          metric_id: string
+          music_video_id: string
+          new: NonNullable<Json>
+          previous: NonNullable<Json>
+          reason: string
+        }
+        Insert: {
+          changed_at?: string
+          changed_by?: string | null
+          id?: string
+          metric_id: string
+          music_video_id: string
+          new: NonNullable<Json>
+          previous: NonNullable<Json>
+          reason: string
+        }
+        Update: {
+          changed_at?: string
+          changed_by?: string | null
+          id?: string
+          metric_id?: string
+          music_video_id?: string
+          new?: NonNullable<Json>
+          previous?: NonNullable<Json>
+          reason?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_metric_overrides_metric_id_fkey"
+            columns: ["metric_id"]
+            referencedRelation: "music_video_metrics"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_metric_overrides_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_metric_overrides_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_metrics: {
+        Row: {
+          chart_position: number | null
+          collected_at: string
+          comments_total: number | null
+          created_at: string
+          deleted_at: string | null
+          detail: NonNullable<Json>
+          external_reference: string | null
+          favorites_total: number | null
+          flags: string[]
+          id: string
+          import_batch_id: string | null
+          likes_total: number | null
+          music_video_id: string
+          platform: Database["public"]["Enums"]["platform_enum"]
+          shares_total: number | null
+          source: string | null
+          synced_at: string
+          updated_at: string
+          views_total: number | null
+        }
+        Insert: {
+          chart_position?: number | null
+          collected_at: string
+          comments_total?: number | null
+          created_at?: string
+          deleted_at?: string | null
+          detail?: NonNullable<Json>
+          external_reference?: string | null
+          favorites_total?: number | null
+          flags?: string[]
+          id?: string
+          import_batch_id?: string | null
+          likes_total?: number | null
+          music_video_id: string
+          platform: Database["public"]["Enums"]["platform_enum"]
+          shares_total?: number | null
+          source?: string | null
+          synced_at?: string
+          updated_at?: string
+          views_total?: number | null
+        }
+        Update: {
+          chart_position?: number | null
+          collected_at?: string
+          comments_total?: number | null
+          created_at?: string
+          deleted_at?: string | null
+          detail?: NonNullable<Json>
+          external_reference?: string | null
+          favorites_total?: number | null
+          flags?: string[]
+          id?: string
+          import_batch_id?: string | null
+          likes_total?: number | null
+          music_video_id?: string
+          platform?: Database["public"]["Enums"]["platform_enum"]
+          shares_total?: number | null
+          source?: string | null
+          synced_at?: string
+          updated_at?: string
+          views_total?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_metrics_import_batch_id_fkey"
+            columns: ["import_batch_id"]
+            referencedRelation: "music_video_metric_imports"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_metrics_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_metrics_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_milestones: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          done: boolean
+          done_at: string | null
+          done_by: string | null
+          due_date: string
+          id: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label: string | null
+          music_video_id: string
+          owner_id: string | null
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          done?: boolean
+          done_at?: string | null
+          done_by?: string | null
+          due_date: string
+          id?: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label?: string | null
+          music_video_id: string
+          owner_id?: string | null
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          done?: boolean
+          done_at?: string | null
+          done_by?: string | null
+          due_date?: string
+          id?: string
+          kind?: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label?: string | null
+          music_video_id?: string
+          owner_id?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_milestones_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_milestones_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_video_milestones_owner_id_fkey"
+            columns: ["owner_id"]
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_moodboards: {
+        Row: {
+          caption: string | null
+          check_error: string | null
+          check_status: string
+          checked_at: string | null
+          created_at: string
+          id: string
+          music_video_id: string
+          storage_path: string
+          updated_at: string
+        }
+        Insert: {
+          caption?: string | null
+          check_error?: string | null
+          check_status?: string
+          checked_at?: string | null
+          created_at?: string
+          id?: string
+          music_video_id: string
+          storage_path: string
+          updated_at?: string
+        }
+        Update: {
+          caption?: string | null
+          check_error?: string | null
+          check_status?: string
+          checked_at?: string | null
+          created_at?: string
+          id?: string
+          music_video_id?: string
+          storage_path?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_moodboards_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_moodboards_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_platform_targets: {
+        Row: {
+          auto_sync: boolean
+          created_at: string
+          external_id: string | null
+          id: string
+          launch_url: string | null
+          music_video_id: string
+          platform: Database["public"]["Enums"]["platform_enum"]
+          priority: number | null
+          updated_at: string
+        }
+        Insert: {
+          auto_sync?: boolean
+          created_at?: string
+          external_id?: string | null
+          id?: string
+          launch_url?: string | null
+          music_video_id: string
+          platform: Database["public"]["Enums"]["platform_enum"]
+          priority?: number | null
+          updated_at?: string
+        }
+        Update: {
+          auto_sync?: boolean
+          created_at?: string
+          external_id?: string | null
+          id?: string
+          launch_url?: string | null
+          music_video_id?: string
+          platform?: Database["public"]["Enums"]["platform_enum"]
+          priority?: number | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_platform_targets_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_platform_targets_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_promo_events: {
+        Row: {
+          cancelled_at: string | null
+          cancelled_by: string | null
+          created_at: string
+          created_by: string | null
+          id: string
+          kind: Database["public"]["Enums"]["music_video_promo_kind"]
+          link: string | null
+          music_video_id: string
+          notes: string | null
+          platform: Database["public"]["Enums"]["platform_enum"]
+          starts_at: string
+          time_zone: string
+          updated_at: string
+        }
+        Insert: {
+          cancelled_at?: string | null
+          cancelled_by?: string | null
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          kind: Database["public"]["Enums"]["music_video_promo_kind"]
+          link?: string | null
+          music_video_id: string
+          notes?: string | null
+          platform: Database["public"]["Enums"]["platform_enum"]
+          starts_at: string
+          time_zone: string
+          updated_at?: string
+        }
+        Update: {
+          cancelled_at?: string | null
+          cancelled_by?: string | null
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          kind?: Database["public"]["Enums"]["music_video_promo_kind"]
+          link?: string | null
+          music_video_id?: string
+          notes?: string | null
+          platform?: Database["public"]["Enums"]["platform_enum"]
+          starts_at?: string
+          time_zone?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_promo_events_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_promo_events_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_quality_tiers: {
+        Row: {
+          created_at: string
+          crew_size_hint: number | null
+          description: string | null
+          expected_turnaround: string | null
+          id: string
+          tier: Database["public"]["Enums"]["quality_tier_enum"]
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          crew_size_hint?: number | null
+          description?: string | null
+          expected_turnaround?: string | null
+          id?: string
+          tier: Database["public"]["Enums"]["quality_tier_enum"]
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          crew_size_hint?: number | null
+          description?: string | null
+          expected_turnaround?: string | null
+          id?: string
+          tier?: Database["public"]["Enums"]["quality_tier_enum"]
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      music_video_settings: {
+        Row: {
+          created_at: string
+          description: string | null
+          key: string
+          updated_at: string
+          value: NonNullable<Json>
+        }
+        Insert: {
+          created_at?: string
+          description?: string | null
+          key: string
+          updated_at?: string
+          value: NonNullable<Json>
+        }
+        Update: {
+          created_at?: string
+          description?: string | null
+          key?: string
+          updated_at?: string
+          value?: NonNullable<Json>
+        }
+        Relationships: []
+      }
+      music_video_shot_cast: {
+        Row: {
+          cast_assignment_id: string
+          created_at: string
+          music_video_id: string
+          shot_id: string
+        }
+        Insert: {
+          cast_assignment_id: string
+          created_at?: string
+          music_video_id: string
+          shot_id: string
+        }
+        Update: {
+          cast_assignment_id?: string
+          created_at?: string
+          music_video_id?: string
+          shot_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_shot_cast_assignment_fkey"
+            columns: ["cast_assignment_id", "music_video_id"]
+            referencedRelation: "music_video_cast_assignments"
+            referencedColumns: ["id", "music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_shot_cast_shot_fkey"
+            columns: ["shot_id", "music_video_id"]
+            referencedRelation: "music_video_shots"
+            referencedColumns: ["id", "music_video_id"]
+          },
+        ]
+      }
+      music_video_shots: {
+        Row: {
+          angle: string | null
+          created_at: string
+          description: string
+          duration_seconds: number | null
+          id: string
+          lens: string | null
+          location: string | null
+          movement: string | null
+          music_video_id: string
+          scene: string | null
+          shot_number: number
+          shot_size: Database["public"]["Enums"]["shot_size_enum"] | null
+          status: Database["public"]["Enums"]["shot_status_enum"]
+          updated_at: string
+        }
+        Insert: {
+          angle?: string | null
+          created_at?: string
+          description: string
+          duration_seconds?: number | null
+          id?: string
+          lens?: string | null
+          location?: string | null
+          movement?: string | null
+          music_video_id: string
+          scene?: string | null
+          shot_number: number
+          shot_size?: Database["public"]["Enums"]["shot_size_enum"] | null
+          status?: Database["public"]["Enums"]["shot_status_enum"]
+          updated_at?: string
+        }
+        Update: {
+          angle?: string | null
+          created_at?: string
+          description?: string
+          duration_seconds?: number | null
+          id?: string
+          lens?: string | null
+          location?: string | null
+          movement?: string | null
+          music_video_id?: string
+          scene?: string | null
+          shot_number?: number
+          shot_size?: Database["public"]["Enums"]["shot_size_enum"] | null
+          status?: Database["public"]["Enums"]["shot_status_enum"]
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_shots_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_shots_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_status_history: {
+        Row: {
+          changed_at: string
+          changed_by: string | null
+          from_status: Database["public"]["Enums"]["video_status_enum"] | null
+          id: string
+          music_video_id: string
+          to_status: Database["public"]["Enums"]["video_status_enum"]
+        }
+        Insert: {
+          changed_at?: string
+          changed_by?: string | null
+          from_status?: Database["public"]["Enums"]["video_status_enum"] | null
+          id?: string
+          music_video_id: string
+          to_status: Database["public"]["Enums"]["video_status_enum"]
+        }
+        Update: {
+          changed_at?: string
+          changed_by?: string | null
+          from_status?: Database["public"]["Enums"]["video_status_enum"] | null
+          id?: string
+          music_video_id?: string
+          to_status?: Database["public"]["Enums"]["video_status_enum"]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_video_status_history_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_video_budget_variance"
+            referencedColumns: ["music_video_id"]
+          },
+          {
+            foreignKeyName: "music_video_status_history_music_video_id_fkey"
+            columns: ["music_video_id"]
+            referencedRelation: "music_videos"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      music_video_themes: {
+        Row: {
+          created_at: string
+          description: string | null
+          genre_tags: string[]
+          id: string
+          name: string
+          updated_at: string
+          visual_motifs: NonNullable<Json>
+        }
+        Insert: {
+          created_at?: string
+          description?: string | null
+          genre_tags?: string[]
+          id?: string
+          name: string
+          updated_at?: string
+          visual_motifs?: NonNullable<Json>
+        }
+        Update: {
+          created_at?: string
+          description?: string | null
+          genre_tags?: string[]
+          id?: string
+          name?: string
+          updated_at?: string
+          visual_motifs?: NonNullable<Json>
+        }
+        Relationships: []
+      }
+      music_videos: {
+        Row: {
+          apple_music_id: string | null
+          art_style_id: string | null
+          artist_name: string | null
+          budget_band_id: string | null
+          budget_estimate: number | null
+          created_at: string
+          created_by: string | null
+          id: string
+          isrc: string | null
+          kpi_chart_target: string | null
+          kpi_view_target: number | null
+          narrative_outline: string | null
+          primary_platform: Database["public"]["Enums"]["platform_enum"] | null
+          promo_only: boolean
+          quality_tier: Database["public"]["Enums"]["quality_tier_enum"] | null
+          release_id: string
+          shoot_end_date: string | null
+          shoot_start_date: string | null
+          slug: string | null
+          spotify_track_uri: string | null
+          status: Database["public"]["Enums"]["video_status_enum"]
+          submitted_at: string | null
+          sync_strategy: Database["public"]["Enums"]["sync_strategy_enum"]
+          target_release_date: string | null
+          title: string | null
+          updated_at: string
+          video_theme_id: string | null
+          wizard_state: NonNullable<Json>
+          wizard_step: string | null
+        }
+        Insert: {
+          apple_music_id?: string | null
+          art_style_id?: string | null
+          artist_name?: string | null
+          budget_band_id?: string | null
+          budget_estimate?: number | null
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          isrc?: string | null
+          kpi_chart_target?: string | null
+          kpi_view_target?: number | null
+          narrative_outline?: string | null
+          primary_platform?: Database["public"]["Enums"]["platform_enum"] | null
+          promo_only?: boolean
+          quality_tier?: Database["public"]["Enums"]["quality_tier_enum"] | null
+          release_id: string
+          shoot_end_date?: string | null
+          shoot_start_date?: string | null
+          slug?: string | null
+          spotify_track_uri?: string | null
+          status?: Database["public"]["Enums"]["video_status_enum"]
+          submitted_at?: string | null
+          sync_strategy?: Database["public"]["Enums"]["sync_strategy_enum"]
+          target_release_date?: string | null
+          title?: string | null
+          updated_at?: string
+          video_theme_id?: string | null
+          wizard_state?: NonNullable<Json>
+          wizard_step?: string | null
+        }
+        Update: {
+          apple_music_id?: string | null
+          art_style_id?: string | null
+          artist_name?: string | null
+          budget_band_id?: string | null
+          budget_estimate?: number | null
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          isrc?: string | null
+          kpi_chart_target?: string | null
+          kpi_view_target?: number | null
+          narrative_outline?: string | null
+          primary_platform?: Database["public"]["Enums"]["platform_enum"] | null
+          promo_only?: boolean
+          quality_tier?: Database["public"]["Enums"]["quality_tier_enum"] | null
+          release_id?: string
+          shoot_end_date?: string | null
+          shoot_start_date?: string | null
+          slug?: string | null
+          spotify_track_uri?: string | null
+          status?: Database["public"]["Enums"]["video_status_enum"]
+          submitted_at?: string | null
+          sync_strategy?: Database["public"]["Enums"]["sync_strategy_enum"]
+          target_release_date?: string | null
+          title?: string | null
+          updated_at?: string
+          video_theme_id?: string | null
+          wizard_state?: NonNullable<Json>
+          wizard_step?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_videos_art_style_id_fkey"
+            columns: ["art_style_id"]
+            referencedRelation: "music_video_art_styles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_videos_budget_band_id_fkey"
+            columns: ["budget_band_id"]
+            referencedRelation: "music_video_budgets"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_videos_kpi_chart_target_fkey"
+            columns: ["kpi_chart_target"]
+            referencedRelation: "music_video_chart_sources"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_videos_release_id_fkey"
+            columns: ["release_id"]
+            referencedRelation: "releases"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "music_videos_video_theme_id_fkey"
+            columns: ["video_theme_id"]
+            referencedRelation: "music_video_themes"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      profiles: {
+        Row: {
+          full_name: string | null
+          id: string
+        }
+        Insert: {
+          full_name?: string | null
+          id: string
+        }
+        Update: {
+          full_name?: string | null
+          id?: string
+        }
+        Relationships: []
+      }
+      release_profiles: {
+        Row: {
+          genre: string | null
+          release_id: string
+        }
+        Insert: {
+          genre?: string | null
+          release_id: string
+        }
+        Update: {
+          genre?: string | null
+          release_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "release_profiles_release_id_fkey"
+            columns: ["release_id"]
+            referencedRelation: "releases"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      releases: {
+        Row: {
+          id: string
+          title: string | null
+          user_id: string
+        }
+        Insert: {
+          id?: string
+          title?: string | null
+          user_id: string
+        }
+        Update: {
+          id?: string
+          title?: string | null
+          user_id?: string
+        }
+        Relationships: []
+      }
+    }
+    Views: {
+      music_video_budget_variance: {
+        Row: {
+          actual_variance: number | null
+          actual_variance_pct: number | null
+          budget_band: string | null
+          budget_estimate: number | null
+          budget_variance: number | null
+          budget_variance_pct: number | null
+          cast_cost: number | null
+          currency_code: string | null
+          line_variances: Json | null
+          max_cost: number | null
+          min_cost: number | null
+          music_video_id: string | null
+          quality_tier: Database["public"]["Enums"]["quality_tier_enum"] | null
+          release_id: string | null
+          status: Database["public"]["Enums"]["video_status_enum"] | null
+          title: string | null
+          total_actual: number | null
+          total_allocation: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "music_videos_release_id_fkey"
+            columns: ["release_id"]
+            referencedRelation: "releases"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+    }
+    Functions: {
+      add_music_video_milestone: {
+        Args: {
+          due_date?: string
+          kind?: string
+          label?: string
+          music_video_id?: string
+          owner_id?: string
+        }
+        Returns: Json
+      }
+      add_music_video_shot: {
+        Args: {
+          angle?: string
+          cast_assignment_ids?: Json
+          description?: string
+          duration_seconds?: number
+          lens?: string
+          location?: string
+          movement?: string
+          music_video_id?: string
+          scene?: string
+          shot_number?: number
+          shot_size?: Database["public"]["Enums"]["shot_size_enum"]
+          status?: Database["public"]["Enums"]["shot_status_enum"]
+        }
+        Returns: Json
+      }
+      assign_music_video_cast: {
+        Args: {
+          cast_option_id?: string
+          confirmed?: string
+          cost_estimate?: string
+          music_video_id?: string
+          notes?: string
+          role_override?: string
+        }
+        Returns: Json
+      }
+      cancel_music_video_promo: { Args: { id?: string }; Returns: Json }
+      complete_music_video_milestone: {
+        Args: { done?: boolean; id?: string }
+        Returns: Json
+      }
+      create_music_video: {
+        Args: {
+          apple_music_id?: string
+          art_style_id?: string
+          artist_name?: string
+          budget_band_id?: string
+          budget_estimate?: string
+          cast_assignments?: Json
+          isrc?: string
+          kpi_chart_target?: string
+          kpi_view_target?: string
+          line_items?: Json
+          narrative_outline?: string
+          platform_targets?: Json
+          primary_platform?: string
+          promo_only?: string
+          quality_tier?: string
+          release_id?: string
+          shoot_end_date?: string
+          shoot_start_date?: string
+          slug?: string
+          spotify_track_uri?: string
+          sync_strategy?: string
+          target_release_date?: string
+          title?: string
+          video_theme_id?: string
+        }
+        Returns: Json
+      }
+      delete_music_video: { Args: { id?: string }; Returns: Json }
+      get_music_video: { Args: { id: string }; Returns: Json }
+      get_music_video_shots: {
+        Args: { music_video_id?: string }
+        Returns: Json
+      }
+      import_broadcast_metrics: {
+        Args: {
+          mapping: Json
+          music_video_id: string
+          object_path: string
+          platform: string
+        }
+        Returns: string
+      }
+      list_music_videos: {
+        Args: {
+          cursor?: string
+          page_size?: number
+          release_id?: string
+          search?: string
+          status?: string[]
+        }
+        Returns: Json
+      }
+      mark_music_video_alert_read: {
+        Args: { id?: string; read?: boolean }
+        Returns: Json
+      }
+      move_music_video_promo: {
+        Args: { id?: string; starts_at?: string; time_zone?: string }
+        Returns: Json
+      }
+      music_video_catalogs: { Args: Record<PropertyKey, never>; Returns: Json }
+      music_video_chart_history: {
+        Args: { chart?: string; music_video_id: string }
+        Returns: Json
+      }
+      music_video_concept_suggestions: {
+        Args: { max_results?: number; release_id?: string }
+        Returns: Json
+      }
+      music_video_deep_link: {
+        Args: {
+          music_video_id?: string
+          page_size?: number
+          release_id?: string
+        }
+        Returns: Json
+      }
+      music_video_import_errors: {
+        Args: { after_line?: number; import_id: string; page_size?: number }
+        Returns: Json
+      }
+      music_video_metrics_history: {
+        Args: {
+          collected_from?: string
+          collected_to?: string
+          cursor?: string
+          id?: string
+          page_size?: number
+          platforms?: string[]
+        }
+        Returns: Json
+      }
+      music_video_release_timeline: {
+        Args: { as_of?: string; release_id?: string }
+        Returns: Json
+      }
+      music_video_trends: {
+        Args: { days?: number; id?: string; platforms?: string[] }
+        Returns: Json
+      }
+      override_music_video_metric: {
+        Args: {
+          chart_position?: number
+          comments_total?: number
+          favorites_total?: number
+          likes_total?: number
+          metric_id: string
+          reason?: string
+          shares_total?: number
+          views_total?: number
+        }
+        Returns: Json
+      }
+      reimport_music_video_import: {
+        Args: { import_id: string; reason?: string }
+        Returns: string
+      }
+      remove_music_video_milestone: { Args: { id?: string }; Returns: Json }
+      remove_music_video_shot: {
+        Args: { music_video_id?: string; shot_id?: string }
+        Returns: Json
+      }
+      reorder_music_video_shots: {
+        Args: { music_video_id?: string; shot_ids?: Json }
+        Returns: Json
+      }
+      request_music_video_chart_backfill: {
+        Args: { music_video_id: string; weeks?: number }
+        Returns: Json
+      }
+      request_music_video_export: {
+        Args: { format?: string; release_id?: string }
+        Returns: Json
+      }
+      request_music_video_metrics_sync: { Args: { id?: string }; Returns: Json }
+      request_music_video_shotlist_export: {
+        Args: { format?: string; music_video_id?: string }
+        Returns: Json
+      }
+      rollback_music_video_import: {
+        Args: { import_id: string; reason: string }
+        Returns: Json
+      }
+      save_music_video_draft: {
+        Args: {
+          id?: string
+          patch?: Json
+          release_id?: string
+          wizard_state?: Json
+          wizard_step?: string
+        }
+        Returns: Json
+      }
+      schedule_music_video_promo: {
+        Args: {
+          kind?: string
+          link?: string
+          music_video_id?: string
+          notes?: string
+          platform?: string
+          starts_at?: string
+          time_zone?: string
+        }
+        Returns: Json
+      }
+      set_music_video_budget_actuals: {
+        Args: { actuals?: Json; music_video_id?: string }
+        Returns: Json
+      }
+      set_music_video_platform_targets: {
+        Args: {
+          music_video_id?: string
+          sync_strategy?: string
+          targets?: Json
+        }
+        Returns: Json
+      }
+      submit_music_video: { Args: { id?: string }; Returns: Json }
+      update_music_video: { Args: { id?: string; patch?: Json }; Returns: Json }
+      update_music_video_cast_assignment: {
+        Args: {
+          assignment_id?: string
+          music_video_id?: string
+          patch?: Json
+          remove?: string
+        }
+        Returns: Json
+      }
+      update_music_video_milestone: {
+        Args: {
+          clear_owner?: boolean
+          due_date?: string
+          id?: string
+          label?: string
+          owner_id?: string
+        }
+        Returns: Json
+      }
+      update_music_video_shot: {
+        Args: { music_video_id?: string; patch?: Json; shot_id?: string }
+        Returns: Json
+      }
+    }
+    Enums: {
+      import_status_enum:
+        | "pending"
+        | "processing"
+        | "succeeded"
+        | "failed"
+        | "partially_failed"
+      music_video_milestone_kind:
+        | "shoot_start"
+        | "shoot_end"
+        | "edit_lock"
+        | "picture_lock"
+        | "delivery"
+        | "release"
+        | "promo"
+        | "custom"
+      music_video_promo_kind:
+        | "premiere"
+        | "teaser"
+        | "tv_spot"
+        | "social_push"
+        | "interview"
+      platform_enum:
+        | "youtube"
+        | "mtv"
+        | "vevo"
+        | "tiktok"
+        | "instagram"
+        | "regional_tv"
+        | "other"
+      quality_tier_enum: "indie" | "standard" | "premium" | "cinematic"
+      shot_size_enum: "ECU" | "CU" | "MCU" | "MS" | "WS" | "EWS"
+      shot_status_enum: "planned" | "shot" | "cut"
+      sync_strategy_enum: "manual" | "scheduled" | "webhook"
+      video_status_enum:
+        | "draft"
+        | "planned"
+        | "in_production"
+        | "post_production"
+        | "released"
+        | "archived"
+    }
+    CompositeTypes: {
+      [_ in never]: never
+    }
+  }
+}
+
+type DatabaseWithoutInternals = Omit<Database, "__InternalSupabase">
+
+type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, "public">]
+
+export type Tables<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+        DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+      DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])[TableName] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof (DefaultSchema["Tables"] &
+        DefaultSchema["Views"])
+    ? (DefaultSchema["Tables"] &
+        DefaultSchema["Views"])[DefaultSchemaTableNameOrOptions] extends {
+        Row: infer R
+      }
+      ? R
+      : never
+    : never
+
+export type TablesInsert<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+        Insert: infer I
+      }
+      ? I
+      : never
+    : never
+
+export type TablesUpdate<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+        Update: infer U
+      }
+      ? U
+      : never
+    : never
+
+export type Enums<
+  DefaultSchemaEnumNameOrOptions extends
+    | keyof DefaultSchema["Enums"]
+    | { schema: keyof DatabaseWithoutInternals },
+  EnumName extends (DefaultSchemaEnumNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
+    : never) = never,
+> = DefaultSchemaEnumNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"][EnumName]
+  : DefaultSchemaEnumNameOrOptions extends keyof DefaultSchema["Enums"]
+    ? DefaultSchema["Enums"][DefaultSchemaEnumNameOrOptions]
+    : never
+
+export type CompositeTypes<
+  PublicCompositeTypeNameOrOptions extends
+    | keyof DefaultSchema["CompositeTypes"]
+    | { schema: keyof DatabaseWithoutInternals },
+  CompositeTypeName extends (PublicCompositeTypeNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
+    : never) = never,
+> = PublicCompositeTypeNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"][CompositeTypeName]
+  : PublicCompositeTypeNameOrOptions extends keyof DefaultSchema["CompositeTypes"]
+    ? DefaultSchema["CompositeTypes"][PublicCompositeTypeNameOrOptions]
+    : never
+
+export const Constants = {
+  public: {
+    Enums: {
+      import_status_enum: [
+        "pending",
+        "processing",
+        "succeeded",
+        "failed",
+        "partially_failed",
+      ],
+      music_video_milestone_kind: [
+        "shoot_start",
+        "shoot_end",
+        "edit_lock",
+        "picture_lock",
+        "delivery",
+        "release",
+        "promo",
+        "custom",
+      ],
+      music_video_promo_kind: [
+        "premiere",
+        "teaser",
+        "tv_spot",
+        "social_push",
+        "interview",
+      ],
+      platform_enum: [
+        "youtube",
+        "mtv",
+        "vevo",
+        "tiktok",
+        "instagram",
+        "regional_tv",
+        "other",
+      ],
+      quality_tier_enum: ["indie", "standard", "premium", "cinematic"],
+      shot_size_enum: ["ECU", "CU", "MCU", "MS", "WS", "EWS"],
+      shot_status_enum: ["planned", "shot", "cut"],
+      sync_strategy_enum: ["manual", "scheduled", "webhook"],
+      video_status_enum: [
+        "draft",
+        "planned",
+        "in_production",
+        "post_production",
+        "released",
+        "archived",
+      ],
+    },
+  },
+} as const
+
