@@ -141,6 +141,12 @@ def make_videos(conn: psycopg.Connection, factory: Any, n: int, *, strategy: str
     return list(zip(vids, ids, strict=True))
 
 
+def quota_day_ends(conn: psycopg.Connection) -> None:
+    """YouTube's quota day is over: the source pause ends and today's spent and set-aside keys are yesterday's."""
+    conn.execute("update private.worker_source_pauses set paused_until = now() - interval '1 second'")
+    conn.execute("update private.youtube_quota_usage set quota_day = quota_day - 1")
+
+
 def make_settings(tmp_path: Path, db_url: str, youtube_base: str = "http://127.0.0.1:9/youtube/v3",
                   **over: Any) -> Settings:
     values = dict(database_url=db_url, youtube_api_key=TEST_KEY, youtube_base_url=youtube_base,
