@@ -54,6 +54,8 @@ class FakeYouTube:
         self.stats: dict[str, dict[str, str]] = {}  # id -> statistics (strings, keys may be missing)
         self.errors: list[tuple[int, bytes]] = []  # served first, one per call
         self.always: tuple[int, bytes] | None = None
+        # key -> calls it may still make; at 0 the key is answered with the real quotaExceeded body
+        self.key_quota: dict[str, int] = {}
         self.calls: list[list[str]] = []
         self.keys: list[str] = []
         self.delay = 0.0
@@ -88,7 +90,13 @@ class FakeYouTube:
         with self.lock:
             self.calls.append(ids)
             self.keys.append(request.args.get("key", ""))
-            err = self.errors.pop(0) if self.errors else self.always
+            key = request.args.get("key", "")
+            if self.key_quota.get(key, 1) <= 0:
+                err = error_fixture(self.shared, "error_403_quotaExceeded.json")
+            else:
+                err = self.errors.pop(0) if self.errors else self.always
+                if key in self.key_quota:
+                    self.key_quota[key] -= 1
             n = len(self.calls)
         if n in self.gate_calls:
             self.entered.set()
