@@ -620,8 +620,8 @@ def bench_nightly(db: Db, n: int, units: int, nights: int = 2) -> dict:
     """Seed ``n`` scheduled videos (1% released in the last 30 days, 0.5% at 95% of a view target),
     then plan and enqueue ``nights`` consecutive nights with ``units`` YouTube units a day (the
     ledger is emptied between nights: a new quota day), and a re-run of the last night."""
-    from workers.scheduler import enqueue_nightly
     from workers.config import load_settings
+    from workers.scheduler import enqueue_nightly
 
     run = datetime.date(2026, 11, 24)
     settings = load_settings(database_url=db.url, youtube_daily_units=units)

@@ -15,7 +15,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.errors import ConfigError
 
-
 DEFAULT_KEY_NAME = "default"  # the single MV_YOUTUBE_API_KEY's name in the quota count
 YOUTUBE_DAILY_UNITS_DEFAULT = 10_000  # a YouTube Data API project's default daily quota
 

@@ -205,9 +205,9 @@ class YouTubeClient:
         if last is not None:
             raise last
         retry_at = next_quota_reset(self._clock())
-        raise QuotaExceeded(f"every YouTube API key has spent its daily budget ({', '.join(k.name for k in self._keys)});"
-                            f" no calls until {retry_at.isoformat()}", retry_at=retry_at, source=SOURCE,
-                            reason="budgetSpent")
+        names = ", ".join(k.name for k in self._keys)
+        raise QuotaExceeded(f"every YouTube API key has spent its daily budget ({names}); no calls until"
+                            f" {retry_at.isoformat()}", retry_at=retry_at, source=SOURCE, reason="budgetSpent")
 
     def _fetch_with(self, key: ApiKey, unique: list[str]) -> FetchedPayload:
         public_params = {"part": "statistics", "id": ",".join(unique)}
