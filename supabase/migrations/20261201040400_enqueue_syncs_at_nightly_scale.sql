@@ -7,7 +7,9 @@
 -- videos did not finish in ten minutes. Now the prefix test sits inside the NOT EXISTS (an anti
 -- join: hashed once or an index probe per pair, whatever the statistics say), and the read-back of
 -- skipped pairs finds this run's job through the unique dedupe_key index first, looking into
--- served_dedupe_keys only for pairs that have none. Behaviour is unchanged.
+-- served_dedupe_keys only for pairs that have none; and a source that p_sources leaves out is not
+-- looked for at all (the nightly's charts call over every scheduled video probed each one's
+-- YouTube target only to drop the pair afterwards). Behaviour is unchanged.
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
@@ -66,7 +68,8 @@ begin
   from (
     select v.id as vid, 'youtube' as src
     from public.music_videos as v
-    where v.id = any(p_video_ids)
+    where (p_sources is null or 'youtube' = any(p_sources))
+      and v.id = any(p_video_ids)
       and exists (
         select 1
         from public.music_video_platform_targets as t
@@ -76,7 +79,8 @@ begin
     union all
     select v.id, 'charts'
     from public.music_videos as v
-    where v.id = any(p_video_ids)
+    where (p_sources is null or 'charts' = any(p_sources))
+      and v.id = any(p_video_ids)
       and (v.kpi_chart_target is not null or v.spotify_track_uri is not null
         or v.apple_music_id is not null or v.isrc is not null)
   ) as w
