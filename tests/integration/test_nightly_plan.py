@@ -184,3 +184,22 @@ def test_the_scheduler_logs_the_plan_with_the_settings_budget(conn, factory, db_
     assert "planned 100 of 130 YouTube video(s) in 2 of 3 call(s) needed (2 unit(s) left today)" in rec.getMessage()
     assert "round_robin_waits_its_turn 30" in rec.getMessage()
     assert rec.nightly_plan["skipped_by_reason"] == {"round_robin_waits_its_turn": 30}
+
+
+def test_a_night_over_max_locks_per_transaction_videos_commits_and_the_cards_say_pending(conn, factory):
+    """One advisory lock per video made a night over ~6,000 videos fail at commit; the flush now
+    locks at most 256 stripes, and the inserted jobs refresh only the cards' last sync."""
+    per_tx = conn.execute("select current_setting('max_locks_per_transaction')::int * "
+                          "(current_setting('max_connections')::int + "
+                          "current_setting('max_prepared_transactions')::int) as n").fetchone()["n"]
+    n = per_tx + 500  # more videos than the whole shared lock table holds
+    vids = [v for v, _ in make_videos(conn, factory, n, strategy="scheduled")]
+    views(conn, vids[:3], [500, 600, 700])
+    p = plan(conn)
+    assert (p.planned_videos, p.jobs_created) == (n, n)
+    cards = conn.execute(
+        "select s.music_video_id, s.views_total, s.last_sync_status::text as status, s.last_sync_id = i.id as latest"
+        " from private.music_video_metric_summaries as s"
+        " join public.music_video_metric_imports as i on i.music_video_id = s.music_video_id").fetchall()
+    assert len(cards) == n and all(c["status"] == "pending" and c["latest"] for c in cards)
+    assert sorted(c["views_total"] for c in cards if c["views_total"] is not None) == [500, 600, 700]
