@@ -218,9 +218,10 @@ $$;
 revoke all on function private.plan_music_video_nightly(date, integer, jsonb, text[]) from public;
 grant execute on function private.plan_music_video_nightly(date, integer, jsonb, text[]) to service_role;
 
--- The latest nightly plans, newest first, for admins (the plans table is in the private schema,
+-- The latest nights' plans (nights: how many), newest first, for admins (the plans table is in
+-- the private schema,
 -- which PostgREST does not expose). Anyone else: PT403.
-create or replace function public.list_music_video_sync_plans(p_limit integer default 14)
+create or replace function public.list_music_video_sync_plans(nights integer default 14)
 returns jsonb
 language plpgsql
 stable
@@ -231,13 +232,14 @@ begin
   if not private.is_admin() then
     raise exception using errcode = 'PT403', message = 'Only admins can read the nightly sync plans';
   end if;
-  if p_limit is null or p_limit < 1 or p_limit > 366 then
-    perform private.raise_bad_argument('p_limit', 'out_of_range', 'Ask for between 1 and 366 plans.');
+  if list_music_video_sync_plans.nights is null or list_music_video_sync_plans.nights not between 1 and 366 then
+    perform private.raise_bad_argument('nights', 'out_of_range', 'Ask for between 1 and 366 plans.');
   end if;
   return coalesce((
     select jsonb_agg(to_jsonb(p.*) order by p.run_date desc)
     from (
-      select * from private.music_video_sync_plans as x order by x.run_date desc limit p_limit
+      select * from private.music_video_sync_plans as x order by x.run_date desc
+      limit list_music_video_sync_plans.nights
     ) as p
   ), '[]'::jsonb);
 end

@@ -158,7 +158,7 @@ def test_admins_read_the_plans_and_nobody_else_does(conn, factory):
             [(RUN.isoformat(), 50, {"round_robin_waits_its_turn": 10})]
         assert c.execute("select count(*) as n from private.music_video_sync_plans").fetchone()["n"] == 1
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, admin.claims()) as c:
-        call_rpc(c, "list_music_video_sync_plans", {"p_limit": 0})
+        call_rpc(c, "list_music_video_sync_plans", {"nights": 0})
     assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("22023", "Ask for between 1 and 366 plans.")
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, owner.claims()) as c:
         call_rpc(c, "list_music_video_sync_plans")
