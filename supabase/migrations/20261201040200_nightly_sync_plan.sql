@@ -219,8 +219,7 @@ revoke all on function private.plan_music_video_nightly(date, integer, jsonb, te
 grant execute on function private.plan_music_video_nightly(date, integer, jsonb, text[]) to service_role;
 
 -- The latest nights' plans (nights: how many), newest first, for admins (the plans table is in
--- the private schema,
--- which PostgREST does not expose). Anyone else: PT403.
+-- the private schema, which PostgREST does not expose). Anyone else: PT403.
 create or replace function public.list_music_video_sync_plans(nights integer default 14)
 returns jsonb
 language plpgsql
