@@ -5,8 +5,9 @@ measured in the same run, YouTube sync at scale.
         [--peers pgqueuer procrastinate] [--pgqueuer-batch 10 500] [--procrastinate-concurrency 100]
         [--peer-python PATH]
         [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--yt-processes 1] [--yt-runs 1]
+        [--nightly-videos 1000000] [--nightly-units 10000]
         [--shared-cluster]
-        [--only pickup throughput youtube]
+        [--only pickup throughput youtube nightly]
 
 On the shared 2-core machine, run it under the team's lock so no two benchmarks overlap:
 ``flock /tmp/bench.lock .venv/bin/python benchmarks/bench_queue.py``.
@@ -48,7 +49,14 @@ objects in separate processes (this script re-invoked with ``--child``).
    process with the real YouTube handler against a local fake ``videos.list`` that sleeps
    ``--yt-latency`` per call and answers with items cloned from the real fixture. Reports wall
    time (first ``started_at`` to last ``completed_at``), calls made, ceil(N/50) and the ratio to
-   the lower bound ``ceil(N/50) * latency / concurrency``.
+   the lower bound ``ceil(N/50) * latency / concurrency``, and the workers' CPU time per job. Issue 13's
+   figure: ``--yt-sizes 100000 --yt-concurrency 16 --yt-processes 2``. Every call's unit goes through
+   the shared quota count (``private.spend_youtube_units``), as in production.
+4. **Nightly plan** (``--only nightly``, not in the default set): ``--nightly-videos`` scheduled
+   videos with YouTube targets (1% released in the last 30 days, 0.5% at 95% of a view target), the
+   nightly planned and enqueued by ``workers.scheduler.enqueue_nightly`` with ``--nightly-units``
+   units a day, for two nights (a new quota day each) and a re-run of the second; prints the
+   plan (planned and skipped per reason) and the enqueue time (target: under 30 s at 1M).
 
 Logs are at WARNING in the workers (per-job INFO lines are not what is measured). Nothing here
 asserts; it prints figures.
@@ -57,6 +65,7 @@ asserts; it prints figures.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import os
@@ -210,7 +219,7 @@ class Db:
 
 def reset(conn: psycopg.Connection) -> None:
     conn.execute("truncate public.music_video_metric_imports, public.music_video_metrics,"
-                 " public.music_video_events, private.worker_source_pauses cascade")
+                 " public.music_video_events, private.worker_source_pauses, private.youtube_quota_usage cascade")
     conn.execute("vacuum analyze public.music_video_metric_imports")
     conn.execute("checkpoint")
 
@@ -605,6 +614,53 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             "batch_ms_p95": pct([(b["done"] - b["started_at"]).total_seconds() * 1000 for b in batches], 0.95)}
 
 
+# ----------------------------------------------------------------------------- 4. the nightly plan
+
+def bench_nightly(db: Db, n: int, units: int, nights: int = 2) -> dict:
+    """Seed ``n`` scheduled videos (1% released in the last 30 days, 0.5% at 95% of a view target),
+    then plan and enqueue ``nights`` consecutive nights with ``units`` YouTube units a day (the
+    ledger is emptied between nights: a new quota day), and a re-run of the last night."""
+    from workers.config import load_settings
+    from workers.scheduler import enqueue_nightly
+
+    run = datetime.date(2026, 11, 24)
+    settings = load_settings(database_url=db.url, youtube_daily_units=units)
+    with db.connect() as conn:
+        reset(conn)
+        conn.execute("truncate public.music_videos, private.music_video_sync_plans, private.youtube_quota_usage"
+                     " cascade")
+        t0 = time.monotonic()
+        seed_videos(conn, n)
+        conn.execute("update public.music_videos set target_release_date = %s::date - (id_rank %% 30)::integer"
+                     " from (select id as rid, row_number() over (order by id) as id_rank"
+                     "       from public.music_videos) as r"
+                     " where r.rid = id and r.id_rank %% 100 = 0", (run,))
+        conn.execute("update public.music_videos set kpi_view_target = 1000"
+                     " where id in (select id from public.music_videos order by id offset 1 limit %s)", (n // 200,))
+        conn.execute("insert into public.music_video_metrics (music_video_id, platform, collected_at, source,"
+                     " views_total) select id, 'youtube', now() - interval '1 day', 'youtube', 950"
+                     " from public.music_videos where kpi_view_target = 1000")
+        conn.execute("vacuum analyze")
+        seed_s = time.monotonic() - t0
+        out: dict = {"videos": n, "units": units, "seed_s": seed_s, "nights": []}
+        for night in range(nights + 1):
+            rerun = night == nights
+            day = run + datetime.timedelta(days=min(night, nights - 1))
+            if not rerun:
+                conn.execute("truncate private.youtube_quota_usage")
+                # a day between nights: autovacuum has analyzed last night's half a million jobs
+                conn.execute("analyze public.music_video_metric_imports, private.music_video_sync_rotation,"
+                             " private.music_video_metric_summaries")
+            t = time.monotonic()
+            plan = enqueue_nightly(conn, day, settings=settings)
+            took = time.monotonic() - t
+            jobs = conn.execute("select count(*) as n from public.music_video_metric_imports").fetchone()["n"]
+            out["nights"].append({"run_date": day.isoformat(), "rerun": rerun, "enqueue_s": took,
+                                  "jobs_in_queue": jobs, "load_avg": os.getloadavg()[0],
+                                  **plan.log_fields(), "summary": plan.summary()})
+    return out
+
+
 # ----------------------------------------------------------------------------- main
 
 def main() -> int:
@@ -637,8 +693,11 @@ def main() -> int:
     ap.add_argument("--yt-runs", type=int, default=1)
     ap.add_argument("--without-summary-triggers", action="store_true",
                     help="diagnostic: disable the card-summary triggers on the queue and metric tables")
+    ap.add_argument("--nightly-videos", type=int, default=1_000_000)
+    ap.add_argument("--nightly-units", type=int, default=10_000)
     ap.add_argument("--shared-cluster", action="store_true")
-    ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"])
+    ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"],
+                    choices=["pickup", "throughput", "youtube", "nightly"])
     args = ap.parse_args()
     if args.child:
         return child(args)
@@ -733,7 +792,8 @@ def main() -> int:
                           f" vs bound {r['bound_s']:.2f} s = {r['wall_ratio']:.2f}x (vs ceil(calls/concurrency) x"
                           f" latency = {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x);"
                           f" {r['succeeded']} jobs succeeded, {r['metric_rows']} metric rows, {r['events']} events;"
-                          f" worker CPU {r['worker_cpu_s']:.2f} s; load average {r['load_avg']:.2f}; per batch"
+                          f" worker CPU {r['worker_cpu_s']:.2f} s ({r['worker_cpu_s'] / r['jobs'] * 1e3:.3f} ms"
+                          f" per job); load average {r['load_avg']:.2f}; per batch"
                           f" claim -> committed median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms")
                 runs = [r for r in results["youtube"] if r["videos"] == n]
                 if len(runs) > 1:
@@ -741,6 +801,17 @@ def main() -> int:
                     print(f"  {n:,} videos, {len(runs)} runs: wall median {statistics.median(walls):.2f} s ="
                           f" {statistics.median(walls) / runs[0]['bound_s']:.2f}x the bound; calls "
                           f"{sorted({r['calls'] for r in runs})}")
+        if "nightly" in args.only:
+            r = bench_nightly(db, args.nightly_videos, args.nightly_units)
+            results["nightly"] = r
+            print(f"\nnightly plan over {r['videos']:,} scheduled videos, {r['units']:,} YouTube units a day"
+                  f" (seeded in {r['seed_s']:.1f} s):")
+            for night in r["nights"]:
+                print(f"  {night['run_date']}{' (re-run)' if night['rerun'] else ''}: plan + enqueue"
+                      f" {night['enqueue_s']:.2f} s ({'under' if night['enqueue_s'] < 30 else 'NOT under'} 30 s),"
+                      f" {night['jobs_in_queue']:,} jobs in the queue, load average {night['load_avg']:.2f}\n"
+                      f"    {night['summary']}\n    planned by reason {night['planned_by_reason']},"
+                      f" skipped by reason {night['skipped_by_reason']}")
         print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
         print("\nJSON:", json.dumps(results, default=str))
     finally:

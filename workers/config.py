@@ -10,10 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workers.errors import ConfigError
+
+DEFAULT_KEY_NAME = "default"  # the single MV_YOUTUBE_API_KEY's name in the quota count
+YOUTUBE_DAILY_UNITS_DEFAULT = 10_000  # a YouTube Data API project's default daily quota
+
+
+class YouTubeApiKey(BaseModel):
+    """One YouTube Data API key and the units it may spend per quota day (its project's quota).
+
+    ``name`` identifies the key in the shared quota count (``private.youtube_quota_usage``) and in
+    logs; the key itself never leaves the settings.
+    """
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    key: SecretStr
+    daily_units: int = Field(YOUTUBE_DAILY_UNITS_DEFAULT, ge=0)
 
 
 class Settings(BaseSettings):
@@ -42,6 +57,14 @@ class Settings(BaseSettings):
     # When deployed: name of the Supabase Vault secret holding the key (used if the env var is unset).
     youtube_api_key_secret: str | None = None
     youtube_base_url: str = "https://www.googleapis.com/youtube/v3"
+    # The units every key together may spend per quota day (Pacific time); the nightly plans within it.
+    youtube_daily_units: int = Field(YOUTUBE_DAILY_UNITS_DEFAULT, ge=0)
+    # Several keys, each with its own budget, tried in order; a key YouTube answers quotaExceeded
+    # for is skipped until the quota resets, and only when all are spent is the source paused, e.g.
+    # MV_YOUTUBE_API_KEYS='[{"name": "a", "key": "...", "daily_units": 10000}, {"name": "b", "key": "..."}]'.
+    # Without it, MV_YOUTUBE_API_KEY (or its Vault secret) is the one key, named "default", with
+    # MV_YOUTUBE_DAILY_UNITS as its budget.
+    youtube_api_keys: list[YouTubeApiKey] = Field(default_factory=list)
     http_timeout: float = Field(10.0, gt=0)
 
     # Chart feeds: chart id -> URL or local path (a ``{date}`` placeholder takes the chart date).
@@ -74,6 +97,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, v: str | None) -> str | None:
         return v or None
+
+    @model_validator(mode="after")
+    def _unique_key_names(self) -> Settings:
+        names = [k.name for k in self.youtube_api_keys]
+        if len(names) != len(set(names)):
+            raise ValueError("MV_YOUTUBE_API_KEYS: every key needs its own name")
+        return self
+
+    def youtube_key_budgets(self) -> dict[str, int]:
+        """Each key's daily units by name, as the nightly planner and the quota count know them."""
+        if self.youtube_api_keys:
+            return {k.name: k.daily_units for k in self.youtube_api_keys}
+        return {DEFAULT_KEY_NAME: self.youtube_daily_units}
 
     def require_database_url(self) -> str:
         if not self.database_url:

@@ -1,8 +1,12 @@
-"""The nightly trigger: APScheduler with a cron trigger enqueues one job per scheduled video.
+"""The nightly trigger: APScheduler with a cron trigger plans the night, then enqueues its jobs.
 
 APScheduler only decides *when*; :func:`enqueue_nightly` does the work in one idempotent call of
-``private.enqueue_music_video_syncs`` (the one sync rule, see :mod:`workers.sync`) as a scheduled
-run. Every job it inserts carries ``dedupe_key =
+``private.plan_music_video_nightly`` (:func:`workers.sync.plan_nightly`): it counts the YouTube
+calls the scheduled videos need against the units left today (``MV_YOUTUBE_DAILY_UNITS``, each
+key's own budget in ``MV_YOUTUBE_API_KEYS``), picks the videos that fit when they do not all fit
+(recent releases and videos near their view target every night, the rest round-robin), records
+the plan (admins read it) and enqueues through ``private.enqueue_music_video_syncs`` (the one sync
+rule, see :mod:`workers.sync`) as a scheduled run. The plan is logged. Every job it inserts carries ``dedupe_key =
 nightly:<run date>:<video>:<source>`` (unique), and the run date is the date of the cron fire
 time the run belongs to (not "today" at execution), so:
 
@@ -31,19 +35,26 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from psycopg.rows import dict_row
 
-from workers.config import Settings
+from workers.config import DEFAULT_KEY_NAME, YOUTUBE_DAILY_UNITS_DEFAULT, Settings
 from workers.errors import ConfigError
-from workers.sync import SyncRequest, enqueue_syncs
+from workers.sync import NightlyPlan, plan_nightly
 
 __all__ = ["NightlyScheduler", "cron_trigger", "enqueue_nightly", "previous_fire_time"]
 
 log = logging.getLogger("workers.scheduler")
 
 
-def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None) -> SyncRequest:
-    """Enqueue the nightly sync of every ``scheduled`` video for ``run_date``; idempotent per date."""
-    return enqueue_syncs(conn, scheduled=True, trigger="nightly", dedupe_prefix=f"nightly:{run_date.isoformat()}",
-                         sources=sources)
+def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None,
+                    settings: Settings | None = None) -> NightlyPlan:
+    """Plan and enqueue the nightly sync of the ``scheduled`` videos for ``run_date``; idempotent per date.
+
+    The budget is ``settings``' (without settings: the default 10,000 units on one key).
+    """
+    if settings is None:
+        units, keys = YOUTUBE_DAILY_UNITS_DEFAULT, {DEFAULT_KEY_NAME: YOUTUBE_DAILY_UNITS_DEFAULT}
+    else:
+        units, keys = settings.youtube_daily_units, settings.youtube_key_budgets()
+    return plan_nightly(conn, run_date, daily_units=units, key_budgets=keys, sources=sources)
 
 
 def cron_trigger(expr: str, timezone: str) -> CronTrigger:
@@ -87,18 +98,18 @@ class NightlyScheduler:
         self.trigger = cron_trigger(settings.sync_cron, settings.sync_timezone)
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
-        self.runs: list[tuple[date, SyncRequest]] = []
+        self.runs: list[tuple[date, NightlyPlan]] = []
 
-    def run_for(self, run_date: date) -> SyncRequest:
+    def run_for(self, run_date: date) -> NightlyPlan:
         with psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row,
                              application_name="mv-scheduler") as conn:
-            req = enqueue_nightly(conn, run_date)
+            plan = enqueue_nightly(conn, run_date, settings=self.settings)
         with self._lock:
-            self.runs.append((run_date, req))
-        log.info("nightly sync enqueued", extra={"run_date": run_date.isoformat(), "jobs_created": req.created,
-                                                 "reused": req.reused, "already_enqueued": req.already_enqueued,
-                                                 "videos": len(req.by_video)})
-        return req
+            self.runs.append((run_date, plan))
+        log.log(logging.INFO if plan.skipped_videos == 0 else logging.WARNING,
+                "nightly sync planned and enqueued: %s", plan.summary(),
+                extra={"nightly_plan": plan.log_fields()})
+        return plan
 
     def _fire(self) -> None:
         now = datetime.now(self.tz)
@@ -108,7 +119,7 @@ class NightlyScheduler:
         except psycopg.Error as exc:  # APScheduler would swallow it; say it loud and retry next fire
             log.error("nightly enqueue failed", extra={"error": str(exc), "fire_time": fired.isoformat()})
 
-    def catch_up(self) -> SyncRequest | None:
+    def catch_up(self) -> NightlyPlan | None:
         """Re-run (idempotently) a fire time within the catch-up window, e.g. after a restart."""
         hours = self.settings.sync_catchup_hours
         if hours <= 0:

@@ -8,14 +8,17 @@ when the last one finishes, :mod:`workers.events` writes its ``music_video.metri
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import dict_row
 
-__all__ = ["SyncRequest", "enqueue_syncs", "sync_music_video_metrics"]
+__all__ = ["NightlyPlan", "SyncRequest", "enqueue_syncs", "plan_nightly", "sync_music_video_metrics"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,75 @@ def sync_music_video_metrics(conn: psycopg.Connection, music_video_id: UUID | st
         raise ValueError("give exactly one of music_video_id, release_id or scheduled=True")
     return enqueue_syncs(conn, video_id=music_video_id, release_id=release_id, scheduled=scheduled,
                          trigger=trigger, sources=sources)
+
+
+@dataclass(frozen=True)
+class NightlyPlan:
+    """A night's plan (a row of ``private.music_video_sync_plans``) and the jobs its run enqueued.
+
+    ``units_left`` is what the YouTube budget had left when the night was first planned;
+    ``planned_by_reason`` counts the planned videos per reason (recent_release, near_kpi_target,
+    round_robin), ``skipped_by_reason`` the skipped ones; ``round_robin_nights`` is how many nights
+    the rotation takes to reach every other video at this rate (None: never, no units left for it).
+    """
+
+    run_date: date
+    quota_day: date
+    runs: int
+    daily_budget: int
+    units_left: int
+    scheduled_videos: int
+    calls_needed: int
+    planned_videos: int
+    calls_planned: int
+    planned_by_reason: dict[str, int]
+    skipped_videos: int
+    skipped_by_reason: dict[str, int]
+    round_robin_nights: int | None
+    weekly_rotation_met: bool
+    jobs_created: int
+    jobs_reused: int
+    jobs_already_enqueued: int
+
+    @property
+    def created(self) -> int:
+        return self.jobs_created
+
+    @property
+    def reused(self) -> int:
+        return self.jobs_reused
+
+    @property
+    def already_enqueued(self) -> int:
+        return self.jobs_already_enqueued
+
+    def summary(self) -> str:
+        """The plan and the run in an operator's words (the scheduler logs and prints it)."""
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped_by_reason.items())) or "none"
+        rotation = ("every video every night" if self.round_robin_nights == 0 else
+                    "the rest get no call" if self.round_robin_nights is None else
+                    f"the rest come round every {self.round_robin_nights} night(s)"
+                    + ("" if self.weekly_rotation_met else ", NOT within a week"))
+        return (f"planned {self.planned_videos} of {self.scheduled_videos} YouTube video(s) in "
+                f"{self.calls_planned} of {self.calls_needed} call(s) needed ({self.units_left} unit(s) left "
+                f"today); skipped {self.skipped_videos} ({skipped}); {rotation}; {self.jobs_created} new job(s), "
+                f"{self.jobs_reused} reused a live job, {self.jobs_already_enqueued} already enqueued by this run")
+
+    def log_fields(self) -> dict[str, Any]:
+        return {f.name: (v.isoformat() if isinstance(v := getattr(self, f.name), date) else v)
+                for f in fields(self)}
+
+
+def plan_nightly(conn: psycopg.Connection, run_date: date, *, daily_units: int, key_budgets: Mapping[str, int],
+                 sources: Sequence[str] | None = None) -> NightlyPlan:
+    """Plan and enqueue one night in one call of ``private.plan_music_video_nightly``.
+
+    The YouTube videos that fit today's units left (``daily_units`` over every key, each key
+    within its own budget in ``key_budgets``) get a job, chosen as the migration describes; the
+    rest are counted per reason on the plan row. Idempotent per ``run_date``.
+    """
+    row = conn.cursor(row_factory=dict_row).execute(
+        "select p.* from private.plan_music_video_nightly(%(d)s, %(units)s, %(keys)s::jsonb, %(sources)s) as p",
+        {"d": run_date, "units": daily_units, "keys": json.dumps(dict(key_budgets)),
+         "sources": None if sources is None else list(sources)}).fetchone()
+    return NightlyPlan(**{f.name: row[f.name] for f in fields(NightlyPlan)})

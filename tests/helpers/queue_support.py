@@ -54,6 +54,8 @@ class FakeYouTube:
         self.stats: dict[str, dict[str, str]] = {}  # id -> statistics (strings, keys may be missing)
         self.errors: list[tuple[int, bytes]] = []  # served first, one per call
         self.always: tuple[int, bytes] | None = None
+        # key -> calls it may still make; at 0 the key is answered with the real quotaExceeded body
+        self.key_quota: dict[str, int] = {}
         self.calls: list[list[str]] = []
         self.keys: list[str] = []
         self.delay = 0.0
@@ -88,7 +90,13 @@ class FakeYouTube:
         with self.lock:
             self.calls.append(ids)
             self.keys.append(request.args.get("key", ""))
-            err = self.errors.pop(0) if self.errors else self.always
+            key = request.args.get("key", "")
+            if self.key_quota.get(key, 1) <= 0:
+                err = error_fixture(self.shared, "error_403_quotaExceeded.json")
+            else:
+                err = self.errors.pop(0) if self.errors else self.always
+                if key in self.key_quota:
+                    self.key_quota[key] -= 1
             n = len(self.calls)
         if n in self.gate_calls:
             self.entered.set()
@@ -139,6 +147,12 @@ def make_videos(conn: psycopg.Connection, factory: Any, n: int, *, strategy: str
             " select v, 'youtube', e, %s from unnest(%s::uuid[], %s::text[]) as u(v, e)",
             (auto_sync, vids, ids))
     return list(zip(vids, ids, strict=True))
+
+
+def quota_day_ends(conn: psycopg.Connection) -> None:
+    """YouTube's quota day is over: the source pause ends and today's spent and set-aside keys are yesterday's."""
+    conn.execute("update private.worker_source_pauses set paused_until = now() - interval '1 second'")
+    conn.execute("update private.youtube_quota_usage set quota_day = quota_day - 1")
 
 
 def make_settings(tmp_path: Path, db_url: str, youtube_base: str = "http://127.0.0.1:9/youtube/v3",

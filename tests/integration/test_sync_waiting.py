@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.helpers.factory import User
-from tests.helpers.queue_support import FakeYouTube, drain, job_counts, make_settings, make_videos, mv
+from tests.helpers.queue_support import FakeYouTube, drain, job_counts, make_settings, make_videos, mv, quota_day_ends
 from workers.cli.base import EXIT_PAUSED
 from workers.db import postgrest_request
 from workers.sources.youtube.parser import next_quota_reset
@@ -59,7 +59,7 @@ def test_quota_pause_is_said_on_the_rows_and_cleared_when_the_job_runs(conn, fac
 
     # the quota resets: the jobs run and the note is gone
     yt.always = None
-    conn.execute("update private.worker_source_pauses set paused_until = now() - interval '1 second'")
+    quota_day_ends(conn)
     conn.execute("update public.music_video_metric_imports set run_after = now()")
     drain(make_settings(tmp_path, db_url, yt.base_url), db_url)
     assert job_counts(conn) == {"succeeded": 2}

@@ -18,6 +18,7 @@ from tests.helpers.queue_support import (
     job_counts,
     make_settings,
     make_videos,
+    quota_day_ends,
     running_worker,
     wait_for,
 )
@@ -137,7 +138,10 @@ def test_quota_exceeded_defers_every_youtube_job_to_midnight_pacific(conn, facto
     assert yt.call_count == 1
     # once the quota resets the jobs run
     yt.always = None
-    conn.execute("update private.worker_source_pauses set paused_until = now() - interval '1 second'")
+    # the key stays set aside in the shared quota count for the rest of the quota day
+    assert conn.execute("select exhausted_at is not null as x from private.youtube_quota_usage"
+                        " where key_name = 'default'").fetchone()["x"]
+    quota_day_ends(conn)
     conn.execute("update public.music_video_metric_imports set run_after = now()")
     drain(make_settings(tmp_path, db_url, yt.base_url), db_url)
     assert job_counts(conn) == {"succeeded": 61}

@@ -73,9 +73,10 @@ def _enqueue_nightly(args: argparse.Namespace, settings: Settings) -> int:
 
     run_date = args.date or datetime.now(ZoneInfo(settings.sync_timezone)).date()
     with connect(settings) as conn:
-        req = enqueue_nightly(conn, run_date)
-    print(f"{run_date}: enqueued {req.created} job(s); {req.reused} reused a live job, "
-          f"{req.already_enqueued} already enqueued for this night; {len(req.by_video)} scheduled video(s)")
+        plan = enqueue_nightly(conn, run_date, settings=settings)
+    print(f"{run_date}: enqueued {plan.created} job(s); {plan.reused} reused a live job, "
+          f"{plan.already_enqueued} already enqueued for this night; {plan.scheduled_videos} scheduled"
+          f" YouTube video(s); {plan.summary()}")
     return 0
 
 

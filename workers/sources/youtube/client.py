@@ -3,6 +3,13 @@
 At most 50 ids per call, one quota unit per call. Answers are parsed by
 :mod:`workers.sources.youtube.parser`; failed exchanges are mapped by :mod:`workers.sources.http`.
 
+Several API keys (``MV_YOUTUBE_API_KEYS``), each with its own daily budget, are tried in order:
+before each call the unit is reserved in a :class:`QuotaLedger` (the database's shared count,
+:mod:`workers.sources.youtube.quota`), a key whose budget is spent or that YouTube answers
+``quotaExceeded`` is set aside until the quota day ends, and the next key serves the same call.
+Only when every key is spent does the call raise :class:`~workers.errors.QuotaExceeded` (the
+worker then pauses the source until midnight Pacific Time).
+
 The API key is sent as the ``key`` query parameter (as the brief asks) but never appears
 in exceptions, returned URLs or httpx's own request log (a redacting log filter is
 installed on the ``httpx`` logger).
@@ -11,21 +18,32 @@ installed on the ``httpx`` logger).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TypeVar
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Protocol, TypeVar
 
 import httpx
 
-from workers.errors import FeedRejected
+from workers.errors import FeedRejected, QuotaExceeded
 from workers.sources.http import transport_errors
-from workers.sources.youtube.parser import SOURCE, VideosListResult, parse_error, parse_videos_list, redact
+from workers.sources.youtube.parser import (
+    QUOTA_TZ,
+    SOURCE,
+    VideosListResult,
+    next_quota_reset,
+    parse_error,
+    parse_videos_list,
+    redact,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "MAX_IDS_PER_CALL",
+    "ApiKey",
     "FetchedPayload",
+    "QuotaLedger",
     "YouTubeClient",
     "chunked",
     "fetch_youtube_metrics",
@@ -45,6 +63,25 @@ class FetchedPayload:
     status: int
     url_without_key: str
     result: VideosListResult
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """One key: its name (in the shared count and in logs), the secret, and its units per quota day."""
+
+    name: str
+    secret: str = field(repr=False)
+    daily_units: int
+
+
+class QuotaLedger(Protocol):
+    """The shared count of units spent per key and quota day."""
+
+    def spend(self, key: ApiKey, units: int = 1) -> bool:
+        """Reserve ``units`` on ``key`` if its budget and the day's hold them; False otherwise."""
+
+    def exhaust(self, key: ApiKey) -> None:
+        """YouTube said the key's quota is spent: set it aside until the quota day ends."""
 
 
 def chunked(ids: Iterable[T], size: int = MAX_IDS_PER_CALL) -> Iterator[list[T]]:
@@ -84,13 +121,22 @@ _install_log_filter()
 
 
 class YouTubeClient:
-    """Thin ``videos.list?part=statistics`` client. ``calls`` counts HTTP requests sent."""
+    """Thin ``videos.list?part=statistics`` client. ``calls`` counts HTTP requests sent.
 
-    def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, http: httpx.Client | None = None,
-                 timeout: float = 10.0, *, clock: Callable[[], datetime] | None = None) -> None:
-        if not api_key:
+    ``api_key`` is one key (named "default", no budget of its own) or several :class:`ApiKey`,
+    tried in order as the module describes.
+    """
+
+    def __init__(self, api_key: str | Sequence[ApiKey], base_url: str = DEFAULT_BASE_URL,
+                 http: httpx.Client | None = None, timeout: float = 10.0, *,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        keys = [ApiKey("default", api_key, 2**31 - 1)] if isinstance(api_key, str) else list(api_key)
+        if not keys or not all(k.secret for k in keys):
             raise ValueError("api_key is required")
-        self._api_key = api_key
+        self._keys = keys
+        self._current = 0  # the key that served the last call: tried first
+        self._spent: dict[str, date] = {}  # key name -> the quota day it was found spent
+        self._keys_lock = threading.Lock()
         self.base_url = base_url.rstrip("/")
         self._own_http = http is None
         self._http = http if http is not None else httpx.Client(timeout=timeout)
@@ -111,8 +157,19 @@ class YouTubeClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def fetch_statistics(self, ids: Sequence[str]) -> FetchedPayload:
-        """One ``GET /videos?part=statistics&id=...`` for at most 50 ids (duplicates collapsed)."""
+    def _quota_day(self) -> date:
+        return self._clock().astimezone(QUOTA_TZ).date()
+
+    def _set_aside(self, key: ApiKey, day: date) -> None:
+        with self._keys_lock:
+            self._spent[key.name] = day
+
+    def fetch_statistics(self, ids: Sequence[str], *, ledger: QuotaLedger | None = None) -> FetchedPayload:
+        """One ``videos.list`` call for at most 50 ids (duplicates collapsed), on the first key with units left.
+
+        With a ``ledger``, each attempt first reserves its unit there. Raises ``QuotaExceeded``
+        when no key has units left (the last key's own answer, if YouTube gave one).
+        """
         unique = list(dict.fromkeys(ids))
         if not unique:
             raise ValueError("fetch_statistics needs at least one id")
@@ -121,17 +178,49 @@ class YouTubeClient:
         bad = [i for i in unique if not isinstance(i, str) or not i or "," in i or i.strip() != i]
         if bad:
             raise ValueError(f"invalid video ids: {bad[:5]!r}")
+        day = self._quota_day()
+        with self._keys_lock:
+            start = self._current
+        last: QuotaExceeded | None = None
+        for step in range(len(self._keys)):
+            index = (start + step) % len(self._keys)
+            key = self._keys[index]
+            with self._keys_lock:
+                if self._spent.get(key.name) == day:
+                    continue
+            if ledger is not None and not ledger.spend(key):
+                self._set_aside(key, day)
+                continue
+            try:
+                fetched = self._fetch_with(key, unique)
+            except QuotaExceeded as exc:
+                self._set_aside(key, day)
+                if ledger is not None:
+                    ledger.exhaust(key)
+                last = exc
+                continue
+            with self._keys_lock:
+                self._current = index
+            return fetched
+        if last is not None:
+            raise last
+        retry_at = next_quota_reset(self._clock())
+        names = ", ".join(k.name for k in self._keys)
+        raise QuotaExceeded(f"every YouTube API key has spent its daily budget ({names}); no calls until"
+                            f" {retry_at.isoformat()}", retry_at=retry_at, source=SOURCE, reason="budgetSpent")
+
+    def _fetch_with(self, key: ApiKey, unique: list[str]) -> FetchedPayload:
         public_params = {"part": "statistics", "id": ",".join(unique)}
         url = f"{self.base_url}/videos"
         url_without_key = str(httpx.URL(url, params=public_params))
         self.calls += 1
         with transport_errors(SOURCE, f"GET {url_without_key}"):
-            response = self._http.get(url, params={**public_params, "key": self._api_key},
+            response = self._http.get(url, params={**public_params, "key": key.secret},
                                       timeout=self._timeout)
             raw = response.content
         if not 200 <= response.status_code < 300:
             raise parse_error(response.status_code, raw, response.headers, self._clock(),
-                              secret=self._api_key)
+                              secret=key.secret)
         try:
             result = parse_videos_list(raw, unique)
         except FeedRejected as exc:

@@ -20,8 +20,10 @@ which runs them for queue jobs:
   ``quotaExceeded`` defers every YouTube job to midnight Pacific Time, rate limits, 5xx and
   timeouts back off, a bad key fails the batch with a clear message.
 
-The API key comes from settings (``MV_YOUTUBE_API_KEY``) or, when deployed, from the Supabase
-Vault secret named by ``MV_YOUTUBE_API_KEY_SECRET``. It is never logged.
+The API keys come from settings (``MV_YOUTUBE_API_KEYS``, each with its daily budget, rotated on
+``quotaExceeded`` by the client; or the one ``MV_YOUTUBE_API_KEY``) or, when deployed, from the
+Supabase Vault secret named by ``MV_YOUTUBE_API_KEY_SECRET``. Each call's unit is counted in the
+database (:mod:`.quota`), shared by every worker process. Keys are never logged.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from workers.metrics import MetricSample, UpsertCounts, upsert_samples
 from workers.queue.handler import Job, JobContext, JobOutcome
 from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient
 from workers.sources.youtube.parser import SOURCE, YouTubeStats, parse_videos_list
+from workers.sources.youtube.quota import DbQuotaLedger, api_keys
 from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
@@ -127,10 +130,10 @@ class YouTubeHandler:
         self._client = client
         self._own_client = client is None
         self._lock = threading.Lock()
-        if client is None and settings.youtube_api_key is not None and settings.youtube_api_key.get_secret_value():
+        single = settings.youtube_api_key.get_secret_value() if settings.youtube_api_key is not None else None
+        if client is None and (keys := api_keys(settings, single)):
             # Build the HTTP client now rather than inside the first batch (a Vault key waits for a job).
-            self._client = YouTubeClient(settings.youtube_api_key.get_secret_value(),
-                                         base_url=settings.youtube_base_url, timeout=settings.http_timeout)
+            self._client = YouTubeClient(keys, base_url=settings.youtube_base_url, timeout=settings.http_timeout)
 
     def close(self) -> None:
         if self._own_client and self._client is not None:
@@ -142,7 +145,7 @@ class YouTubeHandler:
             if self._client is None:
                 with ctx.pool.connection() as conn:
                     key = resolve_youtube_key(self.settings, conn)
-                self._client = YouTubeClient(key, base_url=self.settings.youtube_base_url,
+                self._client = YouTubeClient(api_keys(self.settings, key), base_url=self.settings.youtube_base_url,
                                              timeout=self.settings.http_timeout)
             return self._client
 
@@ -161,7 +164,8 @@ class YouTubeHandler:
             return outcomes
         client = self._get_client(ctx)
         try:
-            fetched = client.fetch_statistics(list(wanted))
+            fetched = client.fetch_statistics(list(wanted),
+                                              ledger=DbQuotaLedger(ctx.pool, self.settings.youtube_daily_units))
         except SourceAuthError:
             with self._lock:  # re-read the key next time: it may have been rotated
                 if self._own_client and self._client is client:
