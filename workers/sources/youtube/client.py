@@ -19,7 +19,7 @@ from typing import TypeVar
 import httpx
 
 from workers.errors import FeedRejected
-from workers.sources.http import transport_errors
+from workers.sources.http import count_call, transport_errors
 from workers.sources.youtube.parser import SOURCE, VideosListResult, parse_error, parse_videos_list, redact
 
 __all__ = [
@@ -129,6 +129,7 @@ class YouTubeClient:
             response = self._http.get(url, params={**public_params, "key": self._api_key},
                                       timeout=self._timeout)
             raw = response.content
+        count_call(SOURCE, response.status_code)
         if not 200 <= response.status_code < 300:
             raise parse_error(response.status_code, raw, response.headers, self._clock(),
                               secret=self._api_key)
