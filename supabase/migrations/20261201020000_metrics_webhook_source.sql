@@ -38,8 +38,12 @@ create table private.metrics_webhook_deliveries (
   constraint metrics_webhook_deliveries_id_length check (char_length(webhook_id) between 1 and 256)
 );
 
--- Row-level security on with no policy: API roles that reach the table through a grant read
--- nothing; the grants below leave them none anyway.
 alter table private.metrics_webhook_deliveries enable row level security;
 revoke all on table private.metrics_webhook_deliveries from public, anon, authenticated;
 grant select, insert, update, delete on table private.metrics_webhook_deliveries to service_role;
+
+-- Admins may see which pushes arrived and what they enqueued (a partner's "did you get it?");
+-- only the service writes.
+grant select on table private.metrics_webhook_deliveries to authenticated;
+create policy "Admins read webhook deliveries" on private.metrics_webhook_deliveries
+for select to authenticated using ((select private.is_admin()));

@@ -266,3 +266,24 @@ def test_metrics_sum_both_processes_and_read_the_queue(webhook_service: Service)
 
 def test_settings_hold_no_default_secret():
     assert load_settings(_env_file=None).webhook_secrets == {}
+
+
+def test_only_admins_and_the_service_role_read_the_deliveries(webhook_service: Service):
+    import psycopg
+
+    from workers.db import jwt_claims, postgrest_request
+
+    svc = webhook_service
+    _vid, ref = _video(svc)
+    body = _push(ref)
+    assert svc.push("mtv", body, signed_headers(SECRET_NEW, body, msg_id="msg_access")).status_code == 202
+    query = "select count(*) as n from private.metrics_webhook_deliveries where webhook_id = 'msg_access'"
+    seen = {}
+    for who, claims in {"admin": svc.factory.user(admin=True).claims(), "user": svc.factory.user().claims(),
+                        "service_role": jwt_claims(role="service_role")}.items():
+        with postgrest_request(svc.conn, claims) as c:
+            seen[who] = c.execute(query).fetchone()["n"]
+    assert seen == {"admin": 1, "user": 0, "service_role": 1}
+    for claims in (svc.factory.user().claims(), jwt_claims(role="anon")):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), postgrest_request(svc.conn, claims) as c:
+            c.execute("insert into private.metrics_webhook_deliveries (source, webhook_id) values ('mtv', 'forged')")
