@@ -216,10 +216,21 @@ def test_the_worker_turns_a_stored_push_into_metric_rows(webhook_service: Servic
     assert r.status_code == 202
     settings = settings_for(tmp_path, storage_backend="supabase", supabase_url=svc.storage.url,
                             supabase_service_key=SERVICE_KEY)
+    from prometheus_client import REGISTRY
+
     from workers.storage import make_storage
 
+    def finished() -> float:
+        return REGISTRY.get_sample_value("mv_jobs_finished_total", {"source": "webhook", "status": "succeeded"}) or 0
+
+    def succeeded_rows() -> int:
+        return svc.conn.execute("select count(*) as n from public.music_video_metric_imports"
+                                " where source = 'webhook' and status = 'succeeded'").fetchone()["n"]
+
+    before, rows_before = finished(), succeeded_rows()
     run_worker(svc.db_url, settings, make_storage(settings), sources=("webhook",),
                clock=lambda: datetime.now(UTC))
+    assert finished() - before == succeeded_rows() - rows_before >= 1  # the worker's counter
     [job] = _jobs(svc, vid)
     assert job["status"] == "succeeded", job
     [row] = svc.conn.execute("select platform::text as platform, collected_at, views_total, source, detail,"
