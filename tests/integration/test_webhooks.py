@@ -298,3 +298,6 @@ def test_only_admins_and_the_service_role_read_the_deliveries(webhook_service: S
     for claims in (svc.factory.user().claims(), jwt_claims(role="anon")):
         with pytest.raises(psycopg.errors.InsufficientPrivilege), postgrest_request(svc.conn, claims) as c:
             c.execute("insert into private.metrics_webhook_deliveries (source, webhook_id) values ('mtv', 'forged')")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), \
+            postgrest_request(svc.conn, svc.factory.user(admin=True).claims()) as c:
+        c.execute("select private.accept_metrics_webhook('mtv', 'forged', array['x'], 'webhook/x.json', '{}')")

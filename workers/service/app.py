@@ -52,6 +52,7 @@ def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.verifiers = webhooks.verifiers(settings)
     app.state.storage = storage if storage is not None else make_storage(settings)
     return app
 

@@ -8,12 +8,12 @@ In order (docs/webhooks.md):
    source's secrets (two during a rotation): the ``webhook-id`` / ``-timestamp`` / ``-signature``
    headers, the signature, and the library's timestamp window (5 minutes either way): 400 for
    missing headers, 401 for a bad signature or a stale timestamp;
-4. the body is parsed (422 with every problem) and its video references are resolved while the
-   delivery is recorded under its unique id (:mod:`workers.sources.webhook.intake`): a replayed
-   id answers 200 with the first delivery's job ids; an unknown video 404, a video that does
-   not take pushes 422, and nothing is stored;
-5. the raw body goes to Storage (``music-video-raw-payloads/webhook/<source>/...``), then the job
-   is enqueued and the transaction commits: 202 with the job id.
+4. the body is parsed (422 with every problem);
+5. the raw body goes to Storage (``music-video-raw-payloads/webhook/<source>/...``), then one
+   statement (:mod:`workers.sources.webhook.intake`) records the delivery under its unique id,
+   resolves and judges the video references and enqueues: 202 with the job id. A replayed id
+   answers 200 with the first delivery's job ids; an unknown video 404, a video that does not
+   take pushes 422; in both cases the stored body is deleted again, so nothing of it stays.
 """
 
 from __future__ import annotations
@@ -30,20 +30,16 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from workers.config import Settings
+from workers.errors import ConfigError
 from workers.queue.handler import raw_payload_path
 from workers.service.responses import ServiceProblem, problem_response
-from workers.sources.webhook.intake import (
-    CLAIM_SQL,
-    ENQUEUE_IMPORT_SQL,
-    ENQUEUE_SYNC_SQL,
-    REPLAY_SQL,
-    judge_references,
-)
+from workers.sources.webhook.intake import ACCEPT_SQL, refusal
 from workers.sources.webhook.parser import SOURCES, PushRejected, parse_push_references, problem
-from workers.storage import RAW_PAYLOAD_BUCKET, StorageError, StorageUnavailable
+from workers.storage import RAW_PAYLOAD_BUCKET, LocalStorage, StorageError, StorageUnavailable
 from workers.telemetry import WEBHOOKS
 
-__all__ = ["read_body", "receive", "verify"]
+__all__ = ["read_body", "receive", "verifiers", "verify"]
 
 log = logging.getLogger("workers.service")
 
@@ -69,7 +65,20 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def verify(secrets: list[str], body: bytes, headers: Any) -> str:
+def verifiers(settings: Settings) -> dict[str, list[Webhook]]:
+    """One Standard Webhooks verifier per configured secret of each source, built once at start-up;
+    a secret that is not ``whsec_<base64>`` stops the start with a :class:`ConfigError`."""
+    out: dict[str, list[Webhook]] = {}
+    for source in settings.webhook_secrets:
+        try:
+            out[source] = [Webhook(secret) for secret in settings.webhook_secret_values(source)]
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"MV_WEBHOOK_SECRETS[{source!r}] holds a secret that is not whsec_<base64>: "
+                              f"{type(exc).__name__}") from None
+    return out
+
+
+def verify(hooks: list[Webhook], body: bytes, headers: Any) -> str:
     """The verified ``webhook-id``; :class:`ServiceProblem` (400 / 401) otherwise.
 
     Each configured secret is tried (a rotation keeps the old and the new one valid at once); the
@@ -78,17 +87,16 @@ def verify(secrets: list[str], body: bytes, headers: Any) -> str:
     wanted = {k: headers.get(k) for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
     missing = [k for k, v in wanted.items() if not v]
     if missing:
-        raise ServiceProblem(
-            400, [problem(k, "missing_header", f"the {k} header is required (Standard Webhooks)") for k in missing]
-        )
+        raise ServiceProblem(400, [problem(k, "missing_header", f"the {k} header is required (Standard Webhooks)")
+                                   for k in missing])
     try:
         text = body.decode()
     except UnicodeDecodeError:
         raise ServiceProblem(400, [problem("body", "invalid_encoding", "the body must be UTF-8")]) from None
     last = "No matching signature found"
-    for secret in secrets:
+    for hook in hooks:
         try:
-            Webhook(secret).verify(text, wanted, json_parse=False)
+            hook.verify(text, wanted, json_parse=False)
             return wanted["webhook-id"]
         except WebhookVerificationError as exc:
             last = str(exc)
@@ -97,19 +105,10 @@ def verify(secrets: list[str], body: bytes, headers: Any) -> str:
         except (ValueError, TypeError):  # a malformed signature list ("v1" without a comma, bad base64)
             last = "malformed signature"
     if "too old" in last or "too new" in last or "Invalid Signature Headers" in last:
-        raise ServiceProblem(
-            401,
-            [
-                problem(
-                    "webhook-timestamp",
-                    "stale_timestamp",
-                    f"the webhook-timestamp is outside the accepted window: {last}",
-                )
-            ],
-        )
-    raise ServiceProblem(
-        401, [problem("webhook-signature", "bad_signature", "no signature matches the body with this source's secret")]
-    )
+        raise ServiceProblem(401, [problem("webhook-timestamp", "stale_timestamp",
+                                           f"the webhook-timestamp is outside the accepted window: {last}")])
+    raise ServiceProblem(401, [problem("webhook-signature", "bad_signature",
+                                       "no signature matches the body with this source's secret")])
 
 
 async def receive(request: Request) -> Response:
@@ -127,8 +126,8 @@ async def receive(request: Request) -> Response:
 
 async def _receive(request: Request, source: str) -> tuple[int, dict[str, Any]]:
     settings = request.app.state.settings
-    secrets = settings.webhook_secret_values(source)
-    if source not in SOURCES or not secrets:
+    hooks = request.app.state.verifiers.get(source)
+    if source not in SOURCES or not hooks:
         raise ServiceProblem(
             404,
             [
@@ -141,7 +140,7 @@ async def _receive(request: Request, source: str) -> tuple[int, dict[str, Any]]:
             ],
         )
     body = await read_body(request, settings.webhook_max_body_bytes)
-    webhook_id = verify(secrets, body, request.headers)
+    webhook_id = verify(hooks, body, request.headers)
     try:
         refs = parse_push_references(source, body)
     except PushRejected as exc:
@@ -155,10 +154,15 @@ async def _receive(request: Request, source: str) -> tuple[int, dict[str, Any]]:
         ) from None
 
 
-async def _store(storage, source: str, path: str, body: bytes, content_type: str) -> None:
-    """Keep the raw body in Storage (in a thread: the client is synchronous); 503 / 500 when it fails."""
+async def _run_storage(storage: Any, op: str, source: str, *args: Any) -> None:
+    """A Storage call: inline for the local backend (a small file write is cheaper than a thread
+    hop), in a thread for the Supabase client (synchronous HTTP); 503 / 500 when it fails."""
+    call = getattr(storage, op)
     try:
-        await asyncio.to_thread(storage.put, RAW_PAYLOAD_BUCKET, path, body, content_type)
+        if isinstance(storage, LocalStorage):
+            call(*args)
+        else:
+            await asyncio.to_thread(call, *args)
     except StorageUnavailable as exc:
         log.warning("webhook: storage unavailable", extra={"source": source, "error": str(exc)[:300]})
         raise ServiceProblem(503, [problem("storage", "unavailable",
@@ -170,35 +174,34 @@ async def _store(storage, source: str, path: str, body: bytes, content_type: str
 
 async def _accept(request: Request, source: str, webhook_id: str, body: bytes,
                   refs: list[str]) -> tuple[int, dict[str, Any]]:
+    """Store the body, then one statement records, judges and enqueues (intake.py); the body is
+    deleted again when the push is refused or a replay, so nothing of it stays."""
     app = request.app
-    key = {"source": source, "webhook_id": webhook_id}
-    # Pipeline mode: BEGIN and the claim travel together, then the enqueue and COMMIT: two round
-    # trips per push instead of four. A refusal raised inside rolls everything back.
-    async with app.state.pool.connection() as conn, conn.pipeline():
-        async with conn.transaction():
-            claim = await (await conn.execute(CLAIM_SQL, {**key, "platform": source, "refs": refs})).fetchone()
-            if not claim["fresh"]:
-                row = await (await conn.execute(REPLAY_SQL, key)).fetchone()
-                ids = [str(i) for i in row["import_ids"]] if row else []
-                return 200, {"duplicate": True, "webhook_id": webhook_id, "job_id": ids[0] if ids else None,
-                             "job_ids": ids}
-            status, problems = judge_references(claim["videos"], source)
-            if problems:
-                raise ServiceProblem(status, problems)
-            content_type, ext = _CONTENT_TYPES.get(source, ("application/json", "json"))
-            path = raw_payload_path(f"webhook/{source}", ext, datetime.now(UTC))
-            await _store(app.state.storage, source, path, body, content_type)
-            videos = {v["reference"]: v["music_video_id"] for v in claim["videos"]}
-            if source == "youtube":
-                cur = await conn.execute(ENQUEUE_SYNC_SQL, {**key, "path": path,
-                                                            "video_ids": list(dict.fromkeys(videos.values()))})
-            else:
-                distinct = set(videos.values())
-                meta = {"webhook_id": webhook_id, "partner": source, "format": "broadcast_json",
-                        "raw_payload": {"bucket": RAW_PAYLOAD_BUCKET, "path": path}, "videos": videos}
-                cur = await conn.execute(ENQUEUE_IMPORT_SQL, {
-                    **key, "path": path, "platform": source, "metadata": Jsonb(meta),
-                    "music_video_id": next(iter(distinct)) if len(distinct) == 1 else None})
-        row = await cur.fetchone()  # read after the COMMIT's round trip
-    ids = [str(i) for i in row["import_ids"]]
+    content_type, ext = _CONTENT_TYPES.get(source, ("application/json", "json"))
+    path = raw_payload_path(f"webhook/{source}", ext, datetime.now(UTC))
+    await _run_storage(app.state.storage, "put", source, RAW_PAYLOAD_BUCKET, path, body, content_type)
+    meta = {"format": "atom" if source == "youtube" else "broadcast_json"}
+    try:
+        async with app.state.pool.connection() as conn:
+            cur = await conn.execute(ACCEPT_SQL, {"source": source, "webhook_id": webhook_id, "refs": refs,
+                                                  "path": path, "metadata": Jsonb(meta)})
+            result = (await cur.fetchone())["result"]
+    except psycopg.Error as exc:
+        await _discard(app.state.storage, source, path)
+        refused = refusal(exc)
+        if refused is None:
+            raise
+        raise ServiceProblem(*refused) from None
+    ids = result["import_ids"]
+    if result["outcome"] == "duplicate":
+        await _discard(app.state.storage, source, path)
+        return 200, {"duplicate": True, "webhook_id": webhook_id, "job_id": ids[0] if ids else None, "job_ids": ids}
     return 202, {"webhook_id": webhook_id, "job_id": ids[0] if ids else None, "job_ids": ids}
+
+
+async def _discard(storage: Any, source: str, path: str) -> None:
+    """Delete a stored body that will not be used; a failure is logged (the object is unreferenced)."""
+    try:
+        await _run_storage(storage, "delete", source, RAW_PAYLOAD_BUCKET, path)
+    except ServiceProblem:
+        log.warning("webhook: could not delete an unused raw body", extra={"source": source, "path": path})
