@@ -120,6 +120,11 @@ async def receive(request: Request) -> Response:
     except ServiceProblem as exc:
         outcome = exc.outcome
         response = problem_response(exc.status, exc.problems)
+    except Exception:  # a bug or an unexpected database error: the one error shape all the same
+        log.exception("webhook: unexpected error", extra={"source": source})
+        outcome = "error"
+        response = problem_response(500, [problem("body", "internal_error",
+                                                  "the push could not be processed; retry later")])
     WEBHOOKS.labels(source if source in SOURCES else "unknown", outcome).inc()
     return response
 
