@@ -301,3 +301,24 @@ def test_only_admins_and_the_service_role_read_the_deliveries(webhook_service: S
     with pytest.raises(psycopg.errors.InsufficientPrivilege), \
             postgrest_request(svc.conn, svc.factory.user(admin=True).claims()) as c:
         c.execute("select private.accept_metrics_webhook('mtv', 'forged', array['x'], 'webhook/x.json', '{}')")
+
+
+def test_accepted_pushes_wake_the_workers_with_one_notification(webhook_service: Service):
+    import psycopg
+
+    from workers.queue.statements import CHANNEL
+
+    svc = webhook_service
+    _vid, ref = _video(svc)
+    with psycopg.connect(svc.db_url, autocommit=True) as listener:
+        listener.execute(f"listen {CHANNEL}")
+        # the insert itself no longer notifies a webhook job (its commit would wait on the
+        # notification lock): the service sends one notification for the pushes it accepted
+        svc.conn.execute("insert into public.music_video_metric_imports (source, platform, metadata)"
+                         " values ('webhook', 'mtv', '{}')")
+        assert list(listener.notifies(timeout=0.5)) == []
+        for day in ("2026-11-20", "2026-11-21", "2026-11-22"):
+            body = _push(ref, day=day)
+            assert svc.push("mtv", body, signed_headers(SECRET_NEW, body)).status_code == 202
+        got = [n.payload for n in listener.notifies(timeout=2.0, stop_after=1)]
+    assert got == ["webhook"]

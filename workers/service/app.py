@@ -6,12 +6,15 @@ each uvicorn process calls, reading the ``MV_`` settings itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -19,6 +22,8 @@ from workers.config import Settings, load_settings
 from workers.service import health, webhooks
 
 __all__ = ["app_from_env", "create_app"]
+
+log = logging.getLogger("workers.service")
 
 
 def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
@@ -38,9 +43,12 @@ def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
         )
         await pool.open(wait=False)
         app.state.pool = pool
+        app.state.pushed = asyncio.Event()
+        notifier = asyncio.create_task(_notify_workers(app))
         try:
             yield
         finally:
+            notifier.cancel()
             await pool.close()
 
     app = Starlette(
@@ -55,6 +63,26 @@ def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
     app.state.verifiers = webhooks.verifiers(settings)
     app.state.storage = storage if storage is not None else make_storage(settings)
     return app
+
+
+async def _notify_workers(app: Starlette, every: float = 0.05) -> None:
+    """One NOTIFY 'webhook' per interval in which pushes were accepted (set ``app.state.pushed``).
+
+    The insert trigger does not notify webhook jobs (migration 20261201020300): a notifying
+    transaction commits under PostgreSQL's one notification lock, which would serialize every
+    push's commit. Here one notification wakes the workers for every push of the last interval.
+    """
+    from workers.queue.statements import CHANNEL
+
+    while True:
+        await app.state.pushed.wait()
+        app.state.pushed.clear()
+        try:
+            async with app.state.pool.connection() as conn:
+                await conn.execute("select pg_notify(%s, 'webhook')", (CHANNEL,))
+        except (psycopg.Error, PoolTimeout) as exc:  # the workers' sweep finds the jobs anyway
+            log.warning("could not notify the workers", extra={"error": str(exc)[:300]})
+        await asyncio.sleep(every)
 
 
 def app_from_env() -> Starlette:

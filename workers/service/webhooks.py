@@ -201,6 +201,8 @@ async def _accept(request: Request, source: str, webhook_id: str, body: bytes,
     if result["outcome"] == "duplicate":
         await _discard(app.state.storage, source, path)
         return 200, {"duplicate": True, "webhook_id": webhook_id, "job_id": ids[0] if ids else None, "job_ids": ids}
+    if source != "youtube":  # a YouTube sync job was notified by its insert
+        app.state.pushed.set()
     return 202, {"webhook_id": webhook_id, "job_id": ids[0] if ids else None, "job_ids": ids}
 
 
