@@ -4,11 +4,11 @@ A dedicated database cloned from the test template; one video with 6 cast assign
 shots in 30 scenes (each shot with 0-3 cast members, every field filled). Then, as PostgREST
 serves them (one transaction per call via ``postgrest_request``, as the owner under RLS):
 ``get_music_video_shots`` N times as the owner and as the service role, interleaved (p50/p95 of
-the whole request and of the RPC statement alone; the json body is received as text, which
-PostgREST forwards unparsed), the plans of every statement the read runs (auto_explain, nested,
-ANALYZE, BUFFERS, as benchmarks/bench_api.py prints them), a few write RPCs (add at 1, a move, a full reorder,
-a remove: each renumbers up to 300 rows and returns the list), and the export as the job runs it
-(``export_shotlist``, as the owner) for pdf and csv.
+the whole request and of the RPC statement alone; the rows wrapped in json_agg as PostgREST does,
+the body received as text, which PostgREST forwards unparsed), the plans of every statement the
+read runs (auto_explain, nested, ANALYZE, BUFFERS, as benchmarks/bench_api.py prints them), a few
+write RPCs (add at 1, a move, a full reorder, a remove: each renumbers up to 300 rows and returns
+the list), and the export as the job runs it (``export_shotlist``, as the owner) for pdf and csv.
 
     flock /tmp/bench.lock .venv/bin/python benchmarks/bench_shotlist.py [--iterations 300] [--keep-pdf F]
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
-from workers.db import call_rpc, jwt_claims, postgrest_request  # noqa: E402
+from workers.db import call_rpc, call_rpc_rows, jwt_claims, postgrest_request  # noqa: E402
 from workers.reports.shotlist import export_shotlist  # noqa: E402
 
 SEED = """
@@ -86,7 +86,7 @@ def explain_read(conn: psycopg.Connection, claims: dict, video: str) -> None:
                        "log_nested_statements": "on", "log_format": "json", "log_level": "notice"}.items():
             conn.execute(f"set auto_explain.{k} = '{val}'")
         with postgrest_request(conn, claims) as c:
-            call_rpc(c, "get_music_video_shots", {"music_video_id": video})
+            call_rpc_rows(c, "get_music_video_shots", {"music_video_id": video}, parse=False)
     finally:
         conn.execute("set auto_explain.log_min_duration = '-1'")
         conn.remove_notice_handler(grab)
@@ -149,7 +149,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 with postgrest_request(conn, who) as c:
                     t1 = time.perf_counter()
-                    call_rpc(c, "get_music_video_shots", {"music_video_id": v})
+                    call_rpc_rows(c, "get_music_video_shots", {"music_video_id": v}, parse=False)
                     t2 = time.perf_counter()
                 return (time.perf_counter() - t0) * 1000, (t2 - t1) * 1000
 
@@ -172,12 +172,12 @@ def main() -> None:
                       f" max {max(req[k]):6.2f} | call p50 {statistics.median(call[k]):6.2f}"
                       f" p95 {pct(call[k], 95):6.2f}")
             with postgrest_request(conn, claims) as c:
-                body = call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body
+                body = call_rpc_rows(c, "get_music_video_shots", {"music_video_id": v}, parse=False).body
             print(f"  response body {len(body.encode())} bytes ({len(body.encode()) / 1024:.0f} KB) as sent")
             explain_read(conn, claims, v)
 
-            def ids_of(doc: str) -> list[str]:
-                return [s["id"] for s in json.loads(doc)["shots"]]
+            def ids_of(rows: str) -> list[str]:
+                return [s["id"] for s in json.loads(rows)]
 
             writes: dict[str, list[float]] = {"add at 1": [], "move 300 -> 1": [], "reorder (reverse)": [],
                                               "remove shot 1": []}
@@ -185,7 +185,7 @@ def main() -> None:
                 writes["add at 1"].append(timed("add_music_video_shot", {"music_video_id": v, "description": "x",
                                                                          "shot_number": 1}))
                 with postgrest_request(conn, claims) as c:
-                    ids = ids_of(call_rpc(c, "get_music_video_shots", {"music_video_id": v}).body)
+                    ids = ids_of(call_rpc_rows(c, "get_music_video_shots", {"music_video_id": v}, parse=False).body)
                 writes["move 300 -> 1"].append(timed("update_music_video_shot", {
                     "music_video_id": v, "shot_id": ids[-1], "patch": {"shot_number": 1}}))
                 writes["reorder (reverse)"].append(timed("reorder_music_video_shots", {

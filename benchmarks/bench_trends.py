@@ -97,7 +97,8 @@ def bench_trends(url: str, iterations: int, warmup: int) -> list[str]:
                 r, c = case.request[who], case.call[who]
                 print(f"{case.label:<24}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
         with postgrest_request(conn, owner) as c:
-            body = c.execute("select public.music_video_trends(id => %s)::text as b", (TREND_VIDEO,)).fetchone()["b"]
+            body = c.execute("select coalesce(json_agg(t), '[]')::text as b"
+                             " from public.music_video_trends(id => %s) as t", (TREND_VIDEO,)).fetchone()["b"]
         print(f"90-day body: {len(body.encode()):,} bytes")
         print("\nverdicts")
         for case in cases:

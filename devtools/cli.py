@@ -1,7 +1,8 @@
 """The development command line: ``python -m devtools <command>``, from the checkout.
 
     python -m devtools db start|stop|status|migrate|url   the embedded database and the migrations
-    python -m devtools run [--no-services]                 start it, migrate and seed, run the services
+    python -m devtools db demo [--reload]                  load the demo data (supabase/demo/, local only)
+    python -m devtools run [--no-services] [--no-demo]     start it, migrate, seed, load the demo, run the services
 
 ``db migrate`` and ``run`` work on ``MV_DATABASE_URL`` when it is set (for example the database
 ``supabase start`` runs), else on the embedded cluster (``.local/pg``, ``MV_LOCAL_PGPORT``).
@@ -16,6 +17,7 @@ import logging
 import os
 import sys
 
+from devtools.demo import DEMO_EMAIL, DEMO_PASSWORD, is_local, load_demo
 from devtools.errors import DevToolsError
 from devtools.localdb import LocalCluster
 from devtools.migrate import migrate
@@ -59,13 +61,28 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
               f"seed: {'applied' if report.seeded else 'skipped'}")
         for name in report.applied:
             print(f"  + {name}")
+    elif args.action == "demo":
+        load_demo_and_say(database_url(settings), force=args.reload)
     return 0
+
+
+def load_demo_and_say(url: str, *, force: bool = False) -> None:
+    """Load the demo data (skipped when unchanged) and say how to sign in."""
+    report = load_demo(url, force=force)
+    state = "loaded" if report.loaded else "unchanged, kept"
+    print(f"demo data {state}: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD} (README, \"The demo\")", flush=True)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     report = migrate(url)
     print(f"database ready at {url} ({len(report.applied)} new migration(s))", flush=True)
+    if args.no_demo:
+        pass
+    elif is_local(url):
+        load_demo_and_say(url)
+    else:
+        print("demo data not loaded: the database is not on this machine (the demo is for local databases only)")
     if args.no_services:
         print(f"the database keeps running (stop it with: {PROG} db stop)")
         return 0
@@ -101,15 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("db", help="the embedded database and migrations",
                        description="the embedded PostgreSQL 15 cluster and the migration runner")
-    p.add_argument("action", choices=["start", "stop", "status", "migrate", "url"],
-                   help="start, stop or describe the cluster; migrate (baseline, migrations, seed); print its URL")
+    p.add_argument("action", choices=["start", "stop", "status", "migrate", "url", "demo"],
+                   help="start, stop or describe the cluster; migrate (baseline, migrations, seed); print its URL; "
+                        "load the demo data (local databases only)")
     p.add_argument("--no-seed", action="store_true", help="migrate without applying supabase/seed.sql")
+    p.add_argument("--reload", action="store_true", help="demo: load it again even when unchanged")
     p.set_defaults(handler=_db)
 
     p = sub.add_parser("run", help="start the database, migrate and seed, then run the worker, scheduler and service",
                        description="start the database, migrate and seed, then run the worker, the scheduler and "
                                    "the HTTP service (webhooks, /healthz, /metrics)")
     p.add_argument("--no-services", action="store_true", help="stop after migrating; leave the database running")
+    p.add_argument("--no-demo", action="store_true", help="do not load the demo data (supabase/demo/)")
     p.set_defaults(handler=_run)
     return parser
 

@@ -48,7 +48,9 @@ def migration_files(migrations_dir: Path) -> list[Path]:
     return files
 
 
-def _apply_file(conn: psycopg.Connection, path: Path, *, record: bool) -> list[str]:
+def apply_file(conn: psycopg.Connection, path: Path, *, record: bool) -> list[str]:
+    """Run one SQL file's statements in a transaction (a savepoint inside the caller's), recording it
+    as a migration when ``record``; a failure rolls the file back and raises :class:`MigrationError`."""
     statements = split_sql(path.read_text())
     try:
         with conn.transaction():
@@ -81,7 +83,7 @@ def migrate(conninfo: str, *, root: Path = PROJECT_ROOT, seed: bool = True,
                 baseline = not has_auth
             if baseline:
                 for path in sorted((root / "sql").glob("*.sql")):
-                    _apply_file(conn, path, record=False)
+                    apply_file(conn, path, record=False)
                     log.info("applied baseline %s", path.name)
                 report.baseline_applied = True
 
@@ -95,13 +97,13 @@ def migrate(conninfo: str, *, root: Path = PROJECT_ROOT, seed: bool = True,
                 if version in done:
                     report.skipped.append(path.name)
                     continue
-                _apply_file(conn, path, record=True)
+                apply_file(conn, path, record=True)
                 report.applied.append(path.name)
                 log.info("applied migration %s", path.name)
 
             seed_file = root / "supabase" / "seed.sql"
             if seed and seed_file.exists():
-                _apply_file(conn, seed_file, record=False)
+                apply_file(conn, seed_file, record=False)
                 report.seeded = True
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (_LOCK_KEY,))

@@ -4,8 +4,12 @@ PostgREST serves each request in one transaction that switches to the request's 
 (``set local role``) and exposes the JWT as ``request.jwt.claims`` (and the headers as
 ``request.headers``). :func:`postgrest_request` does exactly that, so services and tests reach
 the database through the same RLS and grants as the frontend. :func:`call_rpc` calls a function
-with named arguments, as ``supabase.rpc(name, {...})`` does, and returns what PostgREST would
-send back: the body plus any ``response.status``/``response.headers`` the function set.
+as ``supabase.rpc(name, {...})`` does through PostgREST: the arguments travel as one JSON body
+that ``json_to_record`` converts into the function's declared parameter types (so a JSON string
+where a number is expected fails with the cast error, 22P02, before the function runs), and a
+body naming an unknown parameter or leaving out a required one is PostgREST's PGRST202
+(:class:`FunctionNotFound`). It returns what PostgREST would send back: the body plus any
+``response.status``/``response.headers`` the function set.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import sql
@@ -72,37 +78,155 @@ class RpcResult:
     headers: dict[str, str]
 
 
-def _adapt(value: Any) -> Any:
-    """JSON-ish values as PostgREST passes them: objects/arrays as jsonb, ids and dates as strings."""
-    if isinstance(value, dict | list):
-        return Jsonb(value)
-    if isinstance(value, UUID | date | datetime):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
-    return value
+class FunctionNotFound(LookupError):
+    """PostgREST's PGRST202: no function of that name takes exactly the body's parameters."""
+
+    sqlstate = "PGRST202"
+
+    def __init__(self, schema: str, name: str, sent: list[str], declared: list[str] | None) -> None:
+        self.message = (f"Could not find the function {schema}.{name}({', '.join(sorted(sent))})"
+                        " in the schema cache")
+        self.hint = None if declared is None else f"Its parameters are ({', '.join(declared)})."
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class RpcSignature:
+    """The IN parameters of a function as PostgREST reads them: names, types, required ones."""
+
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+    required: frozenset[str]
+
+
+_SIGNATURE = """
+select p.proargnames as names, coalesce(p.proargmodes::text[], '{}') as modes, p.pronargdefaults as defaults,
+  array(select format_type(t.oid, null) from unnest(p.proargtypes::oid[]) with ordinality as t (oid, ord)
+        order by t.ord) as types
+from pg_catalog.pg_proc as p
+where p.pronamespace = to_regnamespace(%s) and p.proname = %s
+"""
+
+
+# Per connection, like PostgREST's schema cache (which it reloads on NOTIFY pgrst): a function
+# redefined later on the same connection needs rpc_signature(..., fresh=True) once.
+_SIGNATURES: WeakKeyDictionary[psycopg.Connection, dict[tuple[str, str], RpcSignature | None]] = WeakKeyDictionary()
+
+
+def rpc_signature(conn: psycopg.Connection, name: str, schema: str = "public", *,
+                  fresh: bool = False) -> RpcSignature | None:
+    """The one function ``schema.name`` (None when absent; an overload is an error, as for PostgREST)."""
+    cache = _SIGNATURES.setdefault(conn, {})
+    if not fresh and (schema, name) in cache:
+        return cache[(schema, name)]
+    cache[(schema, name)] = signature = _read_signature(conn, name, schema)
+    return signature
+
+
+def _read_signature(conn: psycopg.Connection, name: str, schema: str) -> RpcSignature | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(_SIGNATURE, (schema, name)).fetchall()
+    if len(rows) > 1:
+        raise LookupError(f"{schema}.{name} is overloaded: PostgREST cannot choose between overloads")
+    if not rows:
+        return None
+    row = rows[0]
+    modes = row["modes"] or ["i"] * len(row["types"])
+    names = [n for n, m in zip(row["names"] or [], modes, strict=False) if m in ("i", "b", "v")]
+    types = tuple(row["types"])
+    return RpcSignature(tuple(names), types, frozenset(names[: len(names) - row["defaults"]]))
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for what Python callers hand over: ids and dates as strings, decimals as numbers."""
+    if isinstance(value, Jsonb):
+        return value.obj
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 def call_rpc(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,
              schema: str = "public") -> RpcResult:
-    """Call ``schema.name(param => value, ...)`` inside the current request transaction.
+    """Call ``schema.name`` inside the current request transaction as PostgREST does for a JSON body.
 
-    dict and list values travel as jsonb. The function's result (a scalar, json, or a set of
-    rows) comes back as ``body``; ``response.status``/``response.headers`` as PostgREST reads them.
+    ``params`` is the body: JSON values (numbers, booleans, strings, objects, arrays, null; ids,
+    dates and decimals are sent as JSON strings/numbers). PostgREST's own statement form,
+    ``select fn(a := x.a, ...) from json_to_record($1) as x(a <declared type>, ...)``, converts
+    each value into the declared type. The function's result (a scalar, json, or a set of rows)
+    comes back as ``body``; ``response.status``/``response.headers`` as PostgREST reads them.
     """
     params = dict(params or {})
-    args = sql.SQL(", ").join(
-        sql.SQL("{} => {}").format(sql.Identifier(k), sql.Placeholder()) for k in params)
-    query = sql.SQL("select * from {}.{}({})").format(sql.Identifier(schema), sql.Identifier(name), args)
+    source, values = _rpc_source(conn, name, params, schema)
+    query = sql.SQL("select {}.* from {}").format(sql.Identifier(name), source)
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, [_adapt(v) for v in params.values()])
+        cur.execute(query, values)
         rows = cur.fetchall()
         cols = [d.name for d in cur.description or []]
-        cur.execute("select current_setting('response.status', true) as status,"
-                    " current_setting('response.headers', true) as headers")
-        meta = cur.fetchone()
+        meta = _response_settings(cur)
     if len(cols) == 1 and cols[0] == name:  # scalar-returning function: unwrap like PostgREST
         body = rows[0][name] if rows else None
     else:
         body = rows
+    return _result(body, meta)
+
+
+def call_rpc_rows(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,
+                  single: bool = False, parse: bool = True, schema: str = "public") -> RpcResult:
+    """Call a function returning rows (``setof`` a composite, or ``single``: one composite) and
+    return the body exactly as PostgREST builds it: the rows aggregated by ``json_agg`` inside
+    the database (an array; for ``single`` the one object, or None), parsed from its JSON text
+    (``parse=False``: the text itself, which is what PostgREST forwards). Serialising in the
+    database is part of the request's cost; benchmarks time this.
+    """
+    params = dict(params or {})
+    agg = "coalesce((json_agg(_postgrest_t) -> 0)::text, 'null')" if single else \
+        "coalesce(json_agg(_postgrest_t), '[]')::text"
+    source, values = _rpc_source(conn, name, params, schema)
+    query = sql.SQL("select pg_catalog.count(_postgrest_t) as page_total, {} as body"
+                    " from (select {}.* from {}) as _postgrest_t").format(
+        sql.SQL(agg), sql.Identifier(name), source)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, values)
+        row = cur.fetchone()
+        meta = _response_settings(cur)
+    text = row["body"] if row else "null"
+    return _result(json.loads(text) if parse else text, meta)
+
+
+def _rpc_source(conn: psycopg.Connection, name: str, params: Mapping[str, Any],
+                schema: str) -> tuple[sql.Composed, list[Any]]:
+    """PostgREST's FROM clause for a JSON body, and its one parameter.
+
+    ``json_to_record($1) as x (a <declared type>, ...), lateral fn(a := x.a, ...) as fn``: each
+    JSON value is converted into the declared type before the function runs, as PostgREST does.
+    A body whose keys do not match the one function's parameters is PGRST202 (FunctionNotFound).
+    """
+    signature = rpc_signature(conn, name, schema)
+    if signature is None or not set(params) <= set(signature.names) or not signature.required <= set(params):
+        raise FunctionNotFound(schema, name, list(params), None if signature is None else list(signature.names))
+    fn = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+    if not params:
+        return sql.SQL("{}() as {}").format(fn, sql.Identifier(name)), []
+    typed = dict(zip(signature.names, signature.types, strict=True))
+    columns = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(k), sql.SQL(typed[k])) for k in params)
+    args = sql.SQL(", ").join(sql.SQL("{} := x.{}").format(sql.Identifier(k), sql.Identifier(k)) for k in params)
+    source = sql.SQL("json_to_record(%s::json) as x ({}), lateral {}({}) as {}").format(
+        columns, fn, args, sql.Identifier(name))
+    return source, [json.dumps(dict(params), default=_json_default)]
+
+
+def _response_settings(cur: psycopg.Cursor) -> dict | None:
+    cur.execute("select current_setting('response.status', true) as status,"
+                " current_setting('response.headers', true) as headers")
+    return cur.fetchone()
+
+
+def _result(body: Any, meta: Mapping[str, Any] | None) -> RpcResult:
     status = int(meta["status"]) if meta and meta["status"] else None
     hdrs: dict[str, str] = {}
     if meta and meta["headers"]:

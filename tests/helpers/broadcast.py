@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.reads import read
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import call_rpc, postgrest_request
 from workers.sources.broadcast import ColumnMapping, run_import
@@ -36,10 +37,14 @@ def request_import(conn, user, vid, path, mapping=None, platform="mtv"):
 
 
 def import_errors(conn, user, import_id, after=None, limit=100):
-    with postgrest_request(conn, user.claims(), method="GET") as c:
-        return call_rpc(c, "music_video_import_errors", {
-            "import_id": import_id, "page_size": limit, **({"after_line": after} if after is not None else {}),
-        }).body
+    """One page of an import's failed rows (typed rows, by line)."""
+    return read(conn, user.claims(), "music_video_import_errors", import_id=str(import_id), page_size=limit,
+                **({"after_line": after} if after is not None else {}))
+
+
+def import_errors_total(conn, user, import_id):
+    rows = import_errors(conn, user, import_id, limit=1)
+    return rows[0]["total"] if rows else 0
 
 
 def run(db_url, tmp_path, storage, **settings):

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from tests.helpers.reads import read
 from workers.db import call_rpc, jwt_claims, postgrest_request
 
 AS_OF = datetime(2026, 8, 10, 12, 0, tzinfo=UTC)  # a Monday: the latest Hot 100 is dated 2026-08-08
@@ -55,10 +56,28 @@ def request_backfill(conn, user, vid, weeks=None):
                         {"music_video_id": vid, **({"weeks": weeks} if weeks is not None else {})}).body
 
 
+WEEK_KEYS = ("week_start", "on_chart", "chart_position", "chart", "entry_kind", "metric_id", "import_batch_id",
+             "position_id", "feed_peak_rank", "feed_previous_rank", "feed_weeks_on_chart", "feed_consistent")
+RUN_KEYS = ("first_week", "last_week", "peak_position", "peak_week", "weeks_on_chart", "weeks_off_chart",
+            "current_entry_kind", "current_position", "since_debut_peak_position", "since_debut_weeks_on_chart",
+            "since_debut_source")
+
+
+def chart_run(rows):
+    """music_video_chart_history's week rows folded into {<the run's summary>, weeks: [...]}: the
+    summary columns are the same on every row (checked here); no row is an empty run."""
+    summaries = {tuple(r[k] for k in RUN_KEYS) for r in rows}
+    assert len(summaries) <= 1, "the run's summary differs between rows"
+    summary = dict(zip(RUN_KEYS, summaries.pop(), strict=True)) if rows else {
+        **dict.fromkeys(RUN_KEYS), "weeks_on_chart": 0, "weeks_off_chart": 0, "since_debut_weeks_on_chart": 0,
+        "since_debut_source": "stored_history"}
+    summary["entry_kind"] = summary.pop("current_entry_kind")
+    return {**summary, "weeks": [{k: r[k] for k in WEEK_KEYS} for r in rows]}
+
+
 def chart_history(conn, user, vid, chart=None):
-    with postgrest_request(conn, user.claims(), method="GET") as c:
-        return call_rpc(c, "music_video_chart_history",
-                        {"music_video_id": vid, **({"chart": chart} if chart else {})}).body
+    return chart_run(read(conn, user.claims(), "music_video_chart_history", music_video_id=str(vid),
+                          **({"chart": chart} if chart else {})))
 
 
 def chart_rows(conn, vid):

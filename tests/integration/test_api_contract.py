@@ -43,6 +43,11 @@ BAD_IDS = ["not-a-uuid", str(uuid.uuid4())]
 
 CALLS = {
     "get_music_video": lambda i: {"id": i},
+    "create_music_video": lambda i: {"release_id": i, "title": "x", "video_theme_id": None, "art_style_id": None,
+                                     "budget_band_id": None, "quality_tier": None, "target_release_date": None,
+                                     "platform_targets": None},
+    "save_music_video_draft": lambda i: {"id": i, "patch": {"title": "x"}},
+    "update_music_video_cast_assignment": lambda i: {"music_video_id": i, "assignment_id": i, "patch": {}},
     "update_music_video": lambda i: {"id": i, "patch": {"title": "x"}},
     "submit_music_video": lambda i: {"id": i},
     "request_music_video_metrics_sync": lambda i: {"id": i},
@@ -88,10 +93,11 @@ def test_a_bad_id_is_a_404_for_a_signed_in_user(conn, factory, rpc, bad_id):
     assert err.value.sqlstate == "PT404", (rpc, err.value.sqlstate, str(err.value))
 
 
-@pytest.mark.parametrize("rpc", ["rollback_music_video_import", "override_music_video_metric"])
+@pytest.mark.parametrize("rpc", ["rollback_music_video_import", "reimport_music_video_import",
+                                 "override_music_video_metric"])
 def test_admin_rpcs_answer_an_unknown_id_with_404_for_admins_and_403_for_others(conn, factory, rpc):
-    params = ({"import_id": "nope", "reason": "r"} if rpc == "rollback_music_video_import"
-              else {"metric_id": "nope", "views_total": 1, "reason": "r"})
+    params = ({"metric_id": "nope", "views_total": 1, "reason": "r"} if rpc == "override_music_video_metric"
+              else {"import_id": "nope", "reason": "r"})
     with pytest.raises(psycopg.Error) as err, postgrest_request(conn, factory.user(admin=True).claims()):
         call_rpc(conn, rpc, params)
     assert err.value.sqlstate == "PT404", str(err.value)

@@ -8,7 +8,7 @@ import io
 import json
 
 from tests.helpers.broadcast import (
-    import_errors,
+    import_errors_total,
     job,
     metric_rows,
     request_import,
@@ -16,7 +16,8 @@ from tests.helpers.broadcast import (
     upload,
 )
 from tests.helpers.csv_inert import cells, live_formulas
-from workers.db import call_rpc, postgrest_request
+from tests.helpers.reads import panel, read
+from workers.db import postgrest_request
 from workers.reports.import_errors import HEADER, export_import_errors
 
 
@@ -35,7 +36,7 @@ def test_more_errors_than_a_batch_each_stored_once_and_a_rerun_replaces_them(con
              " from public.music_video_import_row_errors where import_id = %s")
     n = conn.execute(count, (import_id,)).fetchone()
     assert (n["n"], n["d"], n["last"]) == (7_001, 7_001, 27_002)
-    assert import_errors(conn, owner, import_id)["total"] == 7_001
+    assert import_errors_total(conn, owner, import_id) == 7_001
     assert sum(r["views_total"] for r in metric_rows(conn, vid)) == sum(range(20_000))
     # the same job run again (a retry) replaces its errors, it does not add to them
     conn.execute("update public.music_video_metric_imports set status = 'pending' where id = %s", (import_id,))
@@ -148,10 +149,10 @@ def test_reads_stay_bounded_after_a_day_with_50000_programmes(conn, db_url, tmp_
     assert row["views_total"] == sum(range(50_000))
     assert len(row["detail"]["programs"]) <= 51  # the top programmes and the rest summed
     assert len(json.dumps(row["detail"])) < 20_000
-    with postgrest_request(conn, owner.claims(), method="GET") as c:
-        c.execute("set local statement_timeout = '8s'")
-        history = call_rpc(c, "music_video_metrics_history", {"id": str(vid)}).body
-        doc = call_rpc(c, "get_music_video", {"id": str(vid)}).body
+    conn.execute("set statement_timeout = '8s'")
+    history = read(conn, owner.claims(), "music_video_metrics_history", id=str(vid))
+    doc = panel(conn, owner.claims(), vid)
+    conn.execute("reset statement_timeout")
     assert len(json.dumps(history)) < 200_000 and len(json.dumps(doc)) < 200_000
     assert json.dumps(history).count("Programme number") <= 51
     assert doc is not None

@@ -7,7 +7,6 @@ owner through PostgREST's role switch, which proves the storage policy lets them
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 import psycopg
@@ -18,12 +17,15 @@ from tests.helpers.broadcast import (
     SYNTHETIC,
     expected_totals,
     import_errors,
+    import_errors_total,
     job,
     metric_rows,
     request_import,
     run,
     upload,
 )
+from tests.helpers.plan_rpc import RpcError, to_rpc_error
+from tests.helpers.reads import next_page
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.sources.broadcast import ColumnMapping
 from workers.sources.broadcast.job import BROADCAST_BUCKET
@@ -54,28 +56,28 @@ def test_upload_request_worker_metrics_and_row_errors(conn, db_url, tmp_path, ow
     assert rows[0]["source"] == f"broadcast:{path}" and str(rows[0]["import_batch_id"]) == str(import_id)
 
     page = import_errors(conn, owner, import_id)
-    assert page["total"] == 11 and page["next_after_line"] is None
-    got = {(e["line"], e["column"]): (e["value"], e["reason"]) for e in page["errors"]}
+    assert {e["total"] for e in page} == {11} and next_page(page, "next_after_line") is None
+    got = {(e["line"], e["column_name"]): (e["raw_value"], e["reason"]) for e in page}
     assert got[(3, "air_date")] == ("2002-02-30", "invalid date (day is out of range for month)")
     assert got[(9, "viewers")] == ("N/A", "missing value")
     assert got[(11, None)][1] == "row has 2 fields, header has 3"
     assert got[(14, None)][1] == "malformed CSV: a quoted value is not closed (unterminated quote)"
     assert "invalid UTF-8" in got[(12, None)][1]
-    assert [e["line"] for e in page["errors"]] == sorted(e["line"] for e in page["errors"])
+    assert [e["line"] for e in page] == sorted(e["line"] for e in page)
 
     # keyset pages of 4: every error exactly once, in line order
     seen, after = [], None
     while True:
         p = import_errors(conn, owner, import_id, after, 4)
-        seen += [(e["line"], e["column"]) for e in p["errors"]]
-        if p["next_after_line"] is None:
+        seen += [(e["line"], e["column_name"]) for e in p]
+        if next_page(p, "next_after_line") is None:
             break
-        after = p["next_after_line"]
-    assert seen == [(e["line"], e["column"]) for e in page["errors"]]
+        after = next_page(p, "next_after_line")
+    assert seen == [(e["line"], e["column_name"]) for e in page]
 
-    with pytest.raises(psycopg.Error) as exc:
+    with pytest.raises(RpcError) as exc:
         import_errors(conn, stranger, import_id)
-    assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT404", "Import not found")
+    assert (exc.value.sqlstate, exc.value.message) == ("PT404", "Import not found")
     with postgrest_request(conn, stranger.claims()) as c:
         assert c.execute("select count(*) as n from public.music_video_import_row_errors").fetchone()["n"] == 0
 
@@ -90,7 +92,7 @@ def test_over_the_error_ratio_the_import_fails_whole_but_reports_rows(conn, db_u
     assert j["error_message"] == ("11 of 13 rows failed (84.6%), over the allowed 50.0%; nothing was stored "
                                   "(see the row errors)")
     assert metric_rows(conn, vid) == []
-    assert import_errors(conn, owner, import_id)["total"] == 11
+    assert import_errors_total(conn, owner, import_id) == 11
 
 
 SYNTHETIC_CASES = [
@@ -121,7 +123,7 @@ def test_every_synthetic_variant_aggregates_per_air_date(conn, db_url, tmp_path,
     assert got == want
     for r in metric_rows(conn, vid):
         assert sum(r["detail"]["programs"].values()) == r["views_total"]
-    assert (j["status"] == "partially_failed") == (import_errors(conn, owner, import_id)["total"] > 0)
+    assert (j["status"] == "partially_failed") == (import_errors_total(conn, owner, import_id) > 0)
 
 
 def test_real_tv_fixtures_import(conn, db_url, tmp_path, owned, shared_fixtures):
@@ -144,24 +146,43 @@ def test_import_request_validation(conn, owned, factory):
     other_rel = factory.release(stranger)
     cases = [
         (stranger, vid, "mtv", path, LONG, "PT404", "Music video not found", None),
-        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request", "platform"),
+        (owner, vid, "youtube", path, LONG, "22023", "Invalid broadcast import request",
+         ("platform", "invalid_choice")),
         (owner, vid, "mtv", path, {"air_date": "d", "viewers": "v", "colour": "x"}, "22023",
-         "Invalid broadcast import request", "mapping"),
+         "Invalid broadcast import request", ("mapping.colour", "unknown_field")),
         (owner, vid, "mtv", path, {"program": "p", "viewers": "v"}, "22023", "Invalid broadcast import request",
-         "mapping.air_date"),
+         ("mapping.air_date", "required")),
+        (owner, vid, "mtv", path, {**LONG, "viewers_scale": 0}, "22023", "Invalid broadcast import request",
+         ("mapping.viewers_scale", "not_positive")),
+        (owner, vid, "mtv", path, [], "22023", "Invalid broadcast import request", ("mapping", "invalid_type")),
         (owner, vid, "mtv", f"{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
-         "object_path"),
+         ("object_path", "outside_release_folder")),
         (owner, vid, "mtv", f"{rel}/../{other_rel}/ok.csv", LONG, "22023", "Invalid broadcast import request",
-         "object_path"),
-        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request", "object_path"),
-        (owner, vid, "mtv", f"{rel}/missing.csv", LONG, "PT404", "Uploaded file not found", None),
+         ("object_path", "invalid_format")),
+        (owner, vid, "mtv", f"{rel}/data.exe", LONG, "22023", "Invalid broadcast import request",
+         ("object_path", "invalid_extension")),
+        (owner, vid, "mtv", "", LONG, "22023", "Invalid broadcast import request", ("object_path", "required")),
+        (owner, vid, "mtv", f"{rel}/missing.csv", LONG, "PT404", "Uploaded file not found",
+         ("object_path", "not_found")),
     ]
-    for user, v, platform, p, mapping, code, message, field in cases:
+    for user, v, platform, p, mapping, code, message, problem in cases:
         with pytest.raises(psycopg.Error) as exc:
             request_import(conn, user, v, p, mapping, platform)
-        assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message), (platform, p, mapping)
-        if field:
-            assert field in json.loads(exc.value.diag.message_detail)
+        err = to_rpc_error(exc.value)
+        assert (err.sqlstate, err.message) == (code, message), (platform, p, mapping)
+        if problem:  # the one error shape: {"problems": [{field, code, message}]}
+            assert err.codes() == [problem], (platform, p, mapping)
+            assert all(pr["message"] for pr in err.problems)
+    # every finding at once, in one 22023
+    with pytest.raises(psycopg.Error) as exc:
+        request_import(conn, owner, vid, "", {}, "vevo")
+    err = to_rpc_error(exc.value)
+    assert set(err.codes()) == {("platform", "invalid_choice"), ("mapping.air_date", "required"),
+                                ("mapping.viewers", "required"), ("object_path", "required")}
+    # the platform is the enum: a value outside it is PostgREST's cast error, before the function
+    with pytest.raises(psycopg.Error) as exc:
+        request_import(conn, owner, vid, path, LONG, "fax")
+    assert exc.value.sqlstate == "22P02"
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
         call_rpc(c, "import_broadcast_metrics", {"music_video_id": vid, "platform": "mtv",
                                                  "object_path": path, "mapping": LONG})
@@ -191,4 +212,4 @@ def test_a_bad_mapping_or_a_vanished_file_fails_the_job(conn, db_url, tmp_path, 
     j = job(conn, bad)
     assert j["status"] == "failed"
     assert "missing column 'air_date'" in j["error_message"]
-    assert import_errors(conn, owner, bad)["errors"][0]["line"] == 1
+    assert import_errors(conn, owner, bad)[0]["line"] == 1

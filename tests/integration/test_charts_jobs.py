@@ -25,6 +25,7 @@ from tests.helpers.charts import (
     request_backfill,
     write_weeks,
 )
+from tests.helpers.plan_rpc import RpcError, to_rpc_error
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.storage import LocalStorage
@@ -111,12 +112,13 @@ def test_chart_history_derives_peak_weeks_and_reentry_with_gap_weeks(conn, db_ur
     # the feed's own "peak_position: 1" is never trusted
     assert h["peak_position"] != 1 or 1 in stored.values()
 
-    with pytest.raises(psycopg.Error) as exc:
+    with pytest.raises(RpcError) as exc:
         chart_history(conn, stranger, a)
     assert exc.value.sqlstate == "PT404"
-    with pytest.raises(psycopg.Error) as exc:
+    with pytest.raises(RpcError) as exc:
         chart_history(conn, owner, a, "no_such_chart")
     assert exc.value.sqlstate == "22023"
+    assert exc.value.codes() == [("chart", "unknown_chart")]
 
 
 def test_backfill_over_http_fetches_each_week_once_for_many_videos(conn, db_url, tmp_path, factory, real_hot100,
@@ -282,12 +284,18 @@ def test_backfill_rpc_access_reuse_and_errors(conn, tracked):
         with pytest.raises(psycopg.Error) as exc:
             request_backfill(conn, who, vid, weeks)
         assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message)
+        if code == "22023":  # the one error shape
+            assert to_rpc_error(exc.value).codes() == [("weeks", "out_of_range")]
+    with pytest.raises(psycopg.Error) as exc:  # weeks is an integer: PostgREST's cast error
+        request_backfill(conn, owner, a, "a year")
+    assert exc.value.sqlstate == "22P02"
 
     conn.execute("update public.music_video_metric_imports set status = 'processing' where id = %s",
                  (first["import_id"],))
     with pytest.raises(psycopg.Error) as exc:
         request_backfill(conn, owner, a, 4)
-    assert exc.value.sqlstate == "PT409"
+    err = to_rpc_error(exc.value)
+    assert (err.sqlstate, err.codes()) == ("PT409", [("music_video_id", "import_running")])
 
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
         call_rpc(c, "request_music_video_chart_backfill", {"music_video_id": a})

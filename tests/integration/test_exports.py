@@ -138,7 +138,7 @@ def test_csv_export_columns_and_figures_match_get_music_video(conn, db_url, fact
 def test_a_live_identical_request_is_deduped_and_a_finished_one_is_not(conn, db_url, factory, tmp_path):
     s = _seed(conn, factory)
     first = request_export(conn, s.owner, s.rel, "csv")
-    again = request_export(conn, s.owner, s.rel, " CSV ")
+    again = request_export(conn, s.owner, s.rel, "csv")  # format is the export_format_enum: exactly csv or pdf
     assert (again["id"], again["created"]) == (first["id"], False)
     pdf = request_export(conn, s.owner, s.rel, "pdf")  # another format is another export
     assert pdf["id"] != first["id"] and pdf["created"]
@@ -157,13 +157,15 @@ def _error(conn, claims, release_id, fmt):
     return exc.value
 
 
-def test_bad_format_is_22023_with_problems_and_another_users_release_is_pt404(conn, factory):
+def test_bad_format_is_refused_and_another_users_release_is_pt404(conn, factory):
     s = _seed(conn, factory)
-    for fmt in ("xlsx", None, ""):
-        err = _error(conn, s.owner.claims(), str(s.rel), fmt)
-        assert err.sqlstate == "22023"
-        problems = json.loads(err.diag.message_detail)["problems"]
-        assert problems[0]["field"] == "format" and problems[0]["code"] in ("invalid", "required")
+    # format is the export_format_enum: another value is PostgREST's cast error, null a 22023 problem
+    for fmt in ("xlsx", "", "CSV"):
+        assert _error(conn, s.owner.claims(), str(s.rel), fmt).sqlstate == "22P02", fmt
+    err = _error(conn, s.owner.claims(), str(s.rel), None)
+    assert err.sqlstate == "22023"
+    problems = json.loads(err.diag.message_detail)["problems"]
+    assert [(p["field"], p["code"]) for p in problems] == [("format", "required")]
     for rel in (str(s.rel), "not-a-uuid", "00000000-0000-4000-8000-000000000000"):
         err = _error(conn, s.other.claims(), rel, "pdf")
         assert err.sqlstate == "PT404"

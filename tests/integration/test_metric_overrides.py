@@ -9,7 +9,6 @@ one upsert every source, replay and re-import uses) changes an overridden value 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import psycopg
@@ -23,7 +22,10 @@ from tests.helpers.broadcast import (
     run,
     upload,
 )
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from tests.helpers.charts import chart_history
+from tests.helpers.plan_rpc import to_rpc_error
+from tests.helpers.reads import panel, read
+from workers.db import FunctionNotFound, call_rpc, jwt_claims, postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 from workers.storage import LocalStorage
 
@@ -41,11 +43,6 @@ def rollback(conn, user, import_id, reason="partner sent the wrong week"):
 def reimport(conn, user, import_id, reason="partner resent the file"):
     with postgrest_request(conn, user.claims()) as c:
         return call_rpc(c, "reimport_music_video_import", {"import_id": str(import_id), "reason": reason}).body
-
-
-def as_owner(conn, user, name, params):
-    with postgrest_request(conn, user.claims(), method="GET") as c:
-        return call_rpc(c, name, params).body
 
 
 @pytest.fixture
@@ -88,15 +85,26 @@ def test_admin_override_keeps_the_previous_values_in_the_audit_trail(conn, peopl
 def test_override_errors(conn, people):
     owner, _stranger, admin, _rel, _vid, metric_id = people
     cases = [
-        (owner, {"views_total": 1, "reason": "r"}, "PT403", "Only admins can override metrics"),
-        (admin, {"views_total": 1}, "22023", "Invalid metric override"),
-        (admin, {"reason": "nothing to change"}, "22023", "Invalid metric override"),
-        (admin, {"views_total": -1, "reason": "r"}, "22023", "Invalid metric override"),
+        (owner, {"views_total": 1, "reason": "r"}, "PT403", "Only admins can override metrics", None),
+        (admin, {"views_total": 1, "reason": None}, "22023", "Invalid metric override", [("reason", "required")]),
+        (admin, {"reason": "nothing to change"}, "22023", "Invalid metric override", [("values", "required")]),
+        (admin, {"views_total": -1, "likes_total": -2, "chart_position": 0, "reason": " "}, "22023",
+         "Invalid metric override", [("likes_total", "negative"), ("views_total", "negative"),
+                                     ("chart_position", "out_of_range"), ("reason", "required")]),
     ]
-    for user, values, code, message in cases:
+    for user, values, code, message, problems in cases:
         with pytest.raises(psycopg.Error) as exc:
             override(conn, user, metric_id, **values)
-        assert (exc.value.sqlstate, exc.value.diag.message_primary) == (code, message), values
+        err = to_rpc_error(exc.value)
+        assert (err.sqlstate, err.message) == (code, message), values
+        if problems:  # the one error shape: {"problems": [{field, code, message}]}
+            assert err.codes() == problems, values
+    # the counts are bigints and the reason is required: PostgREST's answers before the function
+    with pytest.raises(psycopg.Error) as exc:
+        override(conn, admin, metric_id, views_total="many", reason="r")
+    assert exc.value.sqlstate == "22P02"
+    with pytest.raises(FunctionNotFound):
+        override(conn, admin, metric_id, views_total=1)
     with pytest.raises(psycopg.Error) as exc:
         override(conn, admin, "00000000-0000-0000-0000-000000000000", views_total=1, reason="r")
     assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT404", "Metric not found")
@@ -116,20 +124,20 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
     run(db_url, tmp_path, storage)
     assert job(conn, first)["status"] == "succeeded"
 
-    def history():
-        return as_owner(conn, owner, "music_video_metrics_history", {"id": str(vid)})
+    def history_count():  # the live samples the history drawer lists (one page holds them all)
+        return len(read(conn, owner.claims(), "music_video_metrics_history", id=str(vid), page_size=500))
 
     def document():
-        return as_owner(conn, owner, "get_music_video", {"id": str(vid)})
+        return panel(conn, owner.claims(), vid)
 
     def card():
-        [c] = as_owner(conn, owner, "list_music_videos", {"release_id": str(rel)})["items"]
+        [c] = read(conn, owner.claims(), "list_music_videos", release_id=str(rel))
         return c
 
-    n = history()["count"]
+    n = history_count()
     assert n > 0
     assert [m["platform"] for m in document()["latest_metrics"]] == ["mtv"]
-    assert card()["metrics"]["views_by_platform"]["mtv"] > 0
+    assert card()["views_by_platform"]["mtv"] > 0
 
     with pytest.raises(psycopg.Error) as exc:
         rollback(conn, owner, first)
@@ -141,9 +149,9 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
     assert j["status"] == "failed" and j["error_message"] == "rolled back: partner sent the wrong week"
     assert j["metadata"]["rollbacks"][0]["rows_deleted"] == n
 
-    assert history()["count"] == 0
+    assert history_count() == 0
     assert document()["latest_metrics"] == []
-    assert not (card()["metrics"] or {}).get("views_by_platform")
+    assert not card()["views_by_platform"]
     assert conn.execute("select count(*) as n from public.music_video_metrics where music_video_id = %s"
                         " and deleted_at is not null", (vid,)).fetchone()["n"] == n  # soft, not hard, deleted
 
@@ -152,7 +160,7 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
     run(db_url, tmp_path, storage)
     assert job(conn, again)["status"] == "succeeded"
     assert job(conn, again)["metadata"]["samples"] == {"inserted": 0, "updated": 0, "count": n}
-    assert history()["count"] == 0
+    assert history_count() == 0
 
     # only an admin's explicit re-import replaces the rolled-back rows, and the trail says so
     with pytest.raises(psycopg.Error) as exc:
@@ -162,18 +170,27 @@ def test_rollback_hides_rows_on_every_read_path_and_a_reimport_restores_them(con
     second = reimport(conn, admin, first, reason="partner resent the week")
     run(db_url, tmp_path, storage)
     assert job(conn, second)["status"] == "succeeded"
-    assert history()["count"] == n
+    assert history_count() == n
     assert job(conn, second)["metadata"]["samples"] == {"inserted": 0, "updated": n, "count": n}
     assert job(conn, second)["metadata"]["correction"]["reason"] == "partner resent the week"
     assert job(conn, first)["metadata"]["reimports"][0]["import_id"] == str(second)
 
     with pytest.raises(psycopg.Error) as exc:
         rollback(conn, admin, second, reason=" ")
-    assert exc.value.sqlstate == "22023"
-    pending = request_import(conn, owner, vid, path)
+    err = to_rpc_error(exc.value)
+    assert (err.sqlstate, err.codes()) == ("22023", [("reason", "required")])
     with pytest.raises(psycopg.Error) as exc:
-        rollback(conn, admin, pending)
-    assert exc.value.sqlstate == "PT409"
+        reimport(conn, admin, first, reason=None)
+    err = to_rpc_error(exc.value)
+    assert (err.sqlstate, err.codes()) == ("22023", [("reason", "required")])
+    pending = request_import(conn, owner, vid, path)
+    for again in (rollback, reimport):
+        with pytest.raises(psycopg.Error) as exc:
+            again(conn, admin, pending)
+        err = to_rpc_error(exc.value)
+        assert (err.sqlstate, err.message, err.codes()) == ("PT409", "The import has not finished",
+                                                            [("import_id", "not_finished")])
+        assert err.problems[0]["status"] == "pending"
 
 
 def test_rollback_of_a_chart_import_hides_its_weeks_from_the_chart_history(conn, people):
@@ -184,12 +201,11 @@ def test_rollback_of_a_chart_import_hides_its_weeks_from_the_chart_history(conn,
         conn.execute("insert into public.music_video_metrics (music_video_id, platform, collected_at, source,"
                      " chart_position, import_batch_id) values (%s, 'other', %s, 'billboard_hot_100', %s, %s)",
                      (vid, week, rank, imp))
-    h = as_owner(conn, owner, "music_video_chart_history", {"music_video_id": vid})
+    h = chart_history(conn, owner, vid)
     assert (h["peak_position"], h["weeks_on_chart"]) == (2, 2)
     rollback(conn, admin, imp)
-    h = as_owner(conn, owner, "music_video_chart_history", {"music_video_id": vid})
+    h = chart_history(conn, owner, vid)
     assert (h["peak_position"], h["weeks_on_chart"], h["weeks"]) == (None, 0, [])
-    assert json.dumps(h)  # a plain JSON document
     assert LONG  # (imported helper in use)
 
 

@@ -10,8 +10,10 @@ import csv
 import io
 
 import psycopg
+import pytest
 
-from tests.helpers.plan_rpc import ANON, SERVICE, future, rpc, rpc_error, valid_plan
+from tests.helpers.plan_rpc import ANON, SERVICE, RpcError, future, rpc, rpc_error, valid_plan
+from tests.helpers.reads import panel, read, return_type
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import postgrest_request
 from workers.reports.analytics import build_report, write_report_csv
@@ -84,8 +86,10 @@ def test_milestone_rpcs_by_caller_and_server_set_columns(conn, factory, owner, r
                           " values (%s, 'promo', '2027-01-01')", vid)
     assert isinstance(refused, psycopg.errors.InsufficientPrivilege)
 
+    # every milestone RPC answers the milestone row (remove: the row as it was)
     removed = rpc(conn, owner.claims(), "remove_music_video_milestone", id=m["id"])
-    assert removed == {"id": m["id"], "music_video_id": vid, "removed": True}
+    assert removed == {**moved, "updated_at": removed["updated_at"]}
+    assert (removed["id"], removed["music_video_id"], removed["kind"]) == (m["id"], vid, "picture_lock")
     assert rpc_error(conn, owner.claims(), "remove_music_video_milestone", id=m["id"]).sqlstate == "PT404"
 
 
@@ -122,7 +126,7 @@ def test_ordering_rules_warn_on_a_draft_and_block_submit_and_moves(conn, factory
                          " where v.id = %s", (draft,)).fetchone()["c"]
     assert [(w["field"], w["code"]) for w in check["warnings"]] == [("milestones", "edit_lock_before_shoot_end")]
     assert check["problems"] == []
-    doc = rpc(conn, owner.claims(), "get_music_video", id=draft)
+    doc = panel(conn, owner.claims(), draft)
     assert ("milestones", "edit_lock_before_shoot_end") in [(p["field"], p["code"]) for p in doc["open_problems"]]
     err = rpc_error(conn, owner.claims(), "submit_music_video", id=draft)
     assert (err.sqlstate, err.codes()) == ("PT422", [("milestones", "edit_lock_before_shoot_end")])
@@ -223,45 +227,57 @@ def test_release_timeline_on_fixed_dates(conn, factory, owner, release):
     conn.execute("insert into public.music_video_milestones (music_video_id, kind, label, due_date, done, done_at)"
                  " values (%s, 'edit_lock', null, '2027-01-20', false, null),"
                  " (%s, 'picture_lock', null, '2027-01-25', true, now()),"
-                 " (%s, 'custom', 'Storyboard', '2027-01-05', false, null)", (a, a, b))
+                 " (%s, 'custom', 'Storyboard', '2027-01-05', false, null),"
+                 " (%s, 'delivery', null, '2027-01-20', false, null)", (a, a, b, b))
     conn.execute("insert into public.music_video_promo_events (music_video_id, platform, kind, starts_at, time_zone,"
                  " cancelled_at) values (%s, 'youtube', 'premiere', '2027-03-01T23:30:00+00', 'Asia/Tokyo', null),"
                  " (%s, 'mtv', 'tv_spot', '2027-03-05T12:00:00+00', 'UTC', now())", (a, a))
-    body = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
-    # each video once (title order), its items in date order; merged back into the old flat order
-    # (date, the kinds' lifecycle order, video title) the Timeline draws
-    assert [v["title"] for v in body["videos"]] == ["Alpha", "Beta"]
-    lifecycle = ["shoot_start", "shoot_end", "edit_lock", "picture_lock", "delivery", "release", "promo", "custom"]
-    flat = sorted(((i, v) for v in body["videos"] for i in v["items"]),
-                  key=lambda p: (p[0]["date"], lifecycle.index(p[0]["kind"]), p[1]["title"]))
-    assert all(None not in i.values() for i, _ in flat)  # no null fields
-    got = [(i["date"], i["kind"], i["source"], v["title"], i.get("done"), i["overdue"]) for i, v in flat]
+    rows = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
+    # one typed row per item, every row the same columns (PostgREST's json_agg of the composite)
+    assert {tuple(r) for r in rows} == {("music_video_id", "date", "kind", "source", "id", "label", "owner_id",
+                                         "done", "done_at", "overdue", "starts_at", "time_zone", "platform")}
+    # in date order; on one date the kinds' lifecycle order (edit lock before delivery), then title
+    got = [(r["date"], r["kind"], r["source"], r["music_video_id"], r["done"], r["overdue"]) for r in rows]
     assert got == [
-        ("2027-01-05", "custom", "milestone", "Beta", False, True),
-        ("2027-01-10", "shoot_start", "video", "Alpha", True, False),   # in production: the shoot started
-        ("2027-01-12", "shoot_end", "video", "Alpha", False, True),    # not yet in post: overdue
-        ("2027-01-20", "edit_lock", "milestone", "Alpha", False, True),
-        ("2027-01-25", "picture_lock", "milestone", "Alpha", True, False),
-        ("2027-03-01", "release", "video", "Alpha", False, False),
-        ("2027-03-02", "promo", "promo_event", "Alpha", None, False),  # local date in Tokyo; cancelled one left out
+        ("2027-01-05", "custom", "milestone", str(b), False, True),
+        ("2027-01-10", "shoot_start", "video", str(a), True, False),   # in production: the shoot started
+        ("2027-01-12", "shoot_end", "video", str(a), False, True),    # not yet in post: overdue
+        ("2027-01-20", "edit_lock", "milestone", str(a), False, True),
+        ("2027-01-20", "delivery", "milestone", str(b), False, True),
+        ("2027-01-25", "picture_lock", "milestone", str(a), True, False),
+        ("2027-03-01", "release", "video", str(a), False, False),
+        ("2027-03-02", "promo", "promo_event", str(a), None, False),  # local date in Tokyo; cancelled one left out
     ]
-    assert flat[-1][0]["label"] == "premiere" and flat[-1][0]["time_zone"] == "Asia/Tokyo"
-    assert flat[-1][0]["platform"] == "youtube" and flat[-1][0]["starts_at"].startswith("2027-03-01T23:30")
-    done = next(i for i, _ in flat if i["kind"] == "picture_lock")
-    assert done["done_at"] is not None and "done_at" not in next(i for i, _ in flat if i["kind"] == "edit_lock")
-    assert body["counts"] == {"items": 7, "overdue": 3}
-    assert body["as_of"] == "2027-01-21"
-    # a day earlier the edit lock is not overdue yet; the service role sees the same timeline
-    earlier = rpc(conn, SERVICE, "music_video_release_timeline", release_id=str(release), as_of="2027-01-20")
-    assert earlier["counts"]["overdue"] == 2
+    promo = rows[-1]
+    assert (promo["label"], promo["time_zone"], promo["platform"]) == ("premiere", "Asia/Tokyo", "youtube")
+    assert promo["starts_at"].startswith("2027-03-01T23:30") and promo["id"] is not None
+    derived = [r for r in rows if r["source"] == "video"]
+    assert all(r["id"] is None and r["starts_at"] is None for r in derived)
+    assert rows[0]["label"] == "Storyboard" and rows[0]["id"] is not None
+    done = next(r for r in rows if r["kind"] == "picture_lock")
+    assert done["done_at"] is not None and next(r for r in rows if r["kind"] == "edit_lock")["done_at"] is None
+    assert sum(r["overdue"] for r in rows) == 4
+    # a day earlier the edit lock and the delivery are not overdue yet; the service role sees the same rows
+    earlier = rpc(conn, SERVICE, "music_video_release_timeline", release_id=str(release), as_of="2027-01-19")
+    assert [r["id"] for r in earlier] == [r["id"] for r in rows] and sum(r["overdue"] for r in earlier) == 2
+    # the window keeps the items dated in it (both ends inclusive)
+    window = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21",
+                 from_date="2027-01-12", to_date="2027-01-25")
+    assert [r["kind"] for r in window] == ["shoot_end", "edit_lock", "delivery", "picture_lock"]
+    err = rpc_error(conn, owner.claims(), "music_video_release_timeline", release_id=str(release),
+                    from_date="2027-02-01", to_date="2027-01-01")
+    assert (err.sqlstate, err.codes()) == ("22023", [("from_date", "after_to_date")])
     # archived videos chase nothing
     conn.execute("update public.music_videos set status = 'archived' where id = %s", (b,))
-    body = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
-    assert body["counts"]["overdue"] == 2
-    assert rpc_error(conn, other.claims(), "music_video_release_timeline", release_id=str(release)).sqlstate == "PT404"
+    rows = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
+    assert sum(r["overdue"] for r in rows) == 2 and len(rows) == 8
+    # another user, an admin of another release, a malformed id: PT404; anon: no grant
+    admin = factory.user(admin=True)
+    for claims in (other.claims(), admin.claims()):
+        assert rpc_error(conn, claims, "music_video_release_timeline", release_id=str(release)).sqlstate == "PT404"
+    assert rpc_error(conn, owner.claims(), "music_video_release_timeline", release_id="nope").sqlstate == "PT404"
     assert rpc_error(conn, ANON, "music_video_release_timeline", release_id=str(release)).sqlstate == "42501"
-    empty = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(factory.release(owner)))
-    assert (empty["videos"], empty["counts"]) == ([], {"items": 0, "overdue": 0})
+    assert rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(factory.release(owner))) == []
 
 
 # ----------------------------------------------------------------------------- budget actuals
@@ -313,9 +329,14 @@ def test_budget_actuals(conn, factory, owner, release):
     res = table_write(conn, owner.claims(), "update public.music_video_budget_line_items set actual_amount = 1"
                       " where music_video_id = %s", vid)
     assert isinstance(res, psycopg.Error) and res.sqlstate == "PT409"
+    # the whole plan is read-only (tests/integration/test_archived_plans.py), notes included
     res = table_write(conn, owner.claims(), "update public.music_video_budget_line_items set notes = 'ok'"
                       " where music_video_id = %s and category = 'post'", vid)
-    assert not isinstance(res, psycopg.Error)
+    assert isinstance(res, psycopg.Error) and res.sqlstate == "PT409"
+    # un-archived (back to its lane), actuals change again
+    rpc(conn, owner.claims(), "update_music_video", id=vid, patch={"status": "planned"})
+    doc = rpc(conn, owner.claims(), "set_music_video_budget_actuals", music_video_id=vid, actuals={"post": 1})
+    assert doc["budget_actuals"]["actual_total"] == 150501
 
 
 # ----------------------------------------------------------------------------- delete a draft
@@ -409,30 +430,50 @@ def test_only_drafts_are_deleted_by_rpc_or_table(conn, factory, owner, release):
 # ----------------------------------------------------------------------------- the deep link
 
 
+def deep_link(conn, claims, **params):
+    """The route loader's one row (supabase-js .single())."""
+    [row] = read(conn, claims, "music_video_deep_link", **params)
+    return row
+
+
 def test_deep_link(conn, factory, owner, release):
-    other = factory.user()
-    empty = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release))
-    assert (empty["empty"], empty["highlight"], empty["requested"]) == (True, None, None)
-    assert empty["board"]["items"] == [] and empty["board"]["counts"]["total"] == 0
+    other, admin = factory.user(), factory.user(admin=True)
+    empty = deep_link(conn, owner.claims(), release_id=str(release))
+    assert (empty["empty"], empty["highlight_id"], empty["highlight_reason"], empty["requested_id"]) == (
+        True, None, None, None)
+    assert empty["board"] == [] and empty["resume_draft"] is None
+    assert sum(c["videos"] for c in empty["status_counts"]) == 0
     a = factory.video(release, "Alpha", slug="alpha")
     b = factory.video(release, "Beta", slug="beta")
     conn.execute("update public.music_videos set updated_at = '2026-01-01' where id = %s", (b,))
     conn.execute("update public.music_videos set updated_at = '2026-02-01' where id = %s", (a,))
-    body = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release))
-    assert body["highlight"] == {"id": str(a), "status": "draft", "reason": "most_recent", "on_board": True}
-    assert len(body["board"]["items"]) == 2 and body["empty"] is False
-    body = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release), music_video_id=str(b))
-    assert body["highlight"]["id"] == str(b) and body["highlight"]["reason"] == "requested"
-    assert body["requested"] == {"id": str(b), "found": True}
+    body = deep_link(conn, owner.claims(), release_id=str(release))
+    assert (body["highlight_id"], body["highlight_status"], body["highlight_reason"], body["highlight_on_board"]) == (
+        str(a), "draft", "most_recent", True)
+    assert len(body["board"]) == 2 and body["empty"] is False
+    # the board is exactly what list_music_videos returns, and the badges what the counts read returns
+    assert body["board"] == read(conn, owner.claims(), "list_music_videos", release_id=str(release), page_size=200)
+    assert body["status_counts"] == read(conn, owner.claims(), "music_video_status_counts", release_id=str(release))
+    assert body["status_counts"][0] == {"status": "draft", "videos": 2}
+    assert body["resume_draft"]["id"] == str(a)  # the newest unsubmitted draft
+    body = deep_link(conn, owner.claims(), release_id=str(release), music_video_id=str(b))
+    assert body["highlight_id"] == str(b) and body["highlight_reason"] == "requested"
+    assert (body["requested_id"], body["requested_found"]) == (str(b), True)
     foreign = factory.video(factory.release(other), "Theirs", slug="theirs")
     for requested in (str(foreign), "not-a-uuid"):
-        body = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release), music_video_id=requested)
-        assert body["highlight"]["id"] == str(a) and body["requested"] == {"id": requested, "found": False}
-    assert rpc_error(conn, other.claims(), "music_video_deep_link", release_id=str(release)).sqlstate == "PT404"
-    assert rpc_error(conn, ANON, "music_video_deep_link", release_id=str(release)).sqlstate == "42501"
-    assert rpc(conn, SERVICE, "music_video_deep_link", release_id=str(release))["highlight"]["id"] == str(a)
+        body = deep_link(conn, owner.claims(), release_id=str(release), music_video_id=requested)
+        assert body["highlight_id"] == str(a) and (body["requested_id"], body["requested_found"]) == (requested, False)
+    for who in (other, admin):
+        with pytest.raises(RpcError) as exc:
+            deep_link(conn, who.claims(), release_id=str(release))
+        assert (exc.value.sqlstate, exc.value.message) == ("PT404", "Release not found")
+    with pytest.raises(RpcError) as exc:
+        deep_link(conn, ANON, release_id=str(release))
+    assert exc.value.sqlstate == "42501"
+    assert deep_link(conn, SERVICE, release_id=str(release))["highlight_id"] == str(a)
     # the list is newest first: on a one-card page Beta (created last) is shown, Alpha is not
-    one = rpc(conn, owner.claims(), "music_video_deep_link", release_id=str(release), music_video_id=str(a),
-              page_size=1)
-    assert [c["id"] for c in one["board"]["items"]] == [str(b)]
-    assert one["highlight"]["id"] == str(a) and one["highlight"]["on_board"] is False
+    one = deep_link(conn, owner.claims(), release_id=str(release), music_video_id=str(a), page_size=1)
+    assert [c["id"] for c in one["board"]] == [str(b)]
+    assert one["highlight_id"] == str(a) and one["highlight_on_board"] is False
+    assert one["board"][-1]["next_cursor"] is not None
+    assert return_type(conn, "music_video_deep_link") == "SETOF music_video_deep_link_view"

@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers.plan_rpc import (
     ANON,
+    NO_SUCH_FUNCTION,
     SERVICE,
     cast_id,
     count,
@@ -38,14 +39,14 @@ def block_dates(conn, name, start, end, reason="booked elsewhere"):
 
 def test_assigning_returns_the_new_cost_totals(conn, owner, video):
     doc = assign(conn, owner, video["id"], cast_option_id=cast_id(conn, "Maya Chen"), cost_estimate=10000,
-                 role_override="co-director", notes="first choice")
+                 role="co-director", notes="first choice")
     a = doc["assignment"]
     assert a["name"] == "Maya Chen" and a["role_override"] == "co-director" and a["confirmed"] is False
     assert a["cost_estimate"] == 10000 and a["projected_cost"] == 15000
     assert doc["budget"]["cast_cost_total"] == 15000
     assert doc["budget"]["projected_total"] == video["budget"]["allocation_total"] + 15000
     assert doc["availability_conflicts"] == []
-    doc = assign(conn, owner, video["id"], cast_option_id=cast_id(conn, "Northlight Colour"), cost_estimate="1000")
+    doc = assign(conn, owner, video["id"], cast_option_id=cast_id(conn, "Northlight Colour"), cost_estimate=1000)
     assert doc["budget"]["cast_cost_total"] == 15000 + 900
     assert len(doc["cast_assignments"]) == 2
 
@@ -61,12 +62,21 @@ def test_assigning_twice_is_a_409_and_bad_input_a_422(conn, owner, video):
     err = rpc_error(conn, owner.claims(), "assign_music_video_cast", music_video_id=video["id"], cast_option_id=maya)
     assert (err.sqlstate, err.message) == ("PT409", "Maya Chen (director) is already assigned to this video.")
     err = rpc_error(conn, owner.claims(), "assign_music_video_cast", music_video_id=video["id"],
-                    cast_option_id="nobody", cost_estimate=-1, confirmed="maybe")
+                    cast_option_id="nobody", cost_estimate=-1, role="x" * 201)
     assert err.sqlstate == "PT422"
-    assert set(err.codes()) == {("cast_option_id", "unknown"), ("cost_estimate", "negative"),
-                                ("confirmed", "invalid_type")}
-    err = rpc_error(conn, owner.claims(), "assign_music_video_cast", music_video_id=video["id"])
+    assert set(err.codes()) == {("cast_option_id", "unknown"), ("cost_estimate", "negative"), ("role", "too_long")}
+    err = rpc_error(conn, owner.claims(), "assign_music_video_cast", music_video_id=video["id"], cast_option_id=None)
     assert err.codes() == [("cast_option_id", "required")]
+    # wrong-typed values are refused by PostgREST's conversion of the JSON body, before the function
+    for bad in ({"confirmed": "maybe"}, {"cost_estimate": "lots"}, {"cost_estimate": 12.5}):
+        err = rpc_error(conn, owner.claims(), "assign_music_video_cast", music_video_id=video["id"],
+                        cast_option_id=maya, **bad)
+        assert err.sqlstate == "22P02", bad
+    # leaving out the cast option, or naming a parameter the function does not have, is PGRST202
+    assert rpc_error(conn, owner.claims(), "assign_music_video_cast",
+                     music_video_id=video["id"]).sqlstate == NO_SUCH_FUNCTION
+    assert rpc_error(conn, owner.claims(), "assign_music_video_cast", music_video_id=video["id"],
+                     cast_option_id=maya, role_override="lead").sqlstate == NO_SUCH_FUNCTION
 
 
 def test_an_unavailable_option_blocks_a_planned_video_and_only_warns_on_a_draft(conn, owner, release, video):
@@ -111,6 +121,43 @@ def test_change_and_remove_an_assignment(conn, owner, video):
     doc = change(conn, owner, video["id"], a["id"], remove=True)
     assert doc["assignment"] is None and doc["removed_assignment_id"] == a["id"]
     assert doc["cast_assignments"] == [] and doc["budget"]["cast_cost_total"] == 0
+
+
+def test_role_is_the_spec_name_of_the_assignment_role(conn, owner, release, video):
+    """spec 2.3: the cast endpoint takes role; the option's own role means no override."""
+    priya = cast_id(conn, "Priya Nair")  # a lead actor
+    a = assign(conn, owner, video["id"], cast_option_id=priya, role="lead dancer")["assignment"]
+    assert (a["role"], a["role_override"]) == ("lead actor", "lead dancer")
+    a = change(conn, owner, video["id"], a["id"], patch={"role": "lead actor"})["assignment"]
+    assert a["role_override"] is None
+    a = change(conn, owner, video["id"], a["id"], patch={"role": "stunt double"})["assignment"]
+    assert a["role_override"] == "stunt double"
+    # role_override (as documents return it) is still accepted, and wins over the option's role:
+    # the assignment sent back unchanged keeps its override
+    a = change(conn, owner, video["id"], a["id"], patch={"role": a["role"], "role_override": a["role_override"]})[
+        "assignment"]
+    assert a["role_override"] == "stunt double"
+    err = rpc_error(conn, owner.claims(), "update_music_video_cast_assignment", music_video_id=video["id"],
+                    assignment_id=a["id"], patch={"role": "extra", "role_override": "stunt double"})
+    assert (err.sqlstate, err.codes()) == ("PT422", [("role", "conflicting_role")])
+    # the plan's cast_assignments list takes role too
+    doc = rpc(conn, owner.claims(), "save_music_video_draft", release_id=release, patch={
+        "cast_assignments": [{"cast_option_id": priya, "role": "narrator"},
+                             {"cast_option_id": cast_id(conn, "Maya Chen"), "role": "director"}]})
+    assert sorted((c["role"], c["role_override"]) for c in doc["cast_assignments"]) == [
+        ("director", None), ("lead actor", "narrator")]
+
+
+def test_remove_and_confirmed_are_json_booleans(conn, owner, video):
+    a = assign(conn, owner, video["id"], cast_option_id=cast_id(conn, "Sam Okafor"), confirmed=True)["assignment"]
+    assert a["confirmed"] is True
+    doc = change(conn, owner, video["id"], a["id"], remove=False, patch={"notes": "kept"})
+    assert doc["assignment"]["notes"] == "kept"
+    for bad in ("maybe", 2):  # PostgreSQL's boolean input takes true/false, yes/no, on/off, 1/0
+        err = rpc_error(conn, owner.claims(), "update_music_video_cast_assignment", music_video_id=video["id"],
+                        assignment_id=a["id"], remove=bad)
+        assert err.sqlstate == "22P02", bad
+    assert count(conn, "select count(*) as n from public.music_video_cast_assignments") == 1
 
 
 def test_assignments_of_other_videos_are_404(conn, factory, owner, release, video):
@@ -205,12 +252,15 @@ def test_target_rules_apply_to_a_planned_video(conn, owner, video):
 
     assert err(targets=[{"platform": "mtv"}]).codes() == [("platform_targets", "youtube_required")]
     assert err(targets=[]).codes() == [("platform_targets", "required")]
-    assert err().codes() == [("platform_targets", "required")]
+    assert err(targets=None).codes() == [("platform_targets", "required")]
+    assert err().sqlstate == NO_SUCH_FUNCTION  # targets is a required parameter
     e = err(targets=[{"platform": "youtube", "external_id": "dQw4w9WgXcQ"}, {"platform": "youtube"},
-                     {"platform": "myspace"}, {"platform": "vevo", "priority": -1}], sync_strategy="hourly")
+                     {"platform": "myspace"}, {"platform": "vevo", "priority": -1}])
     assert set(e.codes()) == {("platform_targets[1].platform", "duplicate"),
                               ("platform_targets[2].platform", "invalid_choice"),
-                              ("platform_targets[3].priority", "invalid_type"), ("sync_strategy", "invalid_choice")}
+                              ("platform_targets[3].priority", "invalid_type")}
+    # sync_strategy is the enum: an unknown strategy is the cast error
+    assert err(targets=[{"platform": "youtube"}], sync_strategy="hourly").sqlstate == "22P02"
     e = err(targets=[{"platform": "youtube", "external_id": "aaaaaaaaaaa",
                       "launch_url": "https://youtu.be/dQw4w9WgXcQ"}])
     assert e.codes() == [("platform_targets[0].external_id", "mismatch")]

@@ -17,6 +17,7 @@ from tests.helpers.plan_rpc import (
     rpc_error,
     valid_plan,
 )
+from tests.helpers.reads import panel
 from workers.db import postgrest_request
 
 
@@ -59,7 +60,7 @@ def test_a_patch_that_breaks_a_rule_of_a_planned_video_is_refused_whole(conn, ow
     assert set(err.codes()) == {("shoot_end_date", "before_start"), ("line_items", "budget_below_band"),
                                 ("kpi_view_target", "negative"), ("colour", "unknown_field")}
     assert err.message.startswith("The plan has 4 problems: ")
-    doc = rpc(conn, owner.claims(), "get_music_video", id=video["id"])
+    doc = panel(conn, owner.claims(), video["id"])
     assert doc["title"] == video["title"] and doc["line_items"] == video["line_items"]
 
 
@@ -211,7 +212,7 @@ def test_submitting_a_draft_runs_the_full_validation(conn, owner, release):
     assert err.sqlstate == "PT422"
     assert {"video_theme_id", "art_style_id", "budget_band_id", "quality_tier", "target_release_date",
             "platform_targets", "shoot_start_date"} <= {f for f, _ in err.codes()}
-    assert rpc(conn, claims, "get_music_video", id=draft["id"])["status"] == "draft"
+    assert panel(conn, claims, draft["id"])["status"] == "draft"
 
     rest = {k: v for k, v in plan.items() if k not in ("release_id",)}
     rpc(conn, claims, "save_music_video_draft", id=draft["id"], patch=rest)

@@ -5,15 +5,25 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from tests.helpers.plan_rpc import RpcError
+from tests.helpers.reads import read_response, return_type
+from workers.db import jwt_claims, postgrest_request
 
 SERVICE = jwt_claims(role="service_role")
 ANON = jwt_claims(role="anon")
 
 
+class _Res:
+    """The response: body the one catalog row (None for a 304), status, headers."""
+
+    def __init__(self, res):
+        self.status, self.headers = res.status, res.headers
+        self.body = None if res.body is None else res.body[0]
+        assert res.body is None or len(res.body) == 1
+
+
 def _get(conn, claims, headers=None):
-    with postgrest_request(conn, claims, headers=headers or {}, method="GET") as c:
-        return call_rpc(c, "music_video_catalogs")
+    return _Res(read_response(conn, claims, "music_video_catalogs", headers=headers or {}))
 
 
 def test_owner_gets_every_catalog_with_an_etag(conn, factory):
@@ -28,6 +38,9 @@ def test_owner_gets_every_catalog_with_an_etag(conn, factory):
     assert len(body["cast_options"]) == 8
     assert "billboard_hot_100" in {c["id"] for c in body["chart_sources"]}
     assert body["settings"]["budget_contingency_pct"] == 5
+    assert set(body["themes"][0]) >= {"id", "name", "description", "visual_motifs", "genre_tags"}
+    assert set(body["budgets"][0]) >= {"id", "name", "min_cost", "max_cost", "default_quality_tier", "currency_code"}
+    assert isinstance(body["version"], int)
     assert res.headers["ETag"] == body["etag"]
     assert res.headers["ETag"].startswith('"v') and res.headers["ETag"].endswith('"')
     assert res.headers["Cache-Control"] == "private, max-age=0, must-revalidate"
@@ -93,7 +106,11 @@ def test_service_role_reads_and_anon_is_refused(conn, factory):
     res = _get(conn, SERVICE)
     assert len(res.body["themes"]) == 7
 
-    with pytest.raises(psycopg.errors.InsufficientPrivilege) as exc:
+    with pytest.raises(RpcError) as exc:
         _get(conn, ANON)
     assert exc.value.sqlstate == "42501"
-    assert "permission denied for function music_video_catalogs" in str(exc.value)
+    assert "permission denied for function music_video_catalogs" in exc.value.message
+
+
+def test_catalogs_return_one_typed_row(conn):
+    assert return_type(conn, "music_video_catalogs") == "SETOF music_video_catalog_set"

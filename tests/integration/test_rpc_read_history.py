@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from datetime import UTC, date, datetime, timedelta
 
-import psycopg
 import pytest
 
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from tests.helpers.plan_rpc import RpcError
+from tests.helpers.reads import next_page, read, return_type
+from workers.db import jwt_claims
 
 SERVICE = jwt_claims(role="service_role")
 ANON = jwt_claims(role="anon")
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
 
-def pg_array(values):
-    """An array argument as PostgREST passes it from a query string (?platforms={a,b})."""
-    return "{" + ",".join(values) + "}"
-
-
 def rpc(conn, claims, **params):
-    # as PostgREST passes them: ids as JSON strings, arrays as from a query string
-    params = {k: pg_array(v) if isinstance(v, list) else str(v) if isinstance(v, UUID) else v
-              for k, v in params.items()}
-    with postgrest_request(conn, claims, method="GET") as c:
-        return call_rpc(c, "music_video_metrics_history", params).body
+    """One page of samples as the client receives it (a JSON array of rows)."""
+    return read(conn, claims, "music_video_metrics_history", **params)
 
 
 def add_metrics(conn, vid, platform, days, *, deleted=()):
@@ -37,8 +28,8 @@ def add_metrics(conn, vid, platform, days, *, deleted=()):
             (vid, platform, 1000 + d, T0 + timedelta(days=d), T0 if d in deleted else None))
 
 
-def flatten(body):
-    return [(g["platform"], r["collected_at"], r["views_total"]) for g in body["groups"] for r in g["rows"]]
+def flatten(rows):
+    return [(r["platform"], r["collected_at"], r["views_total"]) for r in rows]
 
 
 @pytest.fixture
@@ -52,24 +43,42 @@ def video(conn, factory):
     return owner, vid
 
 
-def test_rows_grouped_by_platform_newest_first_without_soft_deleted(conn, video):
+def test_rows_by_platform_newest_first_without_soft_deleted(conn, video):
     owner, vid = video
-    body = rpc(conn, owner.claims(), id=vid)
-    assert [g["platform"] for g in body["groups"]] == ["youtube", "mtv", "other"]
-    youtube = [r["views_total"] for r in body["groups"][0]["rows"]]
+    rows = rpc(conn, owner.claims(), id=vid)
+    assert [r["platform"] for r in rows] == ["youtube"] * 8 + ["mtv"] * 7 + ["other"] * 5
+    youtube = [r["views_total"] for r in rows if r["platform"] == "youtube"]
     assert youtube == [1008, 1007, 1006, 1005, 1003, 1002, 1001, 1000]  # 1009 and 1004 were rolled back
-    assert [r["views_total"] for r in body["groups"][1]["rows"]] == [1018, 1015, 1012, 1009, 1006, 1003, 1000]
-    assert body["count"] == 8 + 7 + 5
-    assert body["next_cursor"] is None
-    assert body["music_video_id"] == str(vid)
+    assert [r["views_total"] for r in rows if r["platform"] == "mtv"] == [1018, 1015, 1012, 1009, 1006, 1003, 1000]
+    assert next_page(rows) is None
+    assert set(rows[0]) == {"id", "platform", "views_total", "likes_total", "shares_total", "comments_total",
+                            "favorites_total", "chart_position", "source", "collected_at", "synced_at",
+                            "external_reference", "import_batch_id", "detail", "flags", "next_cursor"}
+    assert rows[0]["flags"] == [] and rows[0]["detail"] == {}
 
 
 def test_platform_and_date_range_filters(conn, video):
     owner, vid = video
-    body = rpc(conn, owner.claims(), id=vid, platforms=["mtv", "other"],
-               collected_from=T0 + timedelta(days=3), collected_to=T0 + timedelta(days=12))
-    assert [(p, v) for p, _, v in flatten(body)] == [
+    rows = rpc(conn, owner.claims(), id=vid, platforms=["mtv", "other"],
+               collected_from=(T0 + timedelta(days=3)).date(), collected_to=(T0 + timedelta(days=12)).date())
+    assert [(p, v) for p, _, v in flatten(rows)] == [
         ("mtv", 1012), ("mtv", 1009), ("mtv", 1006), ("mtv", 1003), ("other", 1004), ("other", 1003)]
+
+
+def test_a_date_only_range_keeps_its_first_and_last_days_whole(conn, factory):
+    owner = factory.user()
+    vid = factory.video(factory.release(owner), "Last day")
+    stamps = ["2026-10-04T23:59:59.999+00", "2026-10-05T00:00:00+00", "2026-10-05T12:00:00+00",
+              "2026-10-07T23:59:59.999+00", "2026-10-08T00:00:00+00"]
+    for i, at in enumerate(stamps):
+        conn.execute("insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at)"
+                     " values (%s, 'youtube', %s, %s)", (vid, i, at))
+    rows = rpc(conn, owner.claims(), id=vid, collected_from=date(2026, 10, 5), collected_to=date(2026, 10, 7))
+    assert [r["views_total"] for r in rows] == [3, 2, 1]  # the last day's 23:59:59.999 is in, the next day's 00:00 out
+    one_day = rpc(conn, owner.claims(), id=vid, collected_from="2026-10-07", collected_to="2026-10-07")
+    assert [r["views_total"] for r in one_day] == [3]
+    assert [r["views_total"] for r in rpc(conn, owner.claims(), id=vid, collected_to="2026-10-04")] == [0]
+    assert [r["views_total"] for r in rpc(conn, owner.claims(), id=vid, collected_from="2026-10-08")] == [4]
 
 
 def test_keyset_pages_cover_every_row_once(conn, video):
@@ -78,10 +87,10 @@ def test_keyset_pages_cover_every_row_once(conn, video):
     for size in (1, 4, 7, 20):
         seen, cursor = [], None
         while True:
-            body = rpc(conn, owner.claims(), id=vid, page_size=size, cursor=cursor)
-            assert body["count"] <= size
-            seen += flatten(body)
-            cursor = body["next_cursor"]
+            page = rpc(conn, owner.claims(), id=vid, page_size=size, **({"cursor": cursor} if cursor else {}))
+            assert 0 < len(page) <= size
+            seen += flatten(page)
+            cursor = next_page(page)
             if cursor is None:
                 break
         assert seen == everything, size
@@ -89,10 +98,10 @@ def test_keyset_pages_cover_every_row_once(conn, video):
     filtered = flatten(rpc(conn, owner.claims(), id=vid, platforms=["youtube", "other"]))
     seen, cursor = [], None
     while True:
-        body = rpc(conn, owner.claims(), id=vid, platforms=["youtube", "other"],
-                   page_size=3, cursor=cursor)
-        seen += flatten(body)
-        cursor = body["next_cursor"]
+        page = rpc(conn, owner.claims(), id=vid, platforms=["youtube", "other"],
+                   page_size=3, **({"cursor": cursor} if cursor else {}))
+        seen += flatten(page)
+        cursor = next_page(page)
         if cursor is None:
             break
     assert seen == filtered and len(filtered) == 13
@@ -100,36 +109,49 @@ def test_keyset_pages_cover_every_row_once(conn, video):
 
 def test_other_users_and_missing_videos_get_the_same_pt404(conn, factory, video):
     _, vid = video
-    stranger = factory.user()
-    for claims, target in [(stranger.claims(), vid), (video[0].claims(), "00000000-0000-0000-0000-000000000000"),
+    stranger, admin = factory.user(), factory.user(admin=True)
+    for claims, target in [(stranger.claims(), vid), (admin.claims(), vid),
+                           (video[0].claims(), "00000000-0000-0000-0000-000000000000"),
                            (video[0].claims(), "not-a-uuid")]:
-        with pytest.raises(psycopg.Error) as exc:
+        with pytest.raises(RpcError) as exc:
             rpc(conn, claims, id=target)
-        assert exc.value.sqlstate == "PT404"
-        assert exc.value.diag.message_primary == "Music video not found"
+        assert (exc.value.sqlstate, exc.value.message) == ("PT404", "Music video not found")
 
 
-def test_bad_arguments_get_22023_with_field_errors(conn, video):
+def test_bad_arguments_get_22023_with_field_problems(conn, video):
     owner, vid = video
+    cursor_message = ("Invalid page cursor: pass the next_cursor of the previous page unchanged, or omit it for"
+                      " the first page.")
     cases = [
-        ({"platforms": ["youtube", "myspace"]}, "Unknown platform filter",
-         {"platforms": "unknown platform: myspace"}),
-        ({"collected_from": T0 + timedelta(days=2), "collected_to": T0}, "Invalid date range",
-         {"collected_to": "must not be before collected_from"}),
-        ({"cursor": "eyJ4IjogMX0"}, "Invalid page cursor", {"cursor": "is not a cursor this endpoint returned"}),
-        ({"page_size": 501}, "Invalid page size", {"page_size": "must be between 1 and 500"}),
+        ({"collected_from": "2026-10-03", "collected_to": "2026-10-01"}, "collected_to", "before_start",
+         "collected_to must not be before collected_from (both dates are inclusive)."),
+        ({"cursor": "eyJ4IjogMX0"}, "cursor", "invalid_cursor", cursor_message),
+        ({"page_size": 501}, "page_size", "out_of_range", "page_size must be between 1 and 500."),
     ]
-    for params, message, detail in cases:
-        with pytest.raises(psycopg.Error) as exc:
+    for params, field, code, message in cases:
+        with pytest.raises(RpcError) as exc:
             rpc(conn, owner.claims(), id=vid, **params)
         assert exc.value.sqlstate == "22023"
-        assert exc.value.diag.message_primary == message
-        assert json.loads(exc.value.diag.message_detail) == detail
+        assert exc.value.message == message
+        assert exc.value.detail == {"problems": [{"field": field, "code": code, "message": message}]}
+    # platforms and the dates are typed: PostgreSQL refuses a value of the wrong type itself
+    for params in ({"platforms": ["youtube", "myspace"]}, {"collected_to": "yesterday-ish"}):
+        with pytest.raises(RpcError) as exc:
+            rpc(conn, owner.claims(), id=vid, **params)
+        assert exc.value.sqlstate in {"22P02", "22007", "22008"}
 
 
 def test_service_role_reads_any_video_and_anon_is_refused(conn, video):
     _, vid = video
-    assert rpc(conn, SERVICE, id=vid)["count"] == 20
-    with pytest.raises(psycopg.errors.InsufficientPrivilege) as exc:
+    assert len(rpc(conn, SERVICE, id=vid)) == 20
+    with pytest.raises(RpcError) as exc:
         rpc(conn, ANON, id=vid)
-    assert "permission denied for function music_video_metrics_history" in str(exc.value)
+    assert "permission denied for function music_video_metrics_history" in exc.value.message
+
+
+def test_history_returns_typed_rows(conn):
+    assert return_type(conn, "music_video_metrics_history") == "SETOF music_video_metric_sample"
+    args = conn.execute("select pg_get_function_identity_arguments('public.music_video_metrics_history'::regproc)"
+                        " as a").fetchone()["a"]
+    assert args == ("id text, platforms platform_enum[], collected_from date, collected_to date, cursor text,"
+                    " page_size integer")

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 import psycopg
 import pytest
 
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from tests.helpers.plan_rpc import RpcError
+from tests.helpers.reads import next_page, read, return_type
+from workers.db import jwt_claims
 
 SERVICE = jwt_claims(role="service_role")
 ANON = jwt_claims(role="anon")
 
 
-def pg_array(values):
-    """An array argument as PostgREST passes it from a query string (?status={a,b})."""
-    return "{" + ",".join(values) + "}"
-
-
 def rpc(conn, claims, **params):
-    # as PostgREST passes them: ids as JSON strings, arrays as from a query string
-    params = {k: pg_array(v) if isinstance(v, list) else str(v) if isinstance(v, UUID) else v
-              for k, v in params.items()}
-    with postgrest_request(conn, claims, method="GET") as c:
-        return call_rpc(c, "list_music_videos", params).body
+    """The board page as the client receives it (a JSON array of cards)."""
+    return read(conn, claims, "list_music_videos", **params)
 
 
 def catalog_id(conn, table, name):
@@ -56,28 +49,31 @@ def test_cards_carry_names_budget_kpis_latest_metrics_and_last_sync(conn, factor
                  " values (%s, 'youtube', 'succeeded', now() - interval '1 hour'),"
                  " (%s, 'charts', 'failed', now())", (vid, vid))
 
-    body = rpc(conn, owner.claims(), release_id=rel)
-    [card] = body["items"]
-    assert card["id"] == str(vid)
+    [card] = rpc(conn, owner.claims(), release_id=rel)
+    assert card["id"] == str(vid) and card["release_id"] == str(rel)
     assert card["title"] == "Midnight Drive" and card["slug"] == "midnight-drive"
-    assert card["theme"]["name"] == "Neon Nights"
-    assert card["art_style"]["name"] == "Pastel Pop"
-    assert card["budget_band"] == {"name": "Standard", "currency_code": "USD"}
+    assert card["status"] == "planned"
+    assert card["theme_name"] == "Neon Nights"
+    assert card["art_style_name"] == "Pastel Pop"
+    assert (card["budget_band_name"], card["budget_currency_code"]) == ("Standard", "USD")
     assert card["budget_estimate"] == 60000
     assert card["kpi_view_target"] == 1_000_000
     assert card["kpi_chart_target"] == "billboard_hot_100"
     assert card["kpi_chart_target_label"] == "Billboard Hot 100"
-    assert card["metrics"]["views_by_platform"] == {"youtube": 1500, "mtv": 300}
-    assert card["metrics"]["views_total"] == 1800
-    assert card["metrics"]["chart_position"] == 12
-    assert card["metrics"]["chart_source"] == "billboard_hot_100"
-    assert card["last_sync"]["source"] == "charts" and card["last_sync"]["status"] == "failed"
+    assert card["views_by_platform"] == {"youtube": 1500, "mtv": 300}
+    assert card["views_total"] == 1800
+    assert card["chart_position"] == 12
+    assert card["chart_source"] == "billboard_hot_100"
+    assert card["last_sync_source"] == "charts" and card["last_sync_status"] == "failed"
+    assert card["last_sync_created_at"] is not None and card["last_sync_completed_at"] is None
     # a card holds what a board card shows; the plan itself is get_music_video
-    assert set(card) == {"id", "title", "slug", "status", "theme", "art_style", "budget_estimate", "budget_band",
-                         "kpi_view_target", "kpi_chart_target", "kpi_chart_target_label", "metrics", "last_sync",
-                         "updated_at"}
-    assert set(card["last_sync"]) == {"status", "source", "created_at", "completed_at"}
-    assert body["next_cursor"] is None
+    assert set(card) == {"id", "release_id", "title", "slug", "status", "theme_name", "art_style_name",
+                         "budget_estimate", "budget_band_name", "budget_currency_code", "kpi_view_target",
+                         "kpi_chart_target", "kpi_chart_target_label", "views_total", "views_by_platform",
+                         "chart_position", "chart_source", "last_sync_status", "last_sync_source",
+                         "last_sync_created_at", "last_sync_completed_at", "created_at", "updated_at",
+                         "next_cursor"}
+    assert card["next_cursor"] is None
 
 
 def test_counts_and_resume_draft(conn, factory):
@@ -92,17 +88,21 @@ def test_counts_and_resume_draft(conn, factory):
                           wizard_state=json.dumps({"title": "Fresh draft"}))
     factory.video(other_rel, "Elsewhere", status="planned")
 
-    body = rpc(conn, owner.claims(), release_id=rel, status=["released"])
-    assert body["counts"] == {"draft": 2, "planned": 3, "in_production": 2, "post_production": 0,
-                              "released": 1, "archived": 1, "total": 9}
-    assert [c["title"] for c in body["items"]] == ["released 0"]
-    assert body["resume_draft"]["id"] == str(fresh)
-    assert body["resume_draft"]["wizard_step"] == "budget"
-    assert body["resume_draft"]["wizard_state"] == {"title": "Fresh draft"}
+    # the badges: one row per status in the enum's order, zeros included, whatever the list's filter
+    counts = read(conn, owner.claims(), "music_video_status_counts", release_id=rel)
+    assert [(c["status"], c["videos"]) for c in counts] == [
+        ("draft", 2), ("planned", 3), ("in_production", 2), ("post_production", 0), ("released", 1),
+        ("archived", 1)]
+    assert [c["title"] for c in rpc(conn, owner.claims(), release_id=rel, status=["released"])] == ["released 0"]
+    [draft] = read(conn, owner.claims(), "music_video_resume_draft", release_id=rel)
+    assert draft["id"] == str(fresh)
+    assert draft["wizard_step"] == "budget"
+    assert draft["wizard_state"] == {"title": "Fresh draft"}
 
     empty = factory.release(owner, title="Empty")
-    body = rpc(conn, owner.claims(), release_id=empty)
-    assert body["items"] == [] and body["resume_draft"] is None and body["counts"]["total"] == 0
+    assert rpc(conn, owner.claims(), release_id=empty) == []
+    assert read(conn, owner.claims(), "music_video_resume_draft", release_id=empty) == []
+    assert sum(c["videos"] for c in read(conn, owner.claims(), "music_video_status_counts", release_id=empty)) == 0
 
 
 def test_keyset_pages_cover_every_row_once_even_with_ties(conn, factory):
@@ -120,19 +120,19 @@ def test_keyset_pages_cover_every_row_once_even_with_ties(conn, factory):
 
     seen, cursor, pages = [], None, 0
     while True:
-        body = rpc(conn, owner.claims(), release_id=rel, page_size=5, cursor=cursor)
-        seen += [c["id"] for c in body["items"]]
+        page = rpc(conn, owner.claims(), release_id=rel, page_size=5, **({"cursor": cursor} if cursor else {}))
+        seen += [c["id"] for c in page]
         pages += 1
-        cursor = body["next_cursor"]
+        cursor = next_page(page)
         if cursor is None:
             break
-        assert len(body["items"]) == 5
+        assert len(page) == 5
     assert seen == expected
     assert len(set(seen)) == 23 and pages == 5
 
     # an exact multiple of the page size ends without an empty extra page
-    body = rpc(conn, owner.claims(), release_id=rel, page_size=23)
-    assert len(body["items"]) == 23 and body["next_cursor"] is None
+    page = rpc(conn, owner.claims(), release_id=rel, page_size=23)
+    assert len(page) == 23 and next_page(page) is None
 
 
 def test_status_filter_and_search_on_title_and_slug(conn, factory):
@@ -144,7 +144,7 @@ def test_status_filter_and_search_on_title_and_slug(conn, factory):
     factory.video(rel, "100% Real", slug="real", status="planned")
 
     def titles(**kw):
-        return sorted(c["title"] for c in rpc(conn, owner.claims(), release_id=rel, **kw)["items"])
+        return sorted(c["title"] for c in rpc(conn, owner.claims(), release_id=rel, **kw))
 
     assert titles(search="ANTHEM") == ["Summer Anthem", "Winter Tale"]  # title or slug, any case
     assert titles(search="summer", status=["planned", "released"]) == ["Summer Anthem"]
@@ -153,50 +153,70 @@ def test_status_filter_and_search_on_title_and_slug(conn, factory):
     assert titles(search="%") == ["100% Real"]  # wildcards are literal
     assert titles(search="  ") == titles()
 
-    # counts stay release-wide whatever the filter
-    assert rpc(conn, owner.claims(), release_id=rel, search="zzz")["counts"]["total"] == 4
+    # the badges stay release-wide whatever the list's filter
+    assert rpc(conn, owner.claims(), release_id=rel, search="zzz") == []
+    assert sum(c["videos"] for c in read(conn, owner.claims(), "music_video_status_counts", release_id=rel)) == 4
 
 
-def test_bad_arguments_get_22023_with_field_errors(conn, factory):
+def test_bad_arguments_get_22023_with_field_problems(conn, factory):
     owner = factory.user()
     rel = factory.release(owner)
+    cursor_message = ("Invalid page cursor: pass the next_cursor of the previous page unchanged, or omit it for"
+                      " the first page.")
     cases = [
-        ({"status": ["planned", "bogus"]}, "Unknown status filter", {"status": "unknown status: bogus"}),
-        ({"cursor": "not-a-cursor"}, "Invalid page cursor",
-         {"cursor": "is not a cursor this endpoint returned"}),
-        ({"page_size": 0}, "Invalid page size", {"page_size": "must be between 1 and 200"}),
-        ({"page_size": 201}, "Invalid page size", {"page_size": "must be between 1 and 200"}),
+        ({"cursor": "not-a-cursor"}, "cursor", "invalid_cursor", cursor_message),
+        # a well-formed cursor of another endpoint (the history's keys)
+        ({"cursor": "eyJwIjogInlvdXR1YmUifQ"}, "cursor", "invalid_cursor", cursor_message),
+        ({"page_size": 0}, "page_size", "out_of_range", "page_size must be between 1 and 200."),
+        ({"page_size": 201}, "page_size", "out_of_range", "page_size must be between 1 and 200."),
     ]
-    for params, message, detail in cases:
-        with pytest.raises(psycopg.Error) as exc:
+    for params, field, code, message in cases:
+        with pytest.raises(RpcError) as exc:
             rpc(conn, owner.claims(), release_id=rel, **params)
         assert exc.value.sqlstate == "22023"
-        assert exc.value.diag.message_primary == message
-        assert json.loads(exc.value.diag.message_detail) == detail
+        assert exc.value.message == message
+        assert exc.value.detail == {"problems": [{"field": field, "code": code, "message": message}]}
+    # status is typed: an unknown label is refused by the parameter's type before the function runs
+    with pytest.raises(RpcError) as exc:
+        rpc(conn, owner.claims(), release_id=rel, status=["planned", "bogus"])
+    assert exc.value.sqlstate == "22P02"
 
 
 def test_other_users_and_missing_releases_get_the_same_pt404(conn, factory):
-    owner, stranger = factory.user(), factory.user()
+    owner, stranger, admin = factory.user(), factory.user(), factory.user(admin=True)
     rel = factory.release(owner)
     factory.video(rel, "Secret")
     missing = "00000000-0000-0000-0000-000000000000"
-    for claims, release in [(stranger.claims(), rel), (owner.claims(), missing), (owner.claims(), "42")]:
-        with pytest.raises(psycopg.Error) as exc:
-            rpc(conn, claims, release_id=release)
-        assert exc.value.sqlstate == "PT404"
-        assert exc.value.diag.message_primary == "Release not found"
+    for claims, release in [(stranger.claims(), rel), (admin.claims(), rel), (owner.claims(), missing),
+                            (owner.claims(), "42")]:
+        for name in ("list_music_videos", "music_video_status_counts", "music_video_resume_draft"):
+            with pytest.raises(RpcError) as exc:
+                read(conn, claims, name, release_id=release)
+            assert (exc.value.sqlstate, exc.value.message) == ("PT404", "Release not found")
 
 
 def test_service_role_lists_any_release_and_anon_is_refused(conn, factory):
     owner = factory.user()
     rel = factory.release(owner)
     factory.video(rel, "Visible to workers")
-    assert [c["title"] for c in rpc(conn, SERVICE, release_id=rel)["items"]] == ["Visible to workers"]
+    assert [c["title"] for c in rpc(conn, SERVICE, release_id=rel)] == ["Visible to workers"]
+    assert read(conn, SERVICE, "music_video_status_counts", release_id=rel)[0]["videos"] == 1
 
-    with pytest.raises(psycopg.errors.InsufficientPrivilege) as exc:
-        rpc(conn, ANON, release_id=rel)
-    assert exc.value.sqlstate == "42501"
-    assert "permission denied for function list_music_videos" in str(exc.value)
+    for name in ("list_music_videos", "music_video_status_counts", "music_video_resume_draft"):
+        with pytest.raises(RpcError) as exc:
+            read(conn, ANON, name, release_id=rel)
+        assert exc.value.sqlstate == "42501"
+        assert f"permission denied for function {name}" in exc.value.message
+
+
+def test_the_board_reads_return_typed_rows(conn):
+    # what Supabase's type generator reads: setof a composite type, not json
+    assert return_type(conn, "list_music_videos") == "SETOF music_video_card"
+    assert return_type(conn, "music_video_status_counts") == "SETOF music_video_status_count"
+    assert return_type(conn, "music_video_resume_draft") == "SETOF music_video_draft_ref"
+    args = conn.execute("select pg_get_function_arguments('public.list_music_videos'::regproc) as a").fetchone()["a"]
+    assert args == ("release_id text, status video_status_enum[] DEFAULT NULL::video_status_enum[],"
+                    " search text DEFAULT NULL::text, cursor text DEFAULT NULL::text, page_size integer DEFAULT 50")
 
 
 def test_card_metrics_follow_later_soft_deletes_updates_and_deletes(conn, factory):
@@ -210,7 +230,8 @@ def test_card_metrics_follow_later_soft_deletes_updates_and_deletes(conn, factor
         for views, age in [(100, 3), (200, 2), (300, 1)]]
 
     def metrics():
-        return rpc(conn, owner.claims(), release_id=rel)["items"][0]["metrics"]
+        card = rpc(conn, owner.claims(), release_id=rel)[0]
+        return {k: card[k] for k in ("views_total", "views_by_platform", "chart_position", "chart_source")}
 
     assert metrics()["views_by_platform"] == {"youtube": 300}
     # an import batch rolled back: its row is soft-deleted, the card falls back to the one before
@@ -242,8 +263,7 @@ def test_concurrent_metric_writers_neither_deadlock_nor_lose_each_others_rows(db
         b.execute(ins, (v1, "mtv", 4))
         b.commit()  # b's refresh cannot see a's uncommitted rows ...
         a.commit()  # ... a's refresh, after b committed, sees both
-    cards = {c["title"]: c["metrics"]["views_by_platform"]
-             for c in rpc(conn, owner.claims(), release_id=rel)["items"]}
+    cards = {c["title"]: c["views_by_platform"] for c in rpc(conn, owner.claims(), release_id=rel)}
     assert cards == {"One": {"youtube": 1, "mtv": 4}, "Two": {"youtube": 2, "mtv": 3}}
 
 
@@ -255,7 +275,10 @@ def test_card_last_sync_follows_the_job_and_heartbeats_do_not_refresh(conn, fact
                        " values (%s, 'youtube') returning id", (vid,)).fetchone()["id"]
 
     def last_sync():
-        return rpc(conn, owner.claims(), release_id=rel)["items"][0]["last_sync"]
+        card = rpc(conn, owner.claims(), release_id=rel)[0]
+        if card["last_sync_status"] is None:
+            return None
+        return {k: card["last_sync_" + k] for k in ("status", "source", "created_at", "completed_at")}
 
     assert (last_sync()["source"], last_sync()["status"], last_sync()["completed_at"]) == ("youtube", "pending", None)
     conn.execute("update public.music_video_metric_imports set status = 'processing', locked_by = 'w1',"

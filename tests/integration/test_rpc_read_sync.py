@@ -100,7 +100,10 @@ def test_only_the_sources_the_video_has(conn, factory):
         sync(conn, owner.claims(), bare)
     assert exc.value.sqlstate == "PT422"
     assert exc.value.diag.message_primary == "This music video has nothing to sync"
-    assert set(json.loads(exc.value.diag.message_detail)) == {"platform_targets", "kpi_chart_target"}
+    problems = json.loads(exc.value.diag.message_detail)["problems"]  # the one error shape
+    assert [(p["field"], p["code"]) for p in problems] == [("platform_targets", "nothing_to_sync"),
+                                                           ("kpi_chart_target", "nothing_to_sync")]
+    assert all(p["message"] for p in problems)
     assert jobs(conn, bare) == []
 
 

@@ -135,7 +135,7 @@ def test_shotlist_csv_rows_are_neutralised(conn, db_url, factory, tmp_path):
 def test_shotlist_requests_dedupe_beside_the_analytics_export_and_refuse_bad_arguments(conn, factory):
     s = _seed(conn, factory)
     first = request_shotlist(conn, s.owner.claims(), s.video, "pdf")
-    again = request_shotlist(conn, s.owner.claims(), s.video, " PDF ")
+    again = request_shotlist(conn, s.owner.claims(), s.video, "pdf")
     assert first["created"] and not again["created"] and again["id"] == first["id"]
     # the release's analytics export of the same format is its own job (kind analytics, as before)
     analytics = request_export(conn, s.owner, s.rel, "pdf")
@@ -149,7 +149,12 @@ def test_shotlist_requests_dedupe_beside_the_analytics_export_and_refuse_bad_arg
 
     with pytest.raises(psycopg.Error) as err:
         request_shotlist(conn, s.owner.claims(), s.video, "docx")
+    assert err.value.sqlstate == "22P02"  # the export_format_enum, converted by PostgREST
+    with pytest.raises(psycopg.Error) as err:
+        request_shotlist(conn, s.owner.claims(), s.video, None)
     assert err.value.sqlstate == "22023"
+    assert [(p["field"], p["code"]) for p in json.loads(err.value.diag.message_detail)["problems"]] == [
+        ("format", "required")]
     for bad in ("nope", "00000000-0000-4000-8000-000000000000"):
         with pytest.raises(psycopg.Error) as err:
             request_shotlist(conn, s.owner.claims(), bad, "csv")

@@ -2,7 +2,7 @@
 
 Read in the current request (the export job runs it as the requester, so RLS decides what it
 sees): the video's title, status and dates, its release's title, its cast assignments, and the
-shots through ``public.get_music_video_shots`` (the list the app shows, ordered by number, with
+shots through ``public.get_music_video_shots`` (the rows the app reads, ordered by number, with
 cast names). The PDF is a production shot list: the first page names the video, the shoot dates
 and the cast (with the shots each person is in); then one table per scene, scenes in the order
 they first appear, each shot's number, size, angle, movement, lens, description, location, cast,
@@ -76,6 +76,11 @@ join public.music_video_cast_options as o on o.id = a.cast_option_id
 where a.music_video_id = %s
 order by a.created_at, o.name, a.id
 """
+SHOTS_SQL = """
+select coalesce(json_agg(s), '[]') as shots,
+  coalesce(sum(s.duration_seconds) filter (where s.status <> 'cut'), 0)::integer as total
+from public.get_music_video_shots(music_video_id => %s) as s
+"""
 
 
 def load_shotlist(conn: psycopg.Connection, music_video_id: UUID | str) -> Shotlist:
@@ -86,8 +91,9 @@ def load_shotlist(conn: psycopg.Connection, music_video_id: UUID | str) -> Shotl
             raise LookupError(f"music video {music_video_id} not found")
         cast = [CastMember(r["assignment_id"], r["name"], r["role"], r["confirmed"])
                 for r in cur.execute(CAST_SQL, (music_video_id,))]
-        doc = cur.execute("select public.get_music_video_shots(music_video_id => %s) as d",
-                          (str(music_video_id),)).fetchone()["d"]
+        # The rows the app reads, as PostgREST serialises them (json_agg), and the total of the
+        # shots not cut (the figure the list document of the write RPCs carries).
+        doc = cur.execute(SHOTS_SQL, (str(music_video_id),)).fetchone()
     by_id = {c.assignment_id: c for c in cast}
     for shot in doc["shots"]:
         for member in shot["cast"]:
@@ -95,7 +101,7 @@ def load_shotlist(conn: psycopg.Connection, music_video_id: UUID | str) -> Shotl
                 by_id[member["assignment_id"]].shots.append(shot["shot_number"])
     return Shotlist(video["id"], video["title"], video["release_title"], video["status"], video["shoot_start_date"],
                     video["shoot_end_date"], video["target_release_date"], cast, doc["shots"],
-                    doc["total_duration_seconds"])
+                    doc["total"])
 
 
 def _cast_names(shot: dict[str, Any]) -> str:

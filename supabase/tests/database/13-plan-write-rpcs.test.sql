@@ -40,8 +40,8 @@ select
   (select id::text from public.music_video_themes where name = 'Dreamscape') as theme,
   (select id::text from public.music_video_art_styles where name = 'Pastel Pop') as style,
   (select id::text from public.music_video_budgets where name = 'Indie') as band,
-  (current_date + 30)::text as shoot_start,
-  (current_date + 120)::text as release_date;
+  current_date + 30 as shoot_start,
+  current_date + 120 as release_date;
 grant select on plan13 to authenticated;
 create temp table out13 (k text primary key, v jsonb) on commit drop;
 grant all on out13 to authenticated, service_role;
@@ -49,21 +49,25 @@ grant all on out13 to authenticated, service_role;
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
 select throws_ok(
-  $$select public.create_music_video(release_id => '13000000-0000-0000-0000-0000000000aa', title => 'x')$$,
+  $$select public.create_music_video(release_id => '13000000-0000-0000-0000-0000000000aa', title => 'x', video_theme_id => null, art_style_id => null, budget_band_id => null, quality_tier => null,
+    target_release_date => null, platform_targets => null)$$,
   '42501', 'permission denied for function create_music_video', 'anon cannot create');
 
 set local role authenticated;
 select set_config('request.jwt.claims', '{"sub": "13000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.create_music_video(release_id => '13000000-0000-0000-0000-0000000000aa', title => 'x')$$,
+  $$select public.create_music_video(release_id => '13000000-0000-0000-0000-0000000000aa', title => 'x', video_theme_id => null, art_style_id => null, budget_band_id => null, quality_tier => null,
+    target_release_date => null, platform_targets => null)$$,
   'PT404', 'Release not found', 'another user''s release is a PT404');
 
 select set_config('request.jwt.claims', '{"sub": "13000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.create_music_video(release_id => 'not-a-uuid')$$,
+  $$select public.create_music_video(release_id => 'not-a-uuid', title => null, video_theme_id => null, art_style_id => null, budget_band_id => null, quality_tier => null,
+    target_release_date => null, platform_targets => null)$$,
   'PT404', 'Release not found', 'a malformed release id is the same PT404');
 select throws_ok(
-  $$select public.create_music_video(release_id => '13000000-0000-0000-0000-0000000000aa', title => 'Only a title')$$,
+  $$select public.create_music_video(release_id => '13000000-0000-0000-0000-0000000000aa', title => 'Only a title', video_theme_id => null, art_style_id => null, budget_band_id => null, quality_tier => null,
+    target_release_date => null, platform_targets => null)$$,
   'PT422', null, 'an incomplete plan is a PT422');
 select is(
   (select count(*)::int from public.music_videos where release_id = '13000000-0000-0000-0000-0000000000aa'),
@@ -89,7 +93,7 @@ select throws_ok(
   'PT409', 'A video with slug "thirteen-ways" already exists for this release.', 'a taken slug is a PT409');
 
 select is(
-  public.get_music_video((select v ->> 'id' from out13 where k = 'created')) ->> 'title', 'Thirteen Ways',
+  (select g.title from public.get_music_video((select v ->> 'id' from out13 where k = 'created')) as g), 'Thirteen Ways',
   'get_music_video returns the plan');
 select is(
   public.update_music_video((select v ->> 'id' from out13 where k = 'created'),
@@ -139,7 +143,7 @@ select throws_ok(
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  public.get_music_video((select v ->> 'id' from out13 where k = 'created')) ->> 'id',
+  (select g.id::text from public.get_music_video((select v ->> 'id' from out13 where k = 'created')) as g),
   (select v ->> 'id' from out13 where k = 'created'), 'the service role reads any user''s plan');
 select throws_ok(
   $$select public.get_music_video('13000000-0000-0000-0000-100000000001')$$,

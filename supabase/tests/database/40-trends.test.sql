@@ -3,7 +3,7 @@
 -- the platform filter, and access (owner, other user, admin, anon, service role).
 -- Samples are placed relative to today (UTC midnight), because the window ends today.
 begin;
-select plan(39);
+select plan(40);
 
 insert into auth.users (id, email) values
   ('40000000-0000-0000-0000-000000000001', 'owner40@example.test'),
@@ -60,44 +60,44 @@ insert into public.music_video_metrics (music_video_id, platform, views_total, c
 set local role anon;
 select set_config('request.jwt.claims', '{"role": "anon"}', true);
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1')$$,
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1')$$,
   '42501', 'permission denied for function music_video_trends', 'anon gets permission denied'
 );
 set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "40000000-0000-0000-0000-000000000002", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1')$$,
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1')$$,
   'PT404', 'Music video not found', 'another user gets PT404'
 );
 select set_config('request.jwt.claims',
   '{"sub": "40000000-0000-0000-0000-000000000003", "role": "authenticated", "app_metadata": {"role": "admin"}}', true);
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1')$$,
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1')$$,
   'PT404', 'Music video not found', 'an admin gets PT404 for a video that is not theirs (as the history RPC)'
 );
 
 select set_config('request.jwt.claims',
   '{"sub": "40000000-0000-0000-0000-000000000001", "role": "authenticated"}', true);
 select throws_ok(
-  $$select public.music_video_trends(id => 'not-a-uuid')$$,
+  $$select * from public.music_video_trends(id => 'not-a-uuid')$$,
   'PT404', 'Music video not found', 'a malformed id is the same PT404'
 );
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', days => 0)$$,
-  '22023', 'Invalid trends request', 'days 0 is refused'
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', days => 0)$$,
+  '22023', 'days must be a whole number from 1 to 1095 (three years)', 'days 0 is refused'
 );
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', days => 1096)$$,
-  '22023', 'Invalid trends request', 'days above 1095 is refused'
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', days => 1096)$$,
+  '22023', 'days must be a whole number from 1 to 1095 (three years)', 'days above 1095 is refused'
 );
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', days => null)$$,
-  '22023', 'Invalid trends request', 'days null is refused'
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', days => null)$$,
+  '22023', 'days must be a whole number from 1 to 1095 (three years)', 'days null is refused'
 );
 select throws_ok(
-  $$select public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', platforms => '{myspace}')$$,
-  '22023', 'Invalid trends request', 'an unknown platform is refused'
+  $$select * from public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', platforms => '{myspace}')$$,
+  '22P02', null, 'an unknown platform is refused by the parameter type'
 );
 create function pg_temp.error_detail(p_sql text) returns jsonb language plpgsql as $$
 declare
@@ -111,15 +111,51 @@ exception when others then
 end
 $$;
 select is(
-  pg_temp.error_detail($$select public.music_video_trends(
-    id => '40000000-0000-0000-0000-0000000000b1', days => 5000, platforms => '{myspace}')$$),
-  '{"problems": [{"field": "days", "code": "out_of_range", "message": "days must be a whole number from 1 to 1095 (three years)"},
-                 {"field": "platforms", "code": "unknown_platform", "message": "unknown platform: myspace"}]}'::jsonb,
-  'every problem is named in detail'
+  pg_temp.error_detail($$select * from public.music_video_trends(
+    id => '40000000-0000-0000-0000-0000000000b1', days => 5000)$$),
+  '{"problems": [{"field": "days", "code": "out_of_range", "message": "days must be a whole number from 1 to 1095 (three years)"}]}'::jsonb,
+  'the problem is named in detail'
+);
+
+-- The rows folded back into one document per video ({kpi, platforms: [{platform, latest,
+-- velocity_7d, series, flagged, flagged_days}]}), so the checks below read the same values the
+-- rows carry; the KPI columns must be the same on every row.
+create function pg_temp.trends_doc(
+  p_id text, p_days integer default 90, p_platforms public.platform_enum[] default null
+) returns jsonb language sql as $$
+  select jsonb_build_object(
+    'kpi', (
+      select jsonb_build_object(
+        'view_target', min(r.kpi_view_target), 'views_total', min(r.kpi_views_total),
+        'velocity_7d', min(r.kpi_velocity_7d), 'latest_at', min(r.kpi_latest_at), 'state', min(r.kpi_state),
+        'views_remaining', min(r.kpi_views_remaining), 'days_to_target', min(r.kpi_days_to_target),
+        'projected_on', min(r.kpi_projected_on))
+      having count(distinct (r.kpi_views_total, r.kpi_state, r.kpi_velocity_7d)) <= 1
+    ),
+    'platforms', coalesce(jsonb_agg(jsonb_build_object(
+      'platform', r.platform,
+      'latest', case when r.latest_at is not null then
+        jsonb_build_object('collected_at', r.latest_at, 'views_total', r.latest_views) end,
+      'velocity_7d', case when r.velocity_from is not null then jsonb_build_object(
+        'views_per_day', r.velocity_views_per_day, 'views_gained', r.velocity_views_gained,
+        'from', r.velocity_from, 'to', r.velocity_to, 'span_days', r.velocity_span_days) end,
+      'series', jsonb_strip_nulls(jsonb_build_object(
+        'dates', to_jsonb(r.dates), 'views_total', to_jsonb(r.views_total), 'delta', to_jsonb(r.delta),
+        'gap_days', to_jsonb(r.gap_days), 'per_day', to_jsonb(r.per_day),
+        'chart_position', to_jsonb(r.chart_position), 'source', to_jsonb(r.source))),
+      'flagged', r.flagged,
+      'flagged_days', r.flagged_days
+    ) order by r.platform), '[]'::jsonb)
+  )
+  from public.music_video_trends(id => p_id, days => p_days, platforms => p_platforms) as r
+$$;
+select is(
+  pg_get_function_result('public.music_video_trends'::regproc), 'SETOF music_video_trend',
+  'the trends return typed rows, one per platform'
 );
 
 create temp table t on commit drop as
-select v.id, public.music_video_trends(id => v.id::text, days => 10) as b
+select v.id, pg_temp.trends_doc(v.id::text, 10) as b
 from public.music_videos as v
 where v.release_id = '40000000-0000-0000-0000-0000000000aa';
 create temp table yt on commit drop as
@@ -242,29 +278,29 @@ select is(
 
 -- Filters and bounds.
 select is(
-  (select jsonb_agg(p ->> 'platform') from jsonb_array_elements(public.music_video_trends(
-    id => '40000000-0000-0000-0000-0000000000b1', platforms => '{mtv}') -> 'platforms') as p),
+  (select jsonb_agg(p ->> 'platform') from jsonb_array_elements(pg_temp.trends_doc(
+    '40000000-0000-0000-0000-0000000000b1', p_platforms => '{mtv}') -> 'platforms') as p),
   '["mtv"]'::jsonb, 'the platform filter narrows the series'
 );
 select is(
-  (public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1', platforms => '{mtv}') -> 'kpi' ->> 'views_total'),
+  (pg_temp.trends_doc('40000000-0000-0000-0000-0000000000b1', p_platforms => '{mtv}') -> 'kpi' ->> 'views_total'),
   '41800', 'and the KPI still counts every platform'
 );
 select is(
-  (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(public.music_video_trends(
-    id => '40000000-0000-0000-0000-0000000000b1', days => 1) -> 'platforms') as p where p ->> 'platform' = 'youtube'),
+  (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(pg_temp.trends_doc(
+    '40000000-0000-0000-0000-0000000000b1', 1) -> 'platforms') as p where p ->> 'platform' = 'youtube'),
   1, 'days => 1 is today only'
 );
 select is(
-  (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(public.music_video_trends(
-    id => '40000000-0000-0000-0000-0000000000b1', days => 1095) -> 'platforms') as p where p ->> 'platform' = 'youtube'),
+  (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(pg_temp.trends_doc(
+    '40000000-0000-0000-0000-0000000000b1', 1095) -> 'platforms') as p where p ->> 'platform' = 'youtube'),
   30, 'days => 1095 is allowed and returns every daily sample'
 );
 
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  (public.music_video_trends(id => '40000000-0000-0000-0000-0000000000b1') -> 'kpi' ->> 'views_total'),
+  (pg_temp.trends_doc('40000000-0000-0000-0000-0000000000b1') -> 'kpi' ->> 'views_total'),
   '41800', 'the service role reads the trends'
 );
 reset role;

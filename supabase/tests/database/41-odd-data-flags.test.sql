@@ -78,9 +78,8 @@ select is(pg_temp.flags('youtube', 3), '{views_decreased}',
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  (select jsonb_agg(r -> 'flags' order by r ->> 'collected_at')
-   from jsonb_array_elements(public.music_video_metrics_history(
-     id => '41000000-0000-0000-0000-0000000000b1', platforms => '{mtv}') -> 'groups' -> 0 -> 'rows') as r),
+  (select jsonb_agg(to_jsonb(r.flags) order by r.collected_at)
+   from public.music_video_metrics_history(id => '41000000-0000-0000-0000-0000000000b1', platforms => '{mtv}') as r),
   '[[], [], ["views_frozen"], ["views_frozen"]]'::jsonb,
   'music_video_metrics_history returns each row''s flags'
 );
