@@ -92,6 +92,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     update: dict = {"database_url": url}
     if "MV_STORAGE_LOCAL_DIR" not in os.environ:
         update["storage_local_dir"] = PROJECT_ROOT / ".local" / "storage"
+    update.update(_worker_defaults(settings))
     os.environ["MV_DATABASE_URL"] = url  # what the services' own subprocesses and helpers read
     return run_services(settings.model_copy(update=update), url)
 
@@ -100,6 +101,21 @@ def _contract(args: argparse.Namespace, settings: Settings) -> int:
     from devtools import contract  # imported here: only this command needs it
 
     return contract.main(args.action)
+
+
+def _worker_defaults(settings: Settings) -> dict:
+    """A local run's worker: told to skip the sources this machine cannot serve (no YouTube key, no
+    chart feed: said so on the terminal), and its metrics served on MV_WORKER_METRICS_PORT or 54332."""
+    from workers.sources.registry import HANDLERS, unservable
+
+    wanted = settings.worker_sources if settings.worker_sources is not None else list(HANDLERS)
+    reasons = unservable(settings, [s for s in wanted if s not in settings.worker_skip_sources])
+    for source, why in sorted(reasons.items()):
+        print(f"the worker skips {source}: {why}", flush=True)
+    update: dict = {"worker_skip_sources": [*settings.worker_skip_sources, *sorted(reasons)]}
+    if settings.worker_metrics_port is None:
+        update["worker_metrics_port"] = 54332
+    return update
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reload", action="store_true", help="demo: load it again even when unchanged")
     p.set_defaults(handler=_db)
 
-    p = sub.add_parser("run", help="start the database, migrate and seed, then run the worker and scheduler",
-                       description="start the database, migrate and seed, then run the worker and scheduler")
+    p = sub.add_parser("run", help="start the database, migrate and seed, then run the worker, scheduler and service",
+                       description="start the database, migrate and seed, then run the worker, the scheduler and "
+                                   "the HTTP service (webhooks, /healthz, /metrics)")
     p.add_argument("--no-services", action="store_true", help="stop after migrating; leave the database running")
     p.add_argument("--no-demo", action="store_true", help="do not load the demo data (supabase/demo/)")
     p.set_defaults(handler=_run)

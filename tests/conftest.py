@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Fixtures of a domain live beside its helpers (e.g. ``owned``: a release, a video and a storage
 # for broadcast imports) and are offered to every test from here.
-pytest_plugins = ["tests.helpers.broadcast"]
+pytest_plugins = ["tests.helpers.broadcast", "tests.helpers.webhooks"]
 
 
 @pytest.fixture(scope="session")

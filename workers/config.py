@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     claim_batch: int = Field(50, ge=1, le=500)
     # Sources this worker serves (None: every registered handler), e.g. MV_WORKER_SOURCES='["youtube"]'.
     worker_sources: list[str] | None = None
+    # Sources this worker leaves alone although it could be asked to serve them: a worker refuses
+    # to start for a source it cannot serve (no YouTube key, no chart feed) unless it is listed
+    # here (or in --skip-sources), and it never claims a skipped source's jobs.
+    worker_skip_sources: list[str] = Field(default_factory=list)
+    # Port of the worker's Prometheus endpoint (None: not served); `music-videos worker --metrics-port`.
+    worker_metrics_port: int | None = Field(None, ge=0, le=65535)
 
     # YouTube Data API v3.
     youtube_api_key: SecretStr | None = None
@@ -84,6 +90,19 @@ class Settings(BaseSettings):
     raw_spool_dir: Path = Path(".local") / "raw-spool"
     supabase_service_key: SecretStr | None = None
 
+    # Partner webhooks (workers/service/): partner source -> its Standard Webhooks secrets
+    # ("whsec_<base64>"), e.g. MV_WEBHOOK_SECRETS='{"mtv": ["whsec_..."]}'. Two at once during a
+    # rotation (the old one and the new one); a source without a secret accepts nothing.
+    webhook_secrets: dict[str, list[SecretStr]] = Field(default_factory=dict)
+    # A push's body is read up to this many bytes; a longer one is refused (413) while reading.
+    webhook_max_body_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # The HTTP service (`music-videos service`): where it listens and how many processes.
+    service_host: str = "127.0.0.1"
+    service_port: int = Field(54331, ge=0, le=65535)
+    service_workers: int = Field(2, ge=1, le=64)
+    # Database connections per service process.
+    service_db_pool_max: int = Field(8, ge=1, le=200)
+
     # The nightly scheduler.
     sync_cron: str = "0 3 * * *"
     sync_timezone: str = "UTC"
@@ -116,6 +135,10 @@ class Settings(BaseSettings):
             raise ConfigError("MV_DATABASE_URL is not set: give the PostgreSQL URL of the database to work on "
                               "(for the embedded development database: python -m devtools db url)")
         return self.database_url
+
+    def webhook_secret_values(self, source: str) -> list[str]:
+        """The configured secrets of one webhook source (empty: the source accepts nothing)."""
+        return [s.get_secret_value() for s in self.webhook_secrets.get(source, []) if s.get_secret_value()]
 
     def require_youtube_key(self) -> str:
         if self.youtube_api_key is None or not self.youtube_api_key.get_secret_value():

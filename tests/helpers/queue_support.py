@@ -163,6 +163,9 @@ def make_settings(tmp_path: Path, db_url: str, youtube_base: str = "http://127.0
                   backoff_base=0.05, backoff_max=0.2, shutdown_grace=5.0, http_timeout=5.0,
                   worker_concurrency=4, log_json=True)
     values.update(over)
+    # No chart feed here unless the test gives one: a worker refuses a source it cannot serve,
+    # so it is told to skip charts (as an operator's worker without MV_CHART_LOCATIONS must be).
+    values.setdefault("worker_skip_sources", [] if values.get("chart_locations") else ["charts"])
     return load_settings(**values)
 
 

@@ -22,6 +22,8 @@ from tests.helpers.queue_support import (
     running_worker,
     wait_for,
 )
+from workers.errors import ConfigError
+from workers.sources.registry import build_handlers
 from workers.sources.youtube.job import queue_youtube_sync, replay_youtube
 from workers.sources.youtube.parser import next_quota_reset
 from workers.storage import RAW_PAYLOAD_BUCKET, LocalStorage
@@ -292,7 +294,14 @@ def test_vault_secret_is_used_when_no_env_key(conn, factory, yt, tmp_path, db_ur
 def test_missing_key_fails_with_a_clear_message(conn, factory, yt, tmp_path, db_url):
     (v, _e), = make_videos(conn, factory, 1)
     job = queue_youtube_sync(conn, v)
-    drain(make_settings(tmp_path, db_url, yt.base_url, youtube_api_key=None), db_url)
+    settings = make_settings(tmp_path, db_url, yt.base_url, youtube_api_key=None)
+    # a worker without the key refuses to start for YouTube: the job waits for one that has it
+    with pytest.raises(ConfigError, match="MV_YOUTUBE_API_KEY"):
+        drain(settings, db_url)
+    row = conn.execute("select * from public.music_video_metric_imports where id = %s", (job,)).fetchone()
+    assert row["status"] == "pending" and row["attempts"] == 0
+    # a handler run without it all the same (built by hand) fails the job with the same message
+    drain(settings, db_url, handlers=build_handlers(settings, ["youtube"]))
     row = conn.execute("select * from public.music_video_metric_imports where id = %s", (job,)).fetchone()
     assert row["status"] == "failed" and "MV_YOUTUBE_API_KEY" in row["error_message"]
     assert yt.call_count == 0

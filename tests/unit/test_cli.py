@@ -19,7 +19,7 @@ from workers import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SOME_ID = "00000000-0000-0000-0000-000000000001"
-RUNTIME_COMMANDS = ["worker", "scheduler", "enqueue-nightly", "sync", "replay", "report", "import-errors"]
+RUNTIME_COMMANDS = ["worker", "service", "scheduler", "enqueue-nightly", "sync", "replay", "report", "import-errors"]
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

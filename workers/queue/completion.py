@@ -28,6 +28,7 @@ from workers.errors import ConfigError, PermanentSourceError, QuotaExceeded, Tra
 from workers.logs import job_fields
 from workers.queue.handler import Handler, Job, JobContext, JobOutcome
 from workers.queue.statements import DB_ERRORS, TERMINAL, QueueOps, Resolved
+from workers.telemetry import JOB_DURATION, JOBS_FINISHED
 
 __all__ = ["Committer", "backoff_delay", "call_handler", "log_events", "resolve"]
 
@@ -240,6 +241,9 @@ class Committer:
             duration = now - t0
             for r in batch:
                 row = done.get(r.job.id)
+                if row is not None:
+                    JOBS_FINISHED.labels(r.job.source, row["status"]).inc()
+                    JOB_DURATION.labels(r.job.source).observe(duration)
                 if row is None:
                     log.warning("job outcome discarded: the job is no longer held by this worker (lease lost)",
                                 extra=job_fields(r.job, duration=duration, outcome=r.status, worker=worker))

@@ -24,7 +24,8 @@ from workers.metrics import ChartPosition, MetricSample
 from workers.raw_spool import RawSpool, pending_ref
 from workers.storage import RAW_PAYLOAD_BUCKET, StorageUnavailable
 
-__all__ = ["TERMINAL", "Handler", "HandlerFactory", "Job", "JobContext", "JobOutcome", "PerJobHandler"]
+__all__ = ["TERMINAL", "Handler", "HandlerFactory", "Job", "JobContext", "JobOutcome", "PerJobHandler",
+           "raw_payload_path"]
 
 TERMINAL = ("succeeded", "failed", "partially_failed")
 OutcomeStatus = Literal["succeeded", "failed", "partially_failed", "retry", "defer"]
@@ -152,8 +153,14 @@ class JobContext:
         return {"bucket": RAW_PAYLOAD_BUCKET, "path": path}
 
     def _raw_path(self, source: str, ext: str, fetched_at: datetime | None) -> str:
-        at = (fetched_at or self.now()).astimezone(UTC)
-        return f"{source}/{at:%Y/%m/%d}/{at:%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.{ext}"
+        return raw_payload_path(source, ext, fetched_at or self.now())
+
+
+def raw_payload_path(source: str, ext: str, at: datetime) -> str:
+    """Where a raw payload is kept in the raw-payload bucket (the workers, the webhook service):
+    ``<source>/<YYYY>/<MM>/<DD>/<HHMMSS.ffffff>Z-<uuid>.<ext>``."""
+    at = at.astimezone(UTC)
+    return f"{source}/{at:%Y/%m/%d}/{at:%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.{ext}"
 
 
 @runtime_checkable

@@ -33,6 +33,7 @@ from workers.queue.lease import Leases
 from workers.queue.statements import CHANNEL, DB_ERRORS, Claimed, QueueOps
 from workers.raw_spool import RawSpool
 from workers.storage import StorageError
+from workers.telemetry import QUOTA_PAUSES
 
 __all__ = ["CHANNEL", "QueueOps", "Worker", "backoff_delay"]
 
@@ -47,8 +48,9 @@ class Worker:
     """Runs handlers over the queue until stopped (docs/queue.md).
 
     ``handlers`` maps a source to its :class:`~workers.queue.handler.Handler`; by default every
-    registered handler (or ``settings.worker_sources``) is built. ``run()`` blocks; ``stop()`` (or
-    SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
+    registered handler (or ``settings.worker_sources``) less ``settings.worker_skip_sources`` is
+    built, and a source this worker cannot serve (no YouTube key, no chart feed) refuses the start.
+    ``run()`` blocks; ``stop()`` (or SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
 
     PAUSE_CHECK_S = 0.5
@@ -56,7 +58,7 @@ class Worker:
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
-        from workers.sources.registry import build_handlers
+        from workers.sources.registry import build_serving_handlers
         from workers.storage import make_storage
 
         self.settings = settings
@@ -64,7 +66,7 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.concurrency = concurrency or settings.worker_concurrency
         self.handlers: dict[str, Handler] = dict(handlers) if handlers is not None else \
-            build_handlers(settings, settings.worker_sources)
+            build_serving_handlers(settings)
         if not self.handlers:
             raise ConfigError("no job handlers to run")
         self.storage = storage if storage is not None else make_storage(settings)
@@ -84,6 +86,8 @@ class Worker:
         self._pool: ConnectionPool | None = None
         self.ctx: JobContext | None = None
         self._next_flush = 0.0  # monotonic time of the next raw payload spool flush
+        self._metrics_server: Any = None
+        self.metrics_port: int | None = None  # where the Prometheus endpoint listens, once running
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -118,6 +122,8 @@ class Worker:
                               log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
         self.leases.start(self._pool)
         self.committer.start(self._pool)
+        if s.worker_metrics_port is not None:
+            self._serve_metrics(s.worker_metrics_port)
         log.info("worker started", extra={"worker": self.worker_id, "sources": sorted(self.handlers),
                                           "concurrency": self.concurrency, "lease_s": s.lease_seconds,
                                           "poll_s": s.poll_interval, "max_attempts": s.max_attempts})
@@ -130,6 +136,23 @@ class Worker:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
+
+    def _serve_metrics(self, port: int) -> None:
+        """Prometheus metrics on ``port``: this worker's counters and the queue read at each scrape."""
+        from prometheus_client import CollectorRegistry, start_http_server
+
+        from workers.telemetry import API_CALLS, JOB_DURATION, JOBS_FINISHED, QUEUE_SQL, QueueCollector
+
+        def fetch() -> list:
+            with self._pool.connection() as conn:
+                return conn.execute(QUEUE_SQL).fetchall()
+
+        registry = CollectorRegistry()
+        for metric in (JOBS_FINISHED, JOB_DURATION, API_CALLS, QUOTA_PAUSES, QueueCollector(fetch)):
+            registry.register(metric)
+        self._metrics_server, _thread = start_http_server(port, addr=self.settings.service_host, registry=registry)
+        self.metrics_port = self._metrics_server.server_port
+        log.info("worker metrics served", extra={"worker": self.worker_id, "port": self.metrics_port})
 
     def _on_idle(self) -> None:
         """Upload raw payloads spooled during a Storage outage (:mod:`workers.raw_spool`).
@@ -172,6 +195,9 @@ class Worker:
                 except Exception:
                     log.exception("handler close failed")
         self.dispatcher.close()
+        if self._metrics_server is not None:
+            self._metrics_server.shutdown()
+            self._metrics_server.server_close()
         if self._pool is not None:
             self._pool.close(timeout=2.0)
         self.dispatcher.wakeup.close()
@@ -270,6 +296,7 @@ class Worker:
     def _pause(self, source: str, exc: QuotaExceeded, jobs: list) -> None:
         """Quota: pause the source for every worker and defer all its pending jobs."""
         self._paused[source] = (exc.retry_at, str(exc))
+        QUOTA_PAUSES.labels(source).inc()
         try:
             with self._pool.connection() as conn:
                 deferred = self.ops.pause_source(conn, source, exc.retry_at, str(exc))

@@ -29,8 +29,10 @@ from workers.errors import (
     SourceRequestError,
     TransientSourceError,
 )
+from workers.telemetry import API_CALLS
 
-__all__ = ["MAX_RETRY_AFTER", "SourceReasons", "error_for_response", "retry_after_seconds", "transport_errors"]
+__all__ = ["MAX_RETRY_AFTER", "SourceReasons", "count_call", "error_for_response", "retry_after_seconds",
+           "transport_errors"]
 
 MAX_RETRY_AFTER = 86_400.0  # a server asking for more than a day is capped to a day
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -113,11 +115,20 @@ def error_for_response(status: int, headers: Mapping[str, str] | None, *, now: d
 
 @contextmanager
 def transport_errors(source: str, what: str) -> Iterator[None]:
-    """Inside the block, httpx timeouts and transport failures become :class:`TransientSourceError`."""
+    """Inside the block, httpx timeouts and transport failures become :class:`TransientSourceError`
+    (and count as a failed call in ``mv_source_api_calls_total``; an answered call is counted by
+    :func:`count_call`)."""
     try:
         yield
     except httpx.TimeoutException as exc:
+        API_CALLS.labels(source, "timeout").inc()
         raise TransientSourceError(f"timed out: {what}", source=source, reason="timeout") from exc
     except httpx.TransportError as exc:
+        API_CALLS.labels(source, "transport_error").inc()
         raise TransientSourceError(f"transport error ({type(exc).__name__}): {what}", source=source,
                                    reason="transport") from exc
+
+
+def count_call(source: str, status: int) -> None:
+    """Count one answered call to an outside API or feed, by its HTTP status class (``2xx``...)."""
+    API_CALLS.labels(source, f"{status // 100}xx").inc()

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from workers.errors import FeedRejected, SourceRequestError, TransientSourceError
-from workers.sources.http import error_for_response, transport_errors
+from workers.sources.http import count_call, error_for_response, transport_errors
 
 __all__ = ["ChartFetcher"]
 
@@ -74,6 +74,7 @@ class ChartFetcher:
         with transport_errors(self.source, f"GET {url}"), \
                 self._http.stream("GET", url, timeout=self._timeout) as response:
             status = response.status_code
+            count_call(self.source, status)
             if not 200 <= status < 300:
                 response.read()
                 raise error_for_response(status, response.headers, now=self._clock(), source=self.source,

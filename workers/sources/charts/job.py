@@ -139,6 +139,13 @@ class ChartsHandler:
 
     batch_size = 500
 
+    @staticmethod
+    def cannot_serve(settings: Settings) -> str | None:
+        """Why a worker with these settings cannot run chart jobs (None: it can)."""
+        if any(c in STORED_CHARTS for c in settings.chart_locations):
+            return None
+        return f"no chart feed configured: MV_CHART_LOCATIONS names none of {', '.join(STORED_CHARTS)}"
+
     def __init__(self, settings: Settings, *, fetcher: ChartFetcher | None = None) -> None:
         self.settings = settings
         self.fetcher = fetcher or ChartFetcher(timeout=settings.http_timeout)

@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 import httpx
 
 from workers.errors import FeedRejected, QuotaExceeded
-from workers.sources.http import transport_errors
+from workers.sources.http import count_call, transport_errors
 from workers.sources.youtube.parser import (
     QUOTA_TZ,
     SOURCE,
@@ -218,6 +218,7 @@ class YouTubeClient:
             response = self._http.get(url, params={**public_params, "key": key.secret},
                                       timeout=self._timeout)
             raw = response.content
+        count_call(SOURCE, response.status_code)
         if not 200 <= response.status_code < 300:
             raise parse_error(response.status_code, raw, response.headers, self._clock(),
                               secret=key.secret)

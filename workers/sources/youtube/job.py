@@ -125,6 +125,18 @@ class YouTubeHandler:
 
     batch_size = MAX_IDS_PER_CALL
 
+    @staticmethod
+    def cannot_serve(settings: Settings) -> str | None:
+        """Why a worker with these settings cannot run YouTube jobs (None: it can)."""
+        if settings.youtube_api_keys:
+            return None  # MV_YOUTUBE_API_KEYS: several keys, rotated on quotaExceeded
+        if settings.youtube_api_key is not None and settings.youtube_api_key.get_secret_value():
+            return None
+        if settings.youtube_api_key_secret:
+            return None  # read from Supabase Vault with the first batch
+        return ("MV_YOUTUBE_API_KEY (or MV_YOUTUBE_API_KEYS, or MV_YOUTUBE_API_KEY_SECRET, a Vault secret's name)"
+                " is not set")
+
     def __init__(self, settings: Settings, *, client: YouTubeClient | None = None) -> None:
         self.settings = settings
         self._client = client
