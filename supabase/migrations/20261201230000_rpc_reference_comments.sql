@@ -66,7 +66,7 @@ Returns: the plan document, as `create_music_video` returns it (the keys of `get
 Errors:
 - `PT404`: the video id is malformed, does not exist or is not the caller's.
 - `PT422`: every problem at once in `detail.problems`: the input codes of `create_music_video`, `status` `invalid_transition` (with `from`, `to` and `allowed`), and, when the resulting status is past draft, the plan rules of spec 4.3 (`required`, `youtube_required`, `negative`, `before_start`, `in_past` (a submit, or a planned video's shoot start moved), `budget_below_band`, `budget_over_contingency`, `cast_unavailable`, `cast_double_booked`, `edit_lock_before_shoot_end`, `release_before_edit_lock`, `promo_before_release`).
-- `PT409`: the video is archived and the patch changes anything but the status move back to its lane (`status` `archived`); or the slug is taken in this release and nothing else is wrong (`slug` `slug_taken`).$md$),
+- `PT409`: the video is archived and the patch changes anything but the status move back to its lane (`status` `archived`; the table rule binds signed-in callers, not the service role); or the slug is taken in this release and nothing else is wrong (`slug` `slug_taken`).$md$),
       ('submit_music_video', $md$Submit a draft plan: run every plan rule of spec 4.3 and move it to `planned`.
 
 Endpoint: PATCH /music-videos/:id (the wizard's "Submit Plan"; spec 1.2, 2.3).
@@ -99,7 +99,7 @@ Returns: `{"id": uuid, "release_id": uuid, "deleted": boolean, "storage_cleanup_
 
 Errors:
 - `PT404`: the video id is malformed, does not exist or is not the caller's.
-- `PT409`: the video is past draft, archived included (`status` `not_a_draft`, with the video's `status`); archive it instead.$md$),
+- `PT409`: the video is past draft, archived included (`status` `not_a_draft`, with the video's `status`); archive it instead. The rule binds signed-in callers; the service role may delete any video.$md$),
       ('get_music_video', $md$One video plan with everything the workspace panel shows, as one typed row.
 
 Endpoint: GET /music-videos/:id (spec 2.3; ARCHITECTURE.md's endpoint table). One row: call it with supabase-js `.single()`.
@@ -162,7 +162,7 @@ Returns: the plan document (as `create_music_video` returns it) plus `assignment
 Errors:
 - `PT404`: the video id is malformed, does not exist or is not the caller's.
 - `PT422`: every problem at once in `detail.problems`: `cast_option_id` `unknown` (malformed or no such option) / `required`, `cost_estimate` `negative`, `role` / `notes` `too_long` (200 / 2,000 characters); when the video is past draft, also the plan rules (`cast_unavailable`, `cast_double_booked`, `budget_over_contingency`, ...).
-- `PT409`: that cast option is already assigned to the video (`cast_option_id` `already_assigned`; change it with `update_music_video_cast_assignment`), or the video is archived (`status` `archived`).
+- `PT409`: that cast option is already assigned to the video (`cast_option_id` `already_assigned`; change it with `update_music_video_cast_assignment`), or the video is archived (`status` `archived`; signed-in callers, not the service role).
 - `22P02` (PostgREST, before the function runs): `cost_estimate` not an integer or `confirmed` not a boolean.$md$),
       ('update_music_video_cast_assignment', $md$Confirm, change or remove one cast assignment of a video.
 
@@ -177,7 +177,7 @@ Returns: the plan document (as `create_music_video` returns it) plus `assignment
 Errors:
 - `PT404`: the video or assignment id is malformed, does not exist, is not the caller's, or the assignment belongs to another video.
 - `PT422`: every problem at once in `detail.problems`: `patch` `invalid_type` (not an object), `cast_option_id` `read_only`, the cast item codes (`confirmed` / `cost_estimate` / `role` / `role_override` / `notes` `invalid_type`, `cost_estimate` `negative`, `too_long`, `role` `conflicting_role`, `unknown_field`), and when the video is past draft the plan rules.
-- `PT409`: the video is archived (`status` `archived`), removal included.$md$),
+- `PT409`: the video is archived (`status` `archived`), removal included (signed-in callers, not the service role).$md$),
       ('set_music_video_platform_targets', $md$Replace a video's distribution platforms and, optionally, its sync strategy.
 
 Endpoint: POST /music-videos/:id/platform-targets (spec 2.3; ARCHITECTURE.md's endpoint table).
@@ -190,7 +190,7 @@ Returns: the plan document, as `create_music_video` returns it. `sync_strategy` 
 Errors:
 - `PT404`: the video id is malformed, does not exist or is not the caller's.
 - `PT422`: every problem at once in `detail.problems`: `platform_targets` `required` (`targets` null), the platform target codes of `create_music_video` (`invalid_choice`, `duplicate`, `too_many`, `invalid_url`, `invalid_youtube_url`, `invalid_format`, `mismatch`, ...); when the video is past draft also the plan rules (`required`, `youtube_required`).
-- `PT409`: the video is archived (`status` `archived`).
+- `PT409`: the video is archived (`status` `archived`; signed-in callers, not the service role).
 - `22P02` (PostgREST, before the function runs): an unknown `sync_strategy` label.$md$),
       ('music_video_metrics_history', $md$The video's live metric samples, by platform then newest first, a page at a time (the MetricsHistoryDrawer).
 
