@@ -1383,7 +1383,26 @@ export type Database = {
           music_video_id?: string
           owner_id?: string
         }
-        Returns: Json
+        Returns: {
+          created_at: string
+          created_by: string | null
+          done: boolean
+          done_at: string | null
+          done_by: string | null
+          due_date: string
+          id: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label: string | null
+          music_video_id: string
+          owner_id: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_milestones"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       add_music_video_shot: {
         Args: {
@@ -1404,61 +1423,118 @@ export type Database = {
       }
       assign_music_video_cast: {
         Args: {
-          cast_option_id?: string
-          confirmed?: string
-          cost_estimate?: string
-          music_video_id?: string
+          cast_option_id: string
+          confirmed?: boolean
+          cost_estimate?: number
+          music_video_id: string
           notes?: string
-          role_override?: string
+          role?: string
         }
         Returns: Json
       }
-      cancel_music_video_promo: { Args: { id?: string }; Returns: Json }
+      cancel_music_video_promo: {
+        Args: { id?: string }
+        Returns: {
+          cancelled_at: string | null
+          cancelled_by: string | null
+          created_at: string
+          created_by: string | null
+          id: string
+          kind: Database["public"]["Enums"]["music_video_promo_kind"]
+          link: string | null
+          music_video_id: string
+          notes: string | null
+          platform: Database["public"]["Enums"]["platform_enum"]
+          starts_at: string
+          time_zone: string
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_promo_events"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       complete_music_video_milestone: {
         Args: { done?: boolean; id?: string }
-        Returns: Json
+        Returns: {
+          created_at: string
+          created_by: string | null
+          done: boolean
+          done_at: string | null
+          done_by: string | null
+          due_date: string
+          id: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label: string | null
+          music_video_id: string
+          owner_id: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_milestones"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       create_music_video: {
         Args: {
           apple_music_id?: string
-          art_style_id?: string
+          art_style_id: string
           artist_name?: string
-          budget_band_id?: string
-          budget_estimate?: string
+          budget_band_id: string
+          budget_estimate?: number
           cast_assignments?: Json
           isrc?: string
           kpi_chart_target?: string
-          kpi_view_target?: string
+          kpi_view_target?: number
           line_items?: Json
           narrative_outline?: string
-          platform_targets?: Json
-          primary_platform?: string
-          promo_only?: string
-          quality_tier?: string
-          release_id?: string
+          platform_targets: Json
+          primary_platform?: Database["public"]["Enums"]["platform_enum"]
+          promo_only?: boolean
+          quality_tier: Database["public"]["Enums"]["quality_tier_enum"]
+          release_id: string
           shoot_end_date?: string
           shoot_start_date?: string
           slug?: string
           spotify_track_uri?: string
-          sync_strategy?: string
-          target_release_date?: string
-          title?: string
-          video_theme_id?: string
+          sync_strategy?: Database["public"]["Enums"]["sync_strategy_enum"]
+          target_release_date: string
+          title: string
+          video_theme_id: string
         }
         Returns: Json
       }
-      delete_music_video: { Args: { id?: string }; Returns: Json }
-      get_music_video: { Args: { id: string }; Returns: Json }
+      delete_music_video: { Args: { id: string }; Returns: Json }
+      get_music_video: {
+        Args: { id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       get_music_video_shots: {
         Args: { music_video_id?: string }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_shot_row"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_shot_row"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       import_broadcast_metrics: {
         Args: {
           mapping: Json
           music_video_id: string
           object_path: string
-          platform: string
+          platform: Database["public"]["Enums"]["platform_enum"]
         }
         Returns: string
       }
@@ -1466,59 +1542,165 @@ export type Database = {
         Args: {
           cursor?: string
           page_size?: number
-          release_id?: string
+          release_id: string
           search?: string
-          status?: string[]
+          status?: Database["public"]["Enums"]["video_status_enum"][]
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_card"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_card"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       mark_music_video_alert_read: {
-        Args: { id?: string; read?: boolean }
+        Args: { id: string; read?: boolean }
         Returns: Json
       }
       move_music_video_promo: {
         Args: { id?: string; starts_at?: string; time_zone?: string }
-        Returns: Json
+        Returns: {
+          cancelled_at: string | null
+          cancelled_by: string | null
+          created_at: string
+          created_by: string | null
+          id: string
+          kind: Database["public"]["Enums"]["music_video_promo_kind"]
+          link: string | null
+          music_video_id: string
+          notes: string | null
+          platform: Database["public"]["Enums"]["platform_enum"]
+          starts_at: string
+          time_zone: string
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_promo_events"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
-      music_video_catalogs: { Args: Record<PropertyKey, never>; Returns: Json }
+      music_video_catalogs: {
+        Args: Record<PropertyKey, never>
+        Returns: Database["public"]["CompositeTypes"]["music_video_catalog_set"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_catalog_set"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       music_video_chart_history: {
         Args: { chart?: string; music_video_id: string }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_chart_week"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_chart_week"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       music_video_concept_suggestions: {
-        Args: { max_results?: number; release_id?: string }
-        Returns: Json
+        Args: { max_results?: number; release_id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_concept_suggestion"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_concept_suggestion"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       music_video_deep_link: {
         Args: {
           music_video_id?: string
           page_size?: number
-          release_id?: string
+          release_id: string
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_deep_link_view"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_deep_link_view"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       music_video_import_errors: {
         Args: { after_line?: number; import_id: string; page_size?: number }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_import_error"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_import_error"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       music_video_metrics_history: {
         Args: {
           collected_from?: string
           collected_to?: string
           cursor?: string
-          id?: string
+          id: string
           page_size?: number
-          platforms?: string[]
+          platforms?: Database["public"]["Enums"]["platform_enum"][]
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_metric_sample"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_metric_sample"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       music_video_release_timeline: {
-        Args: { as_of?: string; release_id?: string }
-        Returns: Json
+        Args: {
+          as_of?: string
+          from_date?: string
+          release_id?: string
+          to_date?: string
+        }
+        Returns: Database["public"]["CompositeTypes"]["music_video_timeline_item"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_timeline_item"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      music_video_resume_draft: {
+        Args: { release_id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_draft_ref"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_draft_ref"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      music_video_status_counts: {
+        Args: { release_id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_status_count"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_status_count"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       music_video_trends: {
-        Args: { days?: number; id?: string; platforms?: string[] }
-        Returns: Json
+        Args: {
+          days?: number
+          id: string
+          platforms?: Database["public"]["Enums"]["platform_enum"][]
+        }
+        Returns: Database["public"]["CompositeTypes"]["music_video_trend"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_trend"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       override_music_video_metric: {
         Args: {
@@ -1527,17 +1709,39 @@ export type Database = {
           favorites_total?: number
           likes_total?: number
           metric_id: string
-          reason?: string
+          reason: string
           shares_total?: number
           views_total?: number
         }
         Returns: Json
       }
       reimport_music_video_import: {
-        Args: { import_id: string; reason?: string }
+        Args: { import_id: string; reason: string }
         Returns: string
       }
-      remove_music_video_milestone: { Args: { id?: string }; Returns: Json }
+      remove_music_video_milestone: {
+        Args: { id?: string }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          done: boolean
+          done_at: string | null
+          done_by: string | null
+          due_date: string
+          id: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label: string | null
+          music_video_id: string
+          owner_id: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_milestones"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       remove_music_video_shot: {
         Args: { music_video_id?: string; shot_id?: string }
         Returns: Json
@@ -1551,12 +1755,18 @@ export type Database = {
         Returns: Json
       }
       request_music_video_export: {
-        Args: { format?: string; release_id?: string }
+        Args: {
+          format: Database["public"]["Enums"]["export_format_enum"]
+          release_id: string
+        }
         Returns: Json
       }
-      request_music_video_metrics_sync: { Args: { id?: string }; Returns: Json }
+      request_music_video_metrics_sync: { Args: { id: string }; Returns: Json }
       request_music_video_shotlist_export: {
-        Args: { format?: string; music_video_id?: string }
+        Args: {
+          format: Database["public"]["Enums"]["export_format_enum"]
+          music_video_id: string
+        }
         Returns: Json
       }
       rollback_music_video_import: {
@@ -1583,7 +1793,27 @@ export type Database = {
           starts_at?: string
           time_zone?: string
         }
-        Returns: Json
+        Returns: {
+          cancelled_at: string | null
+          cancelled_by: string | null
+          created_at: string
+          created_by: string | null
+          id: string
+          kind: Database["public"]["Enums"]["music_video_promo_kind"]
+          link: string | null
+          music_video_id: string
+          notes: string | null
+          platform: Database["public"]["Enums"]["platform_enum"]
+          starts_at: string
+          time_zone: string
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_promo_events"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       set_music_video_budget_actuals: {
         Args: { actuals?: Json; music_video_id?: string }
@@ -1591,20 +1821,20 @@ export type Database = {
       }
       set_music_video_platform_targets: {
         Args: {
-          music_video_id?: string
-          sync_strategy?: string
-          targets?: Json
+          music_video_id: string
+          sync_strategy?: Database["public"]["Enums"]["sync_strategy_enum"]
+          targets: Json
         }
         Returns: Json
       }
-      submit_music_video: { Args: { id?: string }; Returns: Json }
-      update_music_video: { Args: { id?: string; patch?: Json }; Returns: Json }
+      submit_music_video: { Args: { id: string }; Returns: Json }
+      update_music_video: { Args: { id: string; patch: Json }; Returns: Json }
       update_music_video_cast_assignment: {
         Args: {
-          assignment_id?: string
-          music_video_id?: string
+          assignment_id: string
+          music_video_id: string
           patch?: Json
-          remove?: string
+          remove?: boolean
         }
         Returns: Json
       }
@@ -1616,7 +1846,26 @@ export type Database = {
           label?: string
           owner_id?: string
         }
-        Returns: Json
+        Returns: {
+          created_at: string
+          created_by: string | null
+          done: boolean
+          done_at: string | null
+          done_by: string | null
+          due_date: string
+          id: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
+          label: string | null
+          music_video_id: string
+          owner_id: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_milestones"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       update_music_video_shot: {
         Args: { music_video_id?: string; patch?: Json; shot_id?: string }
@@ -1624,6 +1873,7 @@ export type Database = {
       }
     }
     Enums: {
+      export_format_enum: "csv" | "pdf"
       import_status_enum:
         | "pending"
         | "processing"
@@ -1645,6 +1895,7 @@ export type Database = {
         | "tv_spot"
         | "social_push"
         | "interview"
+      music_video_timeline_source: "video" | "milestone" | "promo_event"
       platform_enum:
         | "youtube"
         | "mtv"
@@ -1666,7 +1917,270 @@ export type Database = {
         | "archived"
     }
     CompositeTypes: {
-      [_ in never]: never
+      music_video_card: {
+        id: string | null
+        release_id: string | null
+        title: string | null
+        slug: string | null
+        status: Database["public"]["Enums"]["video_status_enum"] | null
+        theme_name: string | null
+        art_style_name: string | null
+        budget_estimate: number | null
+        budget_band_name: string | null
+        budget_currency_code: string | null
+        kpi_view_target: number | null
+        kpi_chart_target: string | null
+        kpi_chart_target_label: string | null
+        views_total: number | null
+        views_by_platform: Json | null
+        chart_position: number | null
+        chart_source: string | null
+        last_sync_status:
+          | Database["public"]["Enums"]["import_status_enum"]
+          | null
+        last_sync_source: string | null
+        last_sync_created_at: string | null
+        last_sync_completed_at: string | null
+        created_at: string | null
+        updated_at: string | null
+        next_cursor: string | null
+      }
+      music_video_catalog_set: {
+        version: number | null
+        etag: string | null
+        themes:
+          | Database["public"]["Tables"]["music_video_themes"]["Row"][]
+          | null
+        art_styles:
+          | Database["public"]["Tables"]["music_video_art_styles"]["Row"][]
+          | null
+        budgets:
+          | Database["public"]["Tables"]["music_video_budgets"]["Row"][]
+          | null
+        quality_tiers:
+          | Database["public"]["Tables"]["music_video_quality_tiers"]["Row"][]
+          | null
+        cast_options:
+          | Database["public"]["Tables"]["music_video_cast_options"]["Row"][]
+          | null
+        chart_sources:
+          | Database["public"]["Tables"]["music_video_chart_sources"]["Row"][]
+          | null
+        settings: Json | null
+      }
+      music_video_chart_week: {
+        week_start: string | null
+        on_chart: boolean | null
+        chart_position: number | null
+        chart: string | null
+        entry_kind: string | null
+        metric_id: string | null
+        import_batch_id: string | null
+        position_id: string | null
+        feed_peak_rank: number | null
+        feed_previous_rank: number | null
+        feed_weeks_on_chart: number | null
+        feed_consistent: boolean | null
+        first_week: string | null
+        last_week: string | null
+        peak_position: number | null
+        peak_week: string | null
+        weeks_on_chart: number | null
+        weeks_off_chart: number | null
+        current_entry_kind: string | null
+        current_position: number | null
+        since_debut_peak_position: number | null
+        since_debut_weeks_on_chart: number | null
+        since_debut_source: string | null
+      }
+      music_video_concept_suggestion: {
+        suggestion_rank: number | null
+        theme_id: string | null
+        theme_name: string | null
+        theme_description: string | null
+        theme_genre_tags: string[] | null
+        art_style_id: string | null
+        art_style_name: string | null
+        art_style_color_palette: Json | null
+        score: number | null
+        matched_tags: string[] | null
+        release_genres: string[] | null
+      }
+      music_video_deep_link_view: {
+        release_id: string | null
+        empty: boolean | null
+        highlight_id: string | null
+        highlight_status:
+          | Database["public"]["Enums"]["video_status_enum"]
+          | null
+        highlight_reason: string | null
+        highlight_on_board: boolean | null
+        requested_id: string | null
+        requested_found: boolean | null
+        board: Database["public"]["CompositeTypes"]["music_video_card"][] | null
+        status_counts:
+          | Database["public"]["CompositeTypes"]["music_video_status_count"][]
+          | null
+        resume_draft:
+          | Database["public"]["CompositeTypes"]["music_video_draft_ref"]
+          | null
+      }
+      music_video_draft_ref: {
+        id: string | null
+        title: string | null
+        slug: string | null
+        wizard_step: string | null
+        wizard_state: Json | null
+        updated_at: string | null
+      }
+      music_video_import_error: {
+        line: number | null
+        column_name: string | null
+        raw_value: string | null
+        reason: string | null
+        total: number | null
+        next_after_line: number | null
+      }
+      music_video_metric_sample: {
+        id: string | null
+        platform: Database["public"]["Enums"]["platform_enum"] | null
+        views_total: number | null
+        likes_total: number | null
+        shares_total: number | null
+        comments_total: number | null
+        favorites_total: number | null
+        chart_position: number | null
+        source: string | null
+        collected_at: string | null
+        synced_at: string | null
+        external_reference: string | null
+        import_batch_id: string | null
+        detail: Json | null
+        flags: string[] | null
+        next_cursor: string | null
+      }
+      music_video_panel: {
+        id: string | null
+        release_id: string | null
+        title: string | null
+        slug: string | null
+        status: Database["public"]["Enums"]["video_status_enum"] | null
+        budget_estimate: number | null
+        quality_tier: Database["public"]["Enums"]["quality_tier_enum"] | null
+        target_release_date: string | null
+        shoot_start_date: string | null
+        shoot_end_date: string | null
+        kpi_view_target: number | null
+        kpi_chart_target: string | null
+        primary_platform: Database["public"]["Enums"]["platform_enum"] | null
+        sync_strategy: Database["public"]["Enums"]["sync_strategy_enum"] | null
+        video_theme_id: string | null
+        art_style_id: string | null
+        budget_band_id: string | null
+        narrative_outline: string | null
+        promo_only: boolean | null
+        wizard_state: Json | null
+        wizard_step: string | null
+        submitted_at: string | null
+        spotify_track_uri: string | null
+        apple_music_id: string | null
+        isrc: string | null
+        artist_name: string | null
+        created_by: string | null
+        created_at: string | null
+        updated_at: string | null
+        theme: Json | null
+        art_style: Json | null
+        budget_band: Json | null
+        chart_source: Json | null
+        line_items: Json | null
+        cast_assignments: Json | null
+        platform_targets: Json | null
+        moodboards: Json | null
+        latest_metrics: Json | null
+        latest_imports: Json | null
+        status_history: Json | null
+        budget: Json | null
+        budget_actuals: Json | null
+        milestones: Json | null
+        promo_events: Json | null
+        warnings: Json | null
+        availability_conflicts: Json | null
+        open_problems: Json | null
+      }
+      music_video_shot_cast_member: {
+        assignment_id: string | null
+        name: string | null
+        role: string | null
+      }
+      music_video_shot_row: {
+        id: string | null
+        shot_number: number | null
+        scene: string | null
+        description: string | null
+        shot_size: Database["public"]["Enums"]["shot_size_enum"] | null
+        angle: string | null
+        movement: string | null
+        lens: string | null
+        location: string | null
+        duration_seconds: number | null
+        status: Database["public"]["Enums"]["shot_status_enum"] | null
+        cast:
+          | Database["public"]["CompositeTypes"]["music_video_shot_cast_member"][]
+          | null
+        updated_at: string | null
+      }
+      music_video_status_count: {
+        status: Database["public"]["Enums"]["video_status_enum"] | null
+        videos: number | null
+      }
+      music_video_timeline_item: {
+        music_video_id: string | null
+        date: string | null
+        kind: Database["public"]["Enums"]["music_video_milestone_kind"] | null
+        source:
+          | Database["public"]["Enums"]["music_video_timeline_source"]
+          | null
+        id: string | null
+        label: string | null
+        owner_id: string | null
+        done: boolean | null
+        done_at: string | null
+        overdue: boolean | null
+        starts_at: string | null
+        time_zone: string | null
+        platform: Database["public"]["Enums"]["platform_enum"] | null
+      }
+      music_video_trend: {
+        platform: Database["public"]["Enums"]["platform_enum"] | null
+        range_from: string | null
+        range_to: string | null
+        days: number | null
+        latest_at: string | null
+        latest_views: number | null
+        velocity_views_per_day: number | null
+        velocity_views_gained: number | null
+        velocity_from: string | null
+        velocity_to: string | null
+        velocity_span_days: number | null
+        dates: string[] | null
+        views_total: number[] | null
+        delta: number[] | null
+        gap_days: number[] | null
+        per_day: number[] | null
+        chart_position: number[] | null
+        source: string[] | null
+        flagged: Json | null
+        flagged_days: number | null
+        kpi_view_target: number | null
+        kpi_views_total: number | null
+        kpi_velocity_7d: number | null
+        kpi_latest_at: string | null
+        kpi_state: string | null
+        kpi_views_remaining: number | null
+        kpi_days_to_target: number | null
+        kpi_projected_on: string | null
+      }
     }
   }
 }
@@ -1791,6 +2305,7 @@ export type CompositeTypes<
 export const Constants = {
   public: {
     Enums: {
+      export_format_enum: ["csv", "pdf"],
       import_status_enum: [
         "pending",
         "processing",
@@ -1815,6 +2330,7 @@ export const Constants = {
         "social_push",
         "interview",
       ],
+      music_video_timeline_source: ["video", "milestone", "promo_event"],
       platform_enum: [
         "youtube",
         "mtv",
