@@ -156,7 +156,9 @@ begin
     raise exception using
       errcode = 'PT409',
       message = 'The sync could not be queued; try again',
-      detail = jsonb_build_object('music_video_id', v_vids[1], 'source', v_srcs[1])::text;
+      detail = jsonb_build_object('problems', jsonb_build_array(private.plan_problem(
+        'music_video_id', 'busy', 'A sync job of this music video changed while it was queued; try again.',
+        jsonb_build_object('music_video_id', v_vids[1], 'source', v_srcs[1]))))::text;
   end if;
 
   -- A live job reused by a deduplicated run serves that run: note its key on the job, so a

@@ -34,6 +34,8 @@ create type public.music_video_timeline_item as (
   time_zone text,
   platform public.platform_enum
 );
+grant usage on type public.music_video_timeline_source to authenticated, service_role;
+grant usage on type public.music_video_timeline_item to authenticated, service_role;
 
 -- The timeline reads a video's milestones by (video, due date) with the item's columns: with them
 -- in the index the 20 rows per video come from the index (no heap visit per row once vacuumed),
@@ -62,7 +64,7 @@ drop function public.music_video_release_timeline(text, date);
 -- security definer: after that single check the rows are read without per-row policies (every
 -- row read belongs to the checked release).
 create function public.music_video_release_timeline(
-  release_id text default null,
+  release_id text,
   as_of date default null,
   from_date date default null,
   to_date date default null

@@ -36,7 +36,7 @@ drop function private.music_video_milestone_json(uuid);
 -- unknown owner; PT409 (kind/taken) for a second edit lock, picture lock or delivery on the
 -- video; PT422 when, past draft, it breaks the ordering rules (judged at commit).
 create function public.add_music_video_milestone(
-  music_video_id text default null,
+  music_video_id text,
   kind text default null,
   due_date date default null,
   label text default null,
@@ -92,7 +92,7 @@ $$;
 -- PATCH a milestone: a new due date, label, owner (clear_owner removes it). Arguments left
 -- null keep their value. Returns the milestone. PT404 / PT409 (archived) / 22023 as above.
 create function public.update_music_video_milestone(
-  id text default null,
+  id text,
   due_date date default null,
   label text default null,
   owner_id text default null,
@@ -142,7 +142,7 @@ $$;
 
 -- Tick a milestone done (done => false reopens it). Who and when are set by the server.
 -- Returns the milestone. PT404 / PT409 (archived) / 22023 (done null).
-create function public.complete_music_video_milestone(id text default null, done boolean default true)
+create function public.complete_music_video_milestone(id text, done boolean default true)
 returns public.music_video_milestones
 language plpgsql
 volatile
@@ -172,7 +172,7 @@ end
 $$;
 
 -- DELETE a milestone. Returns the removed milestone (as it was). PT404 / PT409 (archived).
-create function public.remove_music_video_milestone(id text default null)
+create function public.remove_music_video_milestone(id text)
 returns public.music_video_milestones
 language plpgsql
 volatile
@@ -200,7 +200,7 @@ $$;
 -- when it is archived; 22023 for bad arguments; PT422 for a non-teaser, non-premiere event
 -- before the video's release date.
 create function public.schedule_music_video_promo(
-  music_video_id text default null,
+  music_video_id text,
   platform text default null,
   kind text default null,
   starts_at timestamptz default null,
@@ -251,7 +251,7 @@ $$;
 -- Move a promo event to another moment (and optionally another zone). Returns the event.
 -- PT404; PT409 for a cancelled one or an archived video; 22023; PT422 as when scheduling.
 create function public.move_music_video_promo(
-  id text default null,
+  id text,
   starts_at timestamptz default null,
   time_zone text default null
 )
@@ -269,7 +269,9 @@ begin
   end if;
   perform private.assert_music_video_editable(array[v_row.music_video_id]);
   if v_row.cancelled_at is not null then
-    raise exception using errcode = 'PT409', message = 'This promo event was cancelled; schedule a new one.';
+    raise exception using errcode = 'PT409', message = 'This promo event was cancelled; schedule a new one.',
+      detail = jsonb_build_object('problems', jsonb_build_array(private.plan_problem(
+        'id', 'cancelled', 'This promo event was cancelled; schedule a new one.')))::text;
   end if;
   if move_music_video_promo.starts_at is null then
     perform private.raise_bad_argument('starts_at', 'required', 'Set when the promo event starts.');
@@ -285,7 +287,7 @@ $$;
 
 -- Cancel a promo event (kept, with who and when). Returns the event. PT404; PT409 when it was
 -- already cancelled or the video is archived.
-create function public.cancel_music_video_promo(id text default null)
+create function public.cancel_music_video_promo(id text)
 returns public.music_video_promo_events
 language plpgsql
 volatile
@@ -300,7 +302,9 @@ begin
   end if;
   perform private.assert_music_video_editable(array[v_row.music_video_id]);
   if v_row.cancelled_at is not null then
-    raise exception using errcode = 'PT409', message = 'This promo event is already cancelled.';
+    raise exception using errcode = 'PT409', message = 'This promo event is already cancelled.',
+      detail = jsonb_build_object('problems', jsonb_build_array(private.plan_problem(
+        'id', 'cancelled', 'This promo event is already cancelled.')))::text;
   end if;
   update public.music_video_promo_events as pe set cancelled_at = now()
   where pe.id = v_row.id

@@ -35,6 +35,8 @@ create type public.music_video_shot_row as (
   "cast" public.music_video_shot_cast_member [],
   updated_at timestamptz
 );
+grant usage on type public.music_video_shot_cast_member to authenticated, service_role;
+grant usage on type public.music_video_shot_row to authenticated, service_role;
 
 -- The shots of a video as rows, by number; the cast of each shot from one grouped scan of the
 -- join rows. Security invoker: the caller's RLS decides (empty for a video it cannot see).
@@ -116,7 +118,7 @@ drop function public.get_music_video_shots(text);
 
 -- GET /music-videos/:id/shots: the video's shots as rows (public.music_video_shot_row), by
 -- number. PT404 for a video id that is malformed, missing or not the caller's.
-create function public.get_music_video_shots(music_video_id text default null)
+create function public.get_music_video_shots(music_video_id text)
 returns setof public.music_video_shot_row
 language plpgsql
 stable

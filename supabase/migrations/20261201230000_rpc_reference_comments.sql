@@ -152,7 +152,7 @@ Returns: `{"music_video_id", "import_ids": [uuid], "imports": [{id, source, stat
 Errors:
 - `PT404`: the id is malformed, does not exist or is not the caller's.
 - `PT422`: nothing to sync: `platform_targets` `nothing_to_sync` (no YouTube target with its video id) and `kpi_chart_target` `nothing_to_sync` (no chart target, ISRC, Spotify or Apple Music id). TV figures come from CSV imports instead.
-- `PT409`: `id` `busy`: a sync job of the video changed while it was queued; try again.$md$),
+- `PT409`: `music_video_id` `busy` (a sync job of the video changed while it was queued; try again), or the caller's live imports are at the limit (`triggered_by` `too_many_live_imports`, as `import_broadcast_metrics`).$md$),
       ('assign_music_video_cast', $md$Assign a cast option to a video; the plan rules then report availability conflicts.
 
 Endpoint: POST /music-videos/:id/cast with cast_option_id, role, cost_estimate (spec 2.3; ARCHITECTURE.md's endpoint table).
@@ -395,7 +395,7 @@ Returns: the changed `music_video_promo_events` row; `time_zone` left null keeps
 
 Errors:
 - `PT404`: the event id is malformed, does not exist or is not on the caller's video.
-- `PT409`: the video is archived (`status` `archived`); or the event was cancelled (schedule a new one; this error has no detail).
+- `PT409`: the video is archived (`status` `archived`); or the event was cancelled (`id` `cancelled`; schedule a new one).
 - `22023`: `detail.problems`: `starts_at` `required`, `time_zone` `unknown_time_zone`.
 - `PT422`: the move puts an event other than a teaser or premiere before the release date (`starts_at` `before_release`).$md$),
       ('cancel_music_video_promo', $md$Cancel a promo event (kept, with who and when; it leaves the timeline).
@@ -406,7 +406,7 @@ Returns: the cancelled `music_video_promo_events` row (`cancelled_at`, `cancelle
 
 Errors:
 - `PT404`: the event id is malformed, does not exist or is not on the caller's video.
-- `PT409`: the video is archived (`status` `archived`); or the event is already cancelled (this error has no detail).$md$),
+- `PT409`: the video is archived (`status` `archived`); or the event is already cancelled (`id` `cancelled`).$md$),
       ('music_video_release_timeline', $md$The release's Timeline component: the videos' own dates, milestones and promo events as one list of dated items.
 
 Endpoint: Timeline component (spec 1.2 "Timeline section ... reused from tour planner").

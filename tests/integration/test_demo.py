@@ -138,10 +138,11 @@ def test_a_failing_demo_file_rolls_the_whole_load_back(db_url, conn, loaded, tmp
 
 
 def test_every_lane_of_the_main_release_has_a_card(conn, loaded):
-    counts = rpc(conn, DEMO_USER.claims(), "list_music_videos", release_id=MAIN_RELEASE)["counts"]
+    rows = rpc(conn, DEMO_USER.claims(), "music_video_status_counts", release_id=MAIN_RELEASE)
+    counts = {r["status"]: r["videos"] for r in rows}
     assert {lane: counts[lane] >= 1 for lane in LANES} == dict.fromkeys(LANES, True), counts
     single = rpc(conn, DEMO_USER.claims(), "list_music_videos", release_id=SINGLE_RELEASE)
-    assert [c["title"] for c in single["items"]] == ["Coastline"]
+    assert [c["title"] for c in single] == ["Coastline"]
 
 
 def test_the_demo_user_can_sign_in_with_the_readme_password(conn, loaded):
@@ -174,12 +175,13 @@ def test_the_demo_user_can_sign_in_with_the_readme_password(conn, loaded):
 def test_the_demo_user_sees_its_releases_through_the_rpcs(conn, loaded):
     claims = DEMO_USER.claims()
     board = rpc(conn, claims, "list_music_videos", release_id=MAIN_RELEASE)
-    by_title = {c["title"]: c for c in board["items"]}
-    assert board["resume_draft"]["title"] == "Untitled Ballad"
+    by_title = {c["title"]: c for c in board}
+    [draft] = rpc(conn, claims, "music_video_resume_draft", release_id=MAIN_RELEASE)
+    assert draft["title"] == "Untitled Ballad"
     released = by_title["Midnight Signal"]
-    assert released["status"] == "released" and released["metrics"]["views_total"] > 5_000_000
+    assert released["status"] == "released" and released["views_total"] > 5_000_000
 
-    video = rpc(conn, claims, "get_music_video", id=released["id"])
+    [video] = rpc(conn, claims, "get_music_video", id=released["id"])
     assert {li["category"] for li in video["line_items"]} == {"direction", "cinematography", "post", "marketing"}
     assert len(video["cast_assignments"]) == 2 and len(video["platform_targets"]) == 3
 
@@ -190,24 +192,24 @@ def test_the_demo_user_sees_its_releases_through_the_rpcs(conn, loaded):
             claims,
             "music_video_metrics_history",
             id=released["id"],
-            platforms="{youtube}",
+            platforms=["youtube"],
             page_size=100,
             **({"cursor": cursor} if cursor else {}),
         )
-        days |= {row["collected_at"][:10] for group in page["groups"] for row in group["rows"]}
-        cursor = page["next_cursor"]
+        days |= {row["collected_at"][:10] for row in page}
+        cursor = page[-1]["next_cursor"] if page else None
         if not cursor:
             break
     assert len(days) == 365
 
     charts = rpc(conn, claims, "music_video_chart_history", music_video_id=released["id"])
-    on_chart = {w["chart"] for w in charts["weeks"] if w["on_chart"]}
+    on_chart = {w["chart"] for w in charts if w["on_chart"]}
     assert on_chart == {"billboard_hot_100", "spotify_global_weekly", "apple_music_top_100"}, on_chart
-    assert next(w["entry_kind"] for w in charts["weeks"] if w["on_chart"]) == "re_entry"  # newest first
+    assert next(w["entry_kind"] for w in charts if w["on_chart"]) == "re_entry"  # newest first
 
     tv = conn.execute("select id::text from public.music_video_metric_imports where source = 'broadcast'").fetchone()
     errors = rpc(conn, claims, "music_video_import_errors", import_id=tv["id"])
-    assert [(e["line"], e["column"], e["value"], e["reason"]) for e in errors["errors"]] == [
+    assert [(e["line"], e["column_name"], e["raw_value"], e["reason"]) for e in errors] == [
         (7, "Viewers (000s)", "approx. 410", "not a number"),
         (12, "Air Date", "Mar 12", "date has no year"),
         (19, "Viewers (000s)", "-85", "negative viewer count"),
@@ -242,7 +244,7 @@ def test_the_other_user_sees_none_of_the_demo_users_data(db_url, conn, loaded):
         rpc(conn, claims, "get_music_video", id=demo_video)
     assert exc.value.sqlstate == "PT404"
     own = rpc(conn, claims, "list_music_videos", release_id="d3e0d3e0-0000-4000-8000-0000000000b1")
-    assert [c["title"] for c in own["items"]] == ["Garage Session"]
+    assert [c["title"] for c in own] == ["Garage Session"]
     # and through the table endpoints, as PostgREST would read them for this JWT
     with psycopg.connect(db_url, row_factory=dict_row) as c, c.transaction():
         c.execute(
