@@ -27,6 +27,7 @@ Targets (2-core machine): list, get, history p95 < 5 ms; create p95 < 20 ms; RLS
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import statistics
@@ -34,13 +35,15 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg.types.string import TextLoader
@@ -48,7 +51,7 @@ from psycopg.types.string import TextLoader
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
+from devtools.testdb import admin_url, drop_database, ensure_template, with_dbname  # noqa: E402
 from workers.db import call_rpc, jwt_claims, postgrest_request  # noqa: E402
 
 BIG_TABLES = {"music_videos", "music_video_metrics", "music_video_metric_imports",
@@ -70,30 +73,34 @@ def vid_uuid(n: int) -> str:
 
 
 BIG_RELEASE = rel_uuid(1)        # 200 videos, owned by OWNER
-CREATE_RELEASE = rel_uuid(501)   # also OWNER's: create_music_video writes here, not into the list
+CREATE_RELEASE = rel_uuid(0)     # also OWNER's: create_music_video writes here, not into the list
 HISTORY_VIDEO = vid_uuid(7)      # on the big release, 100 metric rows
 
+# The seed at a volume of V metric rows: V / 100 videos (100 metric rows each), V / 500 releases and
+# V / 2,000 users (so one user's share, and the big release's 200 videos, look the same at every
+# volume). {videos}, {releases} and {users} are filled in by seed_sql().
 SEED_SQL = """
 set session_replication_role = replica;
 insert into auth.users (id, email, aud, role, raw_app_meta_data)
 select ('b0000000-0000-0000-0000-' || lpad(to_hex(g), 12, '0'))::uuid, 'bench' || g || '@example.test',
-       'authenticated', 'authenticated', '{"provider": "email"}'::jsonb
-from generate_series(1, 500) as g;
+       'authenticated', 'authenticated', '{{"provider": "email"}}'::jsonb
+from generate_series(1, {users}) as g;
 insert into public.profiles (id)
-select ('b0000000-0000-0000-0000-' || lpad(to_hex(g), 12, '0'))::uuid from generate_series(1, 500) as g;
+select ('b0000000-0000-0000-0000-' || lpad(to_hex(g), 12, '0'))::uuid from generate_series(1, {users}) as g;
 
--- release r belongs to user ((r - 1) % 500) + 1: four releases per user
+-- release r belongs to user ((r - 1) % users) + 1: four releases per user; release 0 is the
+-- owner's too (create_music_video writes there)
 insert into public.releases (id, user_id, title)
 select ('b1000000-0000-0000-0000-' || lpad(to_hex(r), 12, '0'))::uuid,
-       ('b0000000-0000-0000-0000-' || lpad(to_hex((r - 1) % 500 + 1), 12, '0'))::uuid,
+       ('b0000000-0000-0000-0000-' || lpad(to_hex(greatest(r - 1, 0) % {users} + 1), 12, '0'))::uuid,
        'Bench release ' || r
-from generate_series(1, 2000) as r;
+from generate_series(0, {releases}) as r;
 insert into public.release_profiles (release_id, genre)
 select ('b1000000-0000-0000-0000-' || lpad(to_hex(r), 12, '0'))::uuid,
        (array['pop', 'rock', 'hip-hop', 'country', 'indie pop', 'electronic'])[1 + r % 6]
-from generate_series(1, 2000) as r;
+from generate_series(0, {releases}) as r;
 
--- videos 1..200 on release 1; the other 9,800 spread over releases 2..2000. Created in threes
+-- videos 1..200 on release 1; the others spread over releases 2..releases. Created in threes
 -- per hour, so the list's sort key has ties.
 with cat as (
   select (select array_agg(id order by name) from public.music_video_themes) as themes,
@@ -105,7 +112,7 @@ insert into public.music_videos (id, release_id, title, slug, status, budget_est
   sync_strategy, video_theme_id, art_style_id, budget_band_id, narrative_outline, isrc, created_at, updated_at,
   submitted_at)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
-       ('b1000000-0000-0000-0000-' || lpad(to_hex(case when v <= 200 then 1 else 2 + (v - 201) % 1999 end),
+       ('b1000000-0000-0000-0000-' || lpad(to_hex(case when v <= 200 then 1 else 2 + (v - 201) % ({releases} - 1) end),
                                            12, '0'))::uuid,
        'Bench video ' || v, 'bench-video-' || v,
        (enum_range(null::public.video_status_enum))[1 + v % 6],
@@ -120,31 +127,15 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
        timestamptz '2026-01-01 00:00+00' + (v / 3) * interval '1 hour',
        timestamptz '2026-06-01 00:00+00' + v * interval '1 minute',
        case when v % 6 <> 0 then timestamptz '2026-02-01 00:00+00' end
-from generate_series(1, 10000) as v, cat;
+from generate_series(1, {videos}) as v, cat;
 
 insert into public.music_video_platform_targets (music_video_id, platform, external_id, launch_url, priority)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, 'youtube',
        substr(md5(v::text), 1, 11), 'https://www.youtube.com/watch?v=' || substr(md5(v::text), 1, 11), 0
-from generate_series(1, 10000) as v;
+from generate_series(1, {videos}) as v;
 insert into public.music_video_platform_targets (music_video_id, platform, priority)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, 'mtv', 1
-from generate_series(3, 10000, 3) as v;
-
--- 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions.
-insert into public.music_video_metrics (music_video_id, platform, views_total, likes_total, chart_position,
-  source, collected_at, synced_at, deleted_at)
-select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, p.platform::public.platform_enum,
-       case when p.platform <> 'other' then (v % 1000) * 1000 + d * 137 end,
-       case when p.platform = 'youtube' then d * 11 end,
-       case when p.platform = 'other' then 1 + (v + d) % 100 end,
-       case p.platform when 'youtube' then 'youtube' when 'mtv' then 'broadcast' else 'billboard_hot_100' end,
-       timestamptz '2026-01-01 00:00+00' + d * p.step,
-       timestamptz '2026-01-01 00:00+00' + d * p.step + interval '1 hour',
-       case when (v + d) % 100 = 0 then timestamptz '2026-11-01 00:00+00' end
-from generate_series(1, 10000) as v
-cross join (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
-                   ('other', 20, interval '7 days')) as p (platform, n, step)
-cross join lateral generate_series(1, p.n) as d;
+from generate_series(3, {videos}, 3) as v;
 
 -- a cast catalog of realistic size (8 seed options cannot crew 10,000 videos), four budget line
 -- items and two cast assignments per video
@@ -154,20 +145,20 @@ select 'Bench crew ' || g, (array['director', 'director of photography', 'dancer
 from generate_series(1, 400) as g;
 insert into public.music_video_budget_line_items (music_video_id, category, amount)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, c.category, 5000 + (v % 7) * 1000
-from generate_series(1, 10000) as v
+from generate_series(1, {videos}) as v
 cross join unnest(array['direction', 'cinematography', 'post', 'marketing']) as c (category);
 with opts as (select array_agg(id order by name) as ids from public.music_video_cast_options)
 insert into public.music_video_cast_assignments (music_video_id, cast_option_id, cost_estimate, confirmed)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
        opts.ids[1 + (v + k) % array_length(opts.ids, 1)], 2000 * k, k = 1
-from generate_series(1, 10000) as v cross join generate_series(1, 2) as k cross join opts;
+from generate_series(1, {videos}) as v cross join generate_series(1, 2) as k cross join opts;
 
 -- the status history the trigger would have written: created as a draft, then submitted
 insert into public.music_video_status_history (music_video_id, from_status, to_status, changed_by, changed_at)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, h.from_status::public.video_status_enum,
        h.to_status::public.video_status_enum, null, timestamptz '2026-01-01 00:00+00' + (v / 3) * interval '1 hour'
        + h.k * interval '1 day'
-from generate_series(1, 10000) as v
+from generate_series(1, {videos}) as v
 cross join (values (null, 'draft', 0), ('draft', 'planned', 1)) as h (from_status, to_status, k);
 
 insert into public.music_video_metric_imports (music_video_id, platform, source, status, started_at, completed_at,
@@ -179,9 +170,33 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
        timestamptz '2026-11-01 00:05+00' + s.k * interval '1 day',
        timestamptz '2026-11-01 00:00+00' + s.k * interval '1 day',
        null
-from generate_series(1, 10000) as v
+from generate_series(1, {videos}) as v
 cross join (values ('youtube', 'succeeded', 1), ('charts', 'succeeded', 2), ('youtube', 'failed', 3))
   as s (source, status, k);
+"""
+
+# 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions. Written in
+# the order a nightly sync writes them (each day's samples of every video together), so one
+# video's samples lie on as many heap pages as in production, not side by side.
+METRICS_SQL = """
+set session_replication_role = replica;
+insert into public.music_video_metrics (music_video_id, platform, views_total, likes_total, chart_position,
+  source, collected_at, synced_at, deleted_at)
+select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, p.platform::public.platform_enum,
+       case when p.platform <> 'other' then (v % 1000) * 1000 + d * 137 end,
+       case when p.platform = 'youtube' then d * 11 end,
+       case when p.platform = 'other' then 1 + (v + d) % 100 end,
+       case p.platform when 'youtube' then 'youtube' when 'mtv' then 'broadcast' else 'billboard_hot_100' end,
+       timestamptz '2026-01-01 00:00+00' + d * p.step,
+       timestamptz '2026-01-01 00:00+00' + d * p.step + interval '1 hour',
+       case when (v + d) % 100 = 0 then timestamptz '2026-11-01 00:00+00' end
+from (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
+             ('other', 20, interval '7 days')) as p (platform, n, step)
+cross join lateral generate_series(1, p.n) as d
+cross join lateral generate_series(1, {videos}) as v;
+"""
+
+SUMMARIES_SQL = """
 set session_replication_role = origin;
 -- triggers were off: build the card-metric summaries their trigger would have kept
 do $$
@@ -193,18 +208,68 @@ end
 $$;
 """
 
+VOLUMES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
+ROWS_PER_VIDEO = 100
 
-def seed(url: str) -> None:
+
+def seed_sql(template: str, metric_rows: int) -> str:
+    videos = metric_rows // ROWS_PER_VIDEO
+    return template.format(videos=videos, releases=max(videos // 5, 2000), users=max(videos // 20, 500))
+
+
+def bulk_load(conn: psycopg.Connection, table: str, statement: str) -> None:
+    """Run ``statement`` (a bulk insert into ``table``) with the table's indexes, its key
+    constraints and the foreign keys that point at them dropped, then build them again: one sort
+    per index instead of 100M random B-tree inserts. Only for a benchmark's own database."""
+    keys = conn.execute(
+        "select conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype from pg_constraint"
+        " where (conrelid = %s::regclass and contype in ('p', 'u')) or (confrelid = %s::regclass and contype = 'f')"
+        " order by contype = 'f' desc", (table, table)).fetchall()
+    indexes = conn.execute(
+        "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index as i"
+        " where indrelid = %s::regclass"
+        " and not exists (select from pg_constraint as c where c.conindid = i.indexrelid)", (table,)).fetchall()
+    for rel, name, _, _ in keys:
+        conn.execute(f'alter table {rel} drop constraint "{name}"')
+    for name, _ in indexes:
+        conn.execute(f"drop index {name}")
+    conn.execute(statement)
+    conn.execute("set maintenance_work_mem = '1GB'")
+    for rel, name, definition, _ in sorted(keys, key=lambda k: k[3] == "f"):
+        conn.execute(f'alter table {rel} add constraint "{name}" {definition}')
+    for _, definition in indexes:
+        conn.execute(definition)
+    conn.execute("reset maintenance_work_mem")
+
+
+def seed(url: str, metric_rows: int = VOLUMES["1M"]) -> None:
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(SEED_SQL)
+        conn.execute(seed_sql(SEED_SQL, metric_rows))
+        t1 = time.perf_counter()
+        bulk_load(conn, "public.music_video_metrics", seed_sql(METRICS_SQL, metric_rows))
+        t2 = time.perf_counter()
+        conn.execute(SUMMARIES_SQL)
+        t3 = time.perf_counter()
         conn.execute("vacuum analyze")
         counts = conn.execute(
             "select (select count(*) from public.music_videos), (select count(*) from public.releases),"
             " (select count(*) from public.music_video_metrics),"
             " (select count(*) from public.music_videos where release_id = %s)", (BIG_RELEASE,)).fetchone()
-    print(f"seeded {counts[0]:,} videos over {counts[1]:,} releases, {counts[2]:,} metric rows,"
-          f" {counts[3]} videos on the big release in {time.perf_counter() - t0:.1f} s")
+        print(f"seeded {counts[0]:,} videos over {counts[1]:,} releases, {counts[2]:,} metric rows,"
+              f" {counts[3]} videos on the big release in {time.perf_counter() - t0:.1f} s (the rest"
+              f" {t1 - t0:.1f} s, metrics with their indexes {t2 - t1:.1f} s, card summaries {t3 - t2:.1f} s,"
+              f" vacuum analyze {time.perf_counter() - t3:.1f} s)")
+        print_disk(conn)
+
+
+def print_disk(conn: psycopg.Connection) -> None:
+    heap, idx, total, db = conn.execute(
+        "select pg_table_size('public.music_video_metrics'), pg_indexes_size('public.music_video_metrics'),"
+        " pg_total_relation_size('public.music_video_metrics'), pg_database_size(current_database())").fetchone()
+    gb = 1024 ** 3
+    print(f"disk: music_video_metrics {total / gb:.2f} GB (table {heap / gb:.2f} GB, indexes {idx / gb:.2f} GB);"
+          f" database {db / gb:.2f} GB")
 
 
 def committed(function: str) -> bool:
@@ -220,24 +285,134 @@ def pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+# One small function per read the app makes, called inside a PostgREST-like request. Other
+# branches change these RPCs' return types (typed rows instead of json): adapt them here.
+def read_card_list(c: psycopg.Connection, release_id: str, page_size: int | None = None) -> Any:
+    params: dict[str, Any] = {"release_id": release_id}
+    if page_size is not None:
+        params["page_size"] = page_size
+    return call_rpc(c, "list_music_videos", params).body
+
+
+def read_video(c: psycopg.Connection, video_id: str) -> Any:
+    return call_rpc(c, "get_music_video", {"id": video_id}).body
+
+
+def read_history_page(c: psycopg.Connection, video_id: str, page_size: int = 100, cursor: str | None = None) -> Any:
+    params: dict[str, Any] = {"id": video_id, "page_size": page_size}
+    if cursor is not None:
+        params["cursor"] = cursor
+    return call_rpc(c, "music_video_metrics_history", params).body
+
+
+def read_trends(c: psycopg.Connection, video_id: str, days: int | None = None) -> Any:
+    params: dict[str, Any] = {"id": video_id}
+    if days is not None:
+        params["days"] = days
+    return call_rpc(c, "music_video_trends", params).body
+
+
+def create_video(c: psycopg.Connection, params: dict[str, Any]) -> Any:
+    return call_rpc(c, "create_music_video", params).body
+
+
+Timings = dict[tuple[str, str], tuple[float, float]]  # (case label, who) -> (request p50, request p95) ms
+
+
 @dataclass
 class Case:
-    name: str                      # the RPC
+    name: str                                        # the RPC (its target and its plans' label)
     label: str
-    params: Callable[[int], dict]  # iteration -> arguments (as PostgREST passes them)
+    call: Callable[[psycopg.Connection, int], Any]   # (request connection, iteration) -> body
     method: str = "GET"
     request: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
-    call: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
+    call_ms: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
 
 
 def run_once(conn: psycopg.Connection, claims: dict, case: Case, i: int) -> tuple[float, float]:
     t0 = time.perf_counter()
     with postgrest_request(conn, claims, method=case.method) as c:
         t1 = time.perf_counter()
-        call_rpc(c, case.name, case.params(i))
+        case.call(c, i)
         t2 = time.perf_counter()
     t3 = time.perf_counter()
     return (t3 - t0) * 1000, (t2 - t1) * 1000
+
+
+def volume(text: str) -> int:
+    if text.upper() not in VOLUMES:
+        raise argparse.ArgumentTypeError(f"one of {', '.join(VOLUMES)}")
+    return VOLUMES[text.upper()]
+
+
+def volume_label(rows: int) -> str:
+    return next(k for k, v in VOLUMES.items() if v == rows)
+
+
+@contextmanager
+def bench_database(admin: str, metric_rows: int, *, keep: bool = False, drop: bool = False) -> Iterator[str]:
+    """URL of a database seeded with ``metric_rows`` metric rows. A database kept by an earlier
+    run (--keep; named by volume and schema) is reused as it is and kept; one seeded here is
+    dropped at the end unless ``keep``; ``drop`` drops it either way."""
+    template = ensure_template(admin)
+    name = f"mv_bench_{volume_label(metric_rows).lower()}_{template.removeprefix('mv_template_')}"
+    url = with_dbname(admin, name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        reused = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
+        if not reused:
+            conn.execute(sql.SQL("create database {} template {}").format(sql.Identifier(name),
+                                                                          sql.Identifier(template)))
+    print(f"\n=== {volume_label(metric_rows)} metric rows: database {name} (from {template});"
+          f" load average {os.getloadavg()} on {os.cpu_count()} CPUs")
+    try:
+        if reused:
+            print("reusing the database a --keep run seeded")
+            with psycopg.connect(url, autocommit=True) as conn:
+                print_disk(conn)
+        else:
+            seed(url, metric_rows)
+        yield url
+    finally:
+        if drop or not (keep or reused):
+            drop_database(admin, name)
+            print(f"dropped {name}")
+        else:
+            print(f"kept {url}")
+
+
+@contextmanager
+def bench_lock(path: str | None) -> Iterator[None]:
+    """Hold the team's benchmark lock (flock) around the timed part only, when a path is given."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as f:
+        t0 = time.perf_counter()
+        fcntl.flock(f, fcntl.LOCK_EX)
+        print(f"holding {path} (waited {time.perf_counter() - t0:.1f} s); load average {os.getloadavg()}")
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def print_volume_ratios(results: dict[int, Timings], limit: float = 1.2) -> None:
+    """Each case's owner/service p50 and p95 per volume, and the ratio to the smallest volume."""
+    sizes = sorted(results)
+    if len(sizes) < 2:
+        return
+    base = sizes[0]
+    print(f"\nvolume comparison (request p50 / p95 ms; ratio of p50 to {volume_label(base)}, goal <= {limit}x)")
+    for key in results[base]:
+        cells = []
+        for n in sizes:
+            if key not in results[n]:
+                continue
+            p50, p95 = results[n][key]
+            ratio = p50 / results[base][key][0]
+            flag = "" if n == base else (" ok" if ratio <= limit else " OVER")
+            cells.append(f"{volume_label(n)} {p50:.2f}/{p95:.2f} ({ratio:.2f}x{flag})")
+        print(f"  {key[0]:<28}{key[1]:<9}" + "   ".join(cells))
 
 
 def card_bytes(conn: psycopg.Connection, claims: dict) -> tuple[int, int, float]:
@@ -310,140 +485,158 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
     return findings
 
 
+def api_cases(url: str) -> list[Case]:
+    cases = [
+        Case("list_music_videos", "list (200 cards)", lambda c, i: read_card_list(c, BIG_RELEASE, page_size=200)),
+        Case("list_music_videos", "list (first page, 50)", lambda c, i: read_card_list(c, BIG_RELEASE)),
+        Case("music_video_metrics_history", "history (page of 100)",
+             lambda c, i: read_history_page(c, HISTORY_VIDEO, page_size=100)),
+    ]
+    if committed("get_music_video"):
+        cases.append(Case("get_music_video", "get", lambda c, i: read_video(c, vid_uuid(7))))
+    else:
+        print("SKIPPED get_music_video: not in a committed migration yet (plan RPCs, other engineer)")
+    if committed("create_music_video"):
+        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as c:
+            ids = {r["t"]: r["id"] for r in c.execute(
+                "select 'theme' as t, id from public.music_video_themes where name = 'Neon Nights'"
+                " union all select 'style', id from public.music_video_art_styles where name = 'Pastel Pop'"
+                " union all select 'band', id from public.music_video_budgets where name = 'Standard'")}
+        today = datetime.now(UTC).date()
+
+        def create_params(i: int) -> dict[str, Any]:
+            return {
+                "release_id": CREATE_RELEASE, "title": f"Bench create {i} {uuid.uuid4().hex[:6]}",
+                "video_theme_id": str(ids["theme"]), "art_style_id": str(ids["style"]),
+                "budget_band_id": str(ids["band"]), "quality_tier": "standard",
+                "target_release_date": str(today + timedelta(days=200)),
+                "shoot_start_date": str(today + timedelta(days=100)),
+                "shoot_end_date": str(today + timedelta(days=102)),
+                "line_items": Jsonb([{"category": "direction", "amount": 30000},
+                                     {"category": "post", "amount": 20000}]),
+                "platform_targets": Jsonb([{"platform": "youtube",
+                                            "launch_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}]),
+            }
+        cases.append(Case("create_music_video", "create", lambda c, i: create_video(c, create_params(i)),
+                          method="POST"))
+    else:
+        print("SKIPPED create_music_video: not in a committed migration yet (plan RPCs, other engineer)")
+    return cases
+
+
+def measure(url: str, args: argparse.Namespace) -> Timings:
+    """Times, verdicts and plans of the API cases on one seeded database; returns
+    {(case label, who): (request p50, request p95)}."""
+    owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
+    service = jwt_claims(role="service_role")
+    cases = api_cases(url)
+    verdicts: list[str] = []
+    findings: list[str] = []
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        if not args.parse_json:
+            # PostgREST forwards a function's json result as the text it receives; it never
+            # parses it. Load json/jsonb as text here too (--parse-json times the parse as well).
+            for typ in ("json", "jsonb"):
+                conn.adapters.register_loader(typ, TextLoader)
+        roles = {"owner": owner, "service": service}
+        for case in cases:
+            able = []
+            for who, claims in roles.items():
+                try:
+                    run_once(conn, claims, case, -1)
+                    able.append(who)
+                except psycopg.Error as exc:
+                    print(f"NOT CALLABLE {case.name} as {who}: {exc.sqlstate} {exc.diag.message_primary}")
+            for i in range(args.warmup + args.iterations):
+                for who in able:  # interleaved, so both see the same cache and load
+                    req, call = run_once(conn, roles[who], case, i)
+                    if i >= args.warmup:
+                        case.request[who].append(req)
+                        case.call_ms[who].append(call)
+
+        print(f"\n{args.iterations} iterations each (after {args.warmup} warm-up), milliseconds;"
+              " 'request' = the whole PostgREST-style transaction, 'call' = the RPC statement alone")
+        print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
+        for case in cases:
+            for who in ("owner", "service"):
+                r, c = case.request[who], case.call_ms[who]
+                if not r:
+                    print(f"{case.label:<28}{who:<9}{'(not callable)':>18}")
+                    continue
+                print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}"
+                      f"{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
+        print(f"load average now {os.getloadavg()}")
+        total, per_card, parse_ms = card_bytes(conn, owner)
+        where = "included in" if args.parse_json else "not in"
+        print(f"list (200 cards) body: {total:,} bytes of json, {per_card:,} bytes per card;"
+              f" parsing it in Python takes {parse_ms:.2f} ms ({where} the timings above; PostgREST"
+              " forwards the text)")
+        print("\nverdicts")
+        for case in cases:
+            own, svc = case.request["owner"], case.request["service"]
+            if not own:
+                verdicts.append(f"{case.label}: not measured as owner")
+                continue
+            target = TARGETS_MS[case.name]
+            p95 = pct(own, 95)
+            verdict = "OK" if p95 < target else "MISSED"
+            line = f"{case.label}: owner p95 {p95:.2f} ms (target < {target:g}) {verdict}"
+            if svc:
+                r50 = statistics.median(own) / statistics.median(svc)
+                r95 = pct(own, 95) / pct(svc, 95)
+                rc = statistics.median(case.call_ms["owner"]) / statistics.median(case.call_ms["service"])
+                ok = r50 < RLS_TARGET and r95 < RLS_TARGET
+                line += (f"; RLS overhead p50 {r50:.2f}x, p95 {r95:.2f}x (call alone p50 {rc:.2f}x,"
+                         f" target < {RLS_TARGET}x) {'OK' if ok else 'MISSED'}")
+            else:
+                line += "; service_role cannot call it, so no RLS ratio"
+            verdicts.append(line)
+        for v in verdicts:
+            print("  " + v)
+
+        print("\nplans of the statements inside the functions")
+        for case in cases:
+            for who, claims in (("owner", owner), ("service", service)):
+                if case.request[who]:
+                    findings += explain(conn, claims, case, who)
+        print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
+        for f in findings:
+            print("  " + f)
+    return {(case.label, who): (pct(case.request[who], 50), pct(case.request[who], 95))
+            for case in cases for who in ("owner", "service") if case.request[who]}
+
+
+def volume_args(ap: argparse.ArgumentParser) -> None:
+    """The options every metrics-volume benchmark shares (bench_api, bench_trends, bench_exports)."""
+    ap.add_argument("--metric-rows", type=volume, nargs="+", default=[VOLUMES["1M"]], metavar="1M|10M|100M",
+                    help="seeded metric rows; several volumes run one after the other and are compared")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the seeded databases (named by volume and schema); a later run reuses them")
+    ap.add_argument("--drop", action="store_true", help="drop the databases at the end, even reused ones")
+    ap.add_argument("--seed-only", action="store_true", help="seed (and keep) the databases, time nothing")
+    ap.add_argument("--lock", metavar="PATH",
+                    help="take this flock (e.g. /tmp/bench.lock) around the timed part only, not the seeding;"
+                         " without it, wrap the whole run in flock")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=30)
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
     ap.add_argument("--parse-json", action="store_true",
                     help="also parse the json bodies in Python (PostgREST does not; the default loads them as text)")
+    volume_args(ap)
     args = ap.parse_args(argv)
 
     admin = admin_url()
-    template = ensure_template(admin)
-    dbname = clone_database(admin, template, prefix="mv_bench")
-    url = with_dbname(admin, dbname)
-    print(f"benchmark database {dbname} (from {template}); load average {os.getloadavg()} on"
-          f" {os.cpu_count()} CPUs (other processes on the machine inflate the p95s)")
-    try:
-        seed(url)
-        owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
-        service = jwt_claims(role="service_role")
-
-        cases = [
-            Case("list_music_videos", "list (200 cards)",
-                 lambda i: {"release_id": BIG_RELEASE, "page_size": 200}),
-            Case("list_music_videos", "list (first page, 50)",
-                 lambda i: {"release_id": BIG_RELEASE}),
-            Case("music_video_metrics_history", "history (page of 100)",
-                 lambda i: {"id": HISTORY_VIDEO, "page_size": 100}),
-        ]
-        if committed("get_music_video"):
-            cases.append(Case("get_music_video", "get", lambda i: {"id": vid_uuid(7)}))
-        else:
-            print("SKIPPED get_music_video: not in a committed migration yet (plan RPCs, other engineer)")
-        if committed("create_music_video"):
-            with psycopg.connect(url, autocommit=True, row_factory=dict_row) as c:
-                ids = {r["t"]: r["id"] for r in c.execute(
-                    "select 'theme' as t, id from public.music_video_themes where name = 'Neon Nights'"
-                    " union all select 'style', id from public.music_video_art_styles where name = 'Pastel Pop'"
-                    " union all select 'band', id from public.music_video_budgets where name = 'Standard'")}
-            today = datetime.now(UTC).date()
-
-            def create_params(i: int) -> dict[str, Any]:
-                return {
-                    "release_id": CREATE_RELEASE, "title": f"Bench create {i} {uuid.uuid4().hex[:6]}",
-                    "video_theme_id": str(ids["theme"]), "art_style_id": str(ids["style"]),
-                    "budget_band_id": str(ids["band"]), "quality_tier": "standard",
-                    "target_release_date": str(today + timedelta(days=200)),
-                    "shoot_start_date": str(today + timedelta(days=100)),
-                    "shoot_end_date": str(today + timedelta(days=102)),
-                    "line_items": Jsonb([{"category": "direction", "amount": 30000},
-                                         {"category": "post", "amount": 20000}]),
-                    "platform_targets": Jsonb([{"platform": "youtube",
-                                                "launch_url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}]),
-                }
-            cases.append(Case("create_music_video", "create", create_params, method="POST"))
-        else:
-            print("SKIPPED create_music_video: not in a committed migration yet (plan RPCs, other engineer)")
-
-        verdicts: list[str] = []
-        findings: list[str] = []
-        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-            if not args.parse_json:
-                # PostgREST forwards a function's json result as the text it receives; it never
-                # parses it. Load json/jsonb as text here too (--parse-json times the parse as well).
-                for typ in ("json", "jsonb"):
-                    conn.adapters.register_loader(typ, TextLoader)
-            roles = {"owner": owner, "service": service}
-            for case in cases:
-                able = []
-                for who, claims in roles.items():
-                    try:
-                        run_once(conn, claims, case, -1)
-                        able.append(who)
-                    except psycopg.Error as exc:
-                        print(f"NOT CALLABLE {case.name} as {who}: {exc.sqlstate} {exc.diag.message_primary}")
-                for i in range(args.warmup + args.iterations):
-                    for who in able:  # interleaved, so both see the same cache and load
-                        req, call = run_once(conn, roles[who], case, i)
-                        if i >= args.warmup:
-                            case.request[who].append(req)
-                            case.call[who].append(call)
-
-            print(f"\n{args.iterations} iterations each (after {args.warmup} warm-up), milliseconds;"
-                  " 'request' = the whole PostgREST-style transaction, 'call' = the RPC statement alone")
-            print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
-            for case in cases:
-                for who in ("owner", "service"):
-                    r, c = case.request[who], case.call[who]
-                    if not r:
-                        print(f"{case.label:<28}{who:<9}{'(not callable)':>18}")
-                        continue
-                    print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}"
-                          f"{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
-            print(f"load average now {os.getloadavg()}")
-            total, per_card, parse_ms = card_bytes(conn, owner)
-            where = "included in" if args.parse_json else "not in"
-            print(f"list (200 cards) body: {total:,} bytes of json, {per_card:,} bytes per card;"
-                  f" parsing it in Python takes {parse_ms:.2f} ms ({where} the timings above; PostgREST"
-                  " forwards the text)")
-            print("\nverdicts")
-            for case in cases:
-                own, svc = case.request["owner"], case.request["service"]
-                if not own:
-                    verdicts.append(f"{case.label}: not measured as owner")
-                    continue
-                target = TARGETS_MS[case.name]
-                p95 = pct(own, 95)
-                verdict = "OK" if p95 < target else "MISSED"
-                line = f"{case.label}: owner p95 {p95:.2f} ms (target < {target:g}) {verdict}"
-                if svc:
-                    r50 = statistics.median(own) / statistics.median(svc)
-                    r95 = pct(own, 95) / pct(svc, 95)
-                    rc = statistics.median(case.call["owner"]) / statistics.median(case.call["service"])
-                    ok = r50 < RLS_TARGET and r95 < RLS_TARGET
-                    line += (f"; RLS overhead p50 {r50:.2f}x, p95 {r95:.2f}x (call alone p50 {rc:.2f}x,"
-                             f" target < {RLS_TARGET}x) {'OK' if ok else 'MISSED'}")
-                else:
-                    line += "; service_role cannot call it, so no RLS ratio"
-                verdicts.append(line)
-            for v in verdicts:
-                print("  " + v)
-
-            print("\nplans of the statements inside the functions")
-            for case in cases:
-                for who, claims in (("owner", owner), ("service", service)):
-                    if case.request[who]:
-                        findings += explain(conn, claims, case, who)
-            print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
-            for f in findings:
-                print("  " + f)
-    finally:
-        if args.keep:
-            print(f"kept {url}")
-        else:
-            drop_database(admin, dbname)
+    results: dict[int, Timings] = {}
+    for rows in args.metric_rows:
+        with bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop) as url:
+            if args.seed_only:
+                continue
+            with bench_lock(args.lock):
+                results[rows] = measure(url, args)
+    print_volume_ratios(results)
     return 0
 
 

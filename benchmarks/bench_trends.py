@@ -36,8 +36,22 @@ from psycopg.types.string import TextLoader
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_api import BIG_RELEASE, OWNER, Case, explain, pct, run_once, seed, vid_uuid  # noqa: E402
-from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
+from benchmarks.bench_api import (  # noqa: E402
+    BIG_RELEASE,
+    OWNER,
+    Case,
+    Timings,
+    bench_database,
+    bench_lock,
+    explain,
+    pct,
+    print_volume_ratios,
+    read_trends,
+    run_once,
+    vid_uuid,
+    volume_args,
+)
+from devtools.testdb import admin_url  # noqa: E402
 from workers.db import jwt_claims, postgrest_request  # noqa: E402
 from workers.metrics import MetricSample, upsert_samples  # noqa: E402
 
@@ -61,6 +75,9 @@ cross join generate_series(0, 1094) as d;
 
 def seed_trend_video(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("select 1 from public.music_videos where id = %s", (TREND_VIDEO,)).fetchone():
+            print("trend video already there (a kept database)")
+            return
         conn.execute(TREND_VIDEO_SQL, {"video": TREND_VIDEO, "release": BIG_RELEASE})
         conn.execute(TREND_SQL, {"video": TREND_VIDEO})
         conn.execute("analyze public.music_video_metrics")
@@ -70,13 +87,13 @@ def seed_trend_video(url: str) -> None:
     print(f"trend video: {n:,} live samples ({flagged} flagged), 3 platforms x 1,095 days")
 
 
-def bench_trends(url: str, iterations: int, warmup: int) -> list[str]:
+def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Timings]:
     owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
     service = jwt_claims(role="service_role")
     roles = {"owner": owner, "service": service}
     cases = [
-        Case("music_video_trends", "trends (90 days)", lambda i: {"id": TREND_VIDEO}),
-        Case("music_video_trends", "trends (1,095 days)", lambda i: {"id": TREND_VIDEO, "days": 1095}),
+        Case("music_video_trends", "trends (90 days)", lambda c, i: read_trends(c, TREND_VIDEO)),
+        Case("music_video_trends", "trends (1,095 days)", lambda c, i: read_trends(c, TREND_VIDEO, days=1095)),
     ]
     findings: list[str] = []
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
@@ -88,13 +105,13 @@ def bench_trends(url: str, iterations: int, warmup: int) -> list[str]:
                     req, call = run_once(conn, claims, case, i)
                     if i >= warmup:
                         case.request[who].append(req)
-                        case.call[who].append(call)
+                        case.call_ms[who].append(call)
         print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
               f" {os.getloadavg()}")
         print(f"{'rpc':<24}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
         for case in cases:
             for who in roles:
-                r, c = case.request[who], case.call[who]
+                r, c = case.request[who], case.call_ms[who]
                 print(f"{case.label:<24}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
         with postgrest_request(conn, owner) as c:
             body = c.execute("select public.music_video_trends(id => %s)::text as b", (TREND_VIDEO,)).fetchone()["b"]
@@ -109,7 +126,8 @@ def bench_trends(url: str, iterations: int, warmup: int) -> list[str]:
         for case in cases[:1]:
             for who, claims in roles.items():
                 findings += explain(conn, claims, case, who)
-    return findings
+    return findings, {(case.label, who): (pct(case.request[who], 50), pct(case.request[who], 95))
+                      for case in cases for who in roles}
 
 
 def _samples(n: int, bump: int) -> list[MetricSample]:
@@ -153,31 +171,27 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=30)
-    ap.add_argument("--upserts", type=int, default=15, help="rounds of the bulk upsert comparison")
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    ap.add_argument("--upserts", type=int, default=15, help="rounds of the bulk upsert comparison (0: none)")
+    volume_args(ap)
     args = ap.parse_args(argv)
 
     admin = admin_url()
-    template = ensure_template(admin)
-    dbname = clone_database(admin, template, prefix="mv_bench")
-    url = with_dbname(admin, dbname)
-    print(f"benchmark database {dbname} (from {template}); load average {os.getloadavg()} on {os.cpu_count()} CPUs")
-    try:
-        seed(url)
-        seed_trend_video(url)
-        findings = bench_trends(url, args.iterations, args.warmup)
-        print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
-        for f in findings:
-            print("  " + f)
-        bench_upsert(url, args.upserts)
-    finally:
-        if args.keep:
-            print(f"kept {url}")
-        else:
-            drop_database(admin, dbname)
+    results: dict[int, Timings] = {}
+    for rows in args.metric_rows:
+        with bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop) as url:
+            seed_trend_video(url)
+            if args.seed_only:
+                continue
+            with bench_lock(args.lock):
+                findings, results[rows] = bench_trends(url, args.iterations, args.warmup)
+                print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
+                for f in findings:
+                    print("  " + f)
+                if args.upserts:
+                    bench_upsert(url, args.upserts)
+    print_volume_ratios(results)
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
