@@ -1,23 +1,33 @@
 """API speed at a realistic volume: p50/p95 of the read RPCs (and the plan RPCs once committed).
 
-    .venv/bin/python benchmarks/bench_api.py [--iterations 300] [--keep]
+    .venv/bin/python benchmarks/bench_api.py [--iterations 300] [--metric-rows 1M 10M 100M] [--keep]
+        [--lock /tmp/bench.lock] [--seed-only] [--drop]
 
-1. Clones a dedicated database from the test template (built here like tests/conftest.py does
-   when missing) and bulk-seeds it as the superuser with generate_series: 500 users, 2,000
-   releases, 10,000 videos (200 of them on one release), YouTube/MTV targets, 40,000 budget line
-   items, 20,000 cast assignments, 20,000 status-history rows, 1,000,000 metric rows (1 %
-   soft-deleted) and 30,000 import jobs. Triggers are off during the seed
-   (session_replication_role = replica); the card-metric summaries their trigger keeps are then
-   built in one call, and the database is vacuumed and analyzed.
-2. Times each RPC exactly as PostgREST serves it (one transaction, set local role, JWT claims,
+1. Per volume (--metric-rows, default 1M), a database of its own cloned from the test template
+   (built here like tests/conftest.py does when missing), bulk-seeded as the superuser with
+   generate_series: per 1M metric rows 10,000 videos (100 metric rows each: 60 daily YouTube,
+   20 weekly MTV, 20 weekly chart positions, 1 % soft-deleted, written day by day as the nightly
+   writes them), 2,000 releases, 500 users, YouTube/MTV targets, 40,000 budget line items,
+   20,000 cast assignments, 20,000 status-history rows and 30,000 import jobs; at every volume
+   the owner has the same four releases and the big release the same 200 videos. Triggers are
+   off during the seed (session_replication_role = replica); the metrics are loaded with their
+   indexes and keys dropped and built again afterwards; the card-metric summaries their trigger
+   keeps are built in one call, and the database is vacuumed and analyzed. The seed time and
+   the disk used are printed. With --keep the database (named by volume and schema) is kept and
+   a later run reuses it as it is; --seed-only seeds and keeps without timing anything.
+2. Times each read as PostgREST serves it (one transaction, set local role, JWT claims,
    the call, the response GUCs; workers.db.postgrest_request + call_rpc; the json body received
    as text, which PostgREST forwards unparsed, unless --parse-json) as the owner
    (`authenticated`, under RLS) and as `service_role` (bypasses RLS), interleaved in one run, and
    prints p50/p95 of the whole request and of the function call alone, and the RLS overhead
-   (owner / service role).
+   (owner / service role). Two cases spread the same reads over the whole catalogue (a
+   different release or video each call, as the service role): the cold-cache case at volume.
+   With --lock, only this part holds the team's benchmark flock (the seeding does not).
 3. Runs each RPC once more with auto_explain (log_nested_statements, ANALYZE, BUFFERS) sending
    the plans of the statements inside the functions to this client, prints them compactly and
    checks that none of them is a Seq Scan on a big table.
+4. With several volumes, prints each case's p50/p95 per volume and the ratio to the first
+   (goal: within 1.2x of 1M at 100M).
 
 get_music_video and create_music_video are measured once their migration is committed (git).
 The list's json size per card (the text PostgREST ships) is printed too.

@@ -1,14 +1,16 @@
-"""Trends RPC speed at 1M metric rows, and what the odd-data flag trigger costs the bulk upsert.
+"""Trends RPC speed at a metric volume (1M, 10M, 100M rows), and what the odd-data flag trigger costs the upsert.
 
-    .venv/bin/python benchmarks/bench_trends.py [--iterations 300] [--upserts 15] [--keep]
+    .venv/bin/python benchmarks/bench_trends.py [--iterations 300] [--upserts 15] [--metric-rows 1M 10M 100M]
+        [--keep] [--lock /tmp/bench.lock] [--seed-only] [--drop]
 
-1. Clones a database from the test template and seeds it exactly as bench_api.py does (its
-   SEED_SQL: 10,000 videos, 1,000,000 metric rows, 30,000 import jobs), then adds one video on
+1. Per volume, bench_api.py's database (its seed, its --metric-rows/--keep/--lock options: 1M
+   metric rows are 10,000 videos and 30,000 import jobs; a kept database is reused), then adds one video on
    the owner's big release with 3 years of daily samples on 3 platforms (youtube, mtv,
    regional_tv: 3,285 rows, written with every trigger on, so they carry flags), and analyzes.
 2. Times music_video_trends as PostgREST serves it (bench_api.run_once: one transaction, role,
    JWT claims, the call) as the owner (authenticated, under RLS) and as the service role,
-   interleaved, for the default 90 days and for the full 1,095 days; prints p50/p95 and the plans
+   interleaved, for the default 90 days and for the full 1,095 days, and a year of any seeded
+   video (a different one each call, service role: the cold-cache case); prints p50/p95 and the plans
    of the statements inside the function (auto_explain, nested), checked for Seq Scans.
 3. The upsert path: workers.metrics.upsert_samples with 2,000 new samples (one per video, each
    video already has 60 daily YouTube samples, so every row finds its previous samples) and a
