@@ -203,7 +203,7 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, p.platfor
 from (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
              ('other', 20, interval '7 days')) as p (platform, n, step)
 cross join lateral generate_series(1, p.n) as d
-cross join lateral generate_series(1, {videos}) as v;
+cross join lateral generate_series(1, {videos} + 0 * d) as v;  -- "+ 0 * d": the videos loop inside the days
 """
 
 SUMMARIES_SQL = """
