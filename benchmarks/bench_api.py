@@ -61,7 +61,7 @@ from psycopg.types.string import TextLoader
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from devtools.testdb import admin_url, drop_database, ensure_template, with_dbname  # noqa: E402
+from devtools.testdb import admin_url, bulk_load, drop_database, ensure_template, with_dbname  # noqa: E402
 from workers.db import call_rpc, jwt_claims, postgrest_request  # noqa: E402
 
 BIG_TABLES = {"music_videos", "music_video_metrics", "music_video_metric_imports",
@@ -225,31 +225,6 @@ ROWS_PER_VIDEO = 100
 def seed_sql(template: str, metric_rows: int) -> str:
     videos = metric_rows // ROWS_PER_VIDEO
     return template.format(videos=videos, releases=max(videos // 5, 2000), users=max(videos // 20, 500))
-
-
-def bulk_load(conn: psycopg.Connection, table: str, statement: str) -> None:
-    """Run ``statement`` (a bulk insert into ``table``) with the table's indexes, its key
-    constraints and the foreign keys that point at them dropped, then build them again: one sort
-    per index instead of 100M random B-tree inserts. Only for a benchmark's own database."""
-    keys = conn.execute(
-        "select conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype from pg_constraint"
-        " where (conrelid = %s::regclass and contype in ('p', 'u')) or (confrelid = %s::regclass and contype = 'f')"
-        " order by contype = 'f' desc", (table, table)).fetchall()
-    indexes = conn.execute(
-        "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index as i"
-        " where indrelid = %s::regclass"
-        " and not exists (select from pg_constraint as c where c.conindid = i.indexrelid)", (table,)).fetchall()
-    for rel, name, _, _ in keys:
-        conn.execute(f'alter table {rel} drop constraint "{name}"')
-    for name, _ in indexes:
-        conn.execute(f"drop index {name}")
-    conn.execute(statement)
-    conn.execute("set maintenance_work_mem = '1GB'")
-    for rel, name, definition, _ in sorted(keys, key=lambda k: k[3] == "f"):
-        conn.execute(f'alter table {rel} add constraint "{name}" {definition}')
-    for _, definition in indexes:
-        conn.execute(definition)
-    conn.execute("reset maintenance_work_mem")
 
 
 def seed(url: str, metric_rows: int = VOLUMES["1M"]) -> None:
