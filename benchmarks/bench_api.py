@@ -301,25 +301,33 @@ def create_video(c: psycopg.Connection, params: dict[str, Any]) -> Any:
     return call_rpc(c, "create_music_video", params).body
 
 
-Timings = dict[tuple[str, str], tuple[float, float]]  # (case label, who) -> (request p50, request p95) ms
+# (case label, who) -> (request p50 ms, request p95 ms, metrics rows read, metrics pages read)
+Timings = dict[tuple[str, str], tuple[float, float, int, int]]
+
+
+def timings(cases: list[Case]) -> Timings:
+    return {(case.label, who): (pct(case.request[who], 50), pct(case.request[who], 95),
+                                *case.metrics_read.get(who, (-1, -1)))
+            for case in cases for who in case.who if case.request[who]}
 
 
 @dataclass
 class Case:
     name: str                                        # the RPC (its target and its plans' label)
     label: str
-    call: Callable[[psycopg.Connection, int], Any]   # (request connection, iteration) -> body
+    read: Callable[[psycopg.Connection, int], Any]   # (request connection, iteration) -> body
     method: str = "GET"
     who: tuple[str, ...] = ("owner", "service")      # who calls it (a foreign video is a 404 for the owner)
     request: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
-    call_ms: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
+    call: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
+    metrics_read: dict[str, tuple[int, int]] = field(default_factory=dict)  # who -> (rows, pages), from EXPLAIN
 
 
 def run_once(conn: psycopg.Connection, claims: dict, case: Case, i: int) -> tuple[float, float]:
     t0 = time.perf_counter()
     with postgrest_request(conn, claims, method=case.method) as c:
         t1 = time.perf_counter()
-        case.call(c, i)
+        case.read(c, i)
         t2 = time.perf_counter()
     t3 = time.perf_counter()
     return (t3 - t0) * 1000, (t2 - t1) * 1000
@@ -388,16 +396,17 @@ def print_volume_ratios(results: dict[int, Timings], limit: float = 1.2) -> None
     if len(sizes) < 2:
         return
     base = sizes[0]
-    print(f"\nvolume comparison (request p50 / p95 ms; ratio of p50 to {volume_label(base)}, goal <= {limit}x)")
+    print(f"\nvolume comparison (request p50 / p95 ms; ratio of p50 to {volume_label(base)}, goal <= {limit}x;"
+          " metrics rows / pages one call reads, from its plan)")
     for key in results[base]:
         cells = []
         for n in sizes:
             if key not in results[n]:
                 continue
-            p50, p95 = results[n][key]
+            p50, p95, rows, pages = results[n][key]
             ratio = p50 / results[base][key][0]
             flag = "" if n == base else (" ok" if ratio <= limit else " OVER")
-            cells.append(f"{volume_label(n)} {p50:.2f}/{p95:.2f} ({ratio:.2f}x{flag})")
+            cells.append(f"{volume_label(n)} {p50:.2f}/{p95:.2f} ({ratio:.2f}x{flag}; {rows}/{pages})")
         print(f"  {key[0]:<28}{key[1]:<9}" + "   ".join(cells))
 
 
@@ -453,6 +462,7 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
         conn.execute("set auto_explain.log_min_duration = '-1'")
         conn.remove_notice_handler(grab)
     findings = []
+    rows = hit = read = 0
     print(f"  EXPLAIN (ANALYZE, BUFFERS) of {case.name} as {who}: {len(notices)} statements")
     for text in notices:
         doc = json.loads(text[text.index("{"):])
@@ -468,6 +478,13 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
             print(f"      {'  ' * depth}{describe(node)}")
             if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES:
                 findings.append(f"{case.name} as {who}: Seq Scan on {node['Relation Name']} in: {query}")
+            if node.get("Relation Name") == "music_video_metrics":
+                rows += node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
+                hit += node.get("Shared Hit Blocks", 0)
+                read += node.get("Shared Read Blocks", 0)
+    # bounded: the same rows and pages of the metrics table at every volume
+    case.metrics_read[who] = (rows, hit + read)
+    print(f"    music_video_metrics: {rows} rows read, {hit + read} pages ({read} not in shared_buffers)")
     return findings
 
 
@@ -555,14 +572,14 @@ def measure(url: str, args: argparse.Namespace) -> Timings:
                     req, call = run_once(conn, roles[who], case, i)
                     if i >= args.warmup:
                         case.request[who].append(req)
-                        case.call_ms[who].append(call)
+                        case.call[who].append(call)
 
         print(f"\n{args.iterations} iterations each (after {args.warmup} warm-up), milliseconds;"
               " 'request' = the whole PostgREST-style transaction, 'call' = the RPC statement alone")
         print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
         for case in cases:
             for who in ("owner", "service"):
-                r, c = case.request[who], case.call_ms[who]
+                r, c = case.request[who], case.call[who]
                 if not r:
                     if who in case.who:
                         print(f"{case.label:<28}{who:<9}{'(not callable)':>18}")
@@ -589,7 +606,7 @@ def measure(url: str, args: argparse.Namespace) -> Timings:
             if svc:
                 r50 = statistics.median(own) / statistics.median(svc)
                 r95 = pct(own, 95) / pct(svc, 95)
-                rc = statistics.median(case.call_ms["owner"]) / statistics.median(case.call_ms["service"])
+                rc = statistics.median(case.call["owner"]) / statistics.median(case.call["service"])
                 ok = r50 < RLS_TARGET and r95 < RLS_TARGET
                 line += (f"; RLS overhead p50 {r50:.2f}x, p95 {r95:.2f}x (call alone p50 {rc:.2f}x,"
                          f" target < {RLS_TARGET}x) {'OK' if ok else 'MISSED'}")
@@ -607,8 +624,7 @@ def measure(url: str, args: argparse.Namespace) -> Timings:
         print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
         for f in findings:
             print("  " + f)
-    return {(case.label, who): (pct(case.request[who], 50), pct(case.request[who], 95))
-            for case in cases for who in ("owner", "service") if case.request[who]}
+    return timings(cases)
 
 
 def volume_args(ap: argparse.ArgumentParser) -> None:

@@ -51,6 +51,7 @@ from benchmarks.bench_api import (  # noqa: E402
     read_trends,
     run_once,
     spread,
+    timings,
     vid_uuid,
     volume_args,
 )
@@ -113,13 +114,13 @@ def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Tim
                     req, call = run_once(conn, roles[who], case, i)
                     if i >= warmup:
                         case.request[who].append(req)
-                        case.call_ms[who].append(call)
+                        case.call[who].append(call)
         print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
               f" {os.getloadavg()}")
         print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
         for case in cases:
             for who in case.who:
-                r, c = case.request[who], case.call_ms[who]
+                r, c = case.request[who], case.call[who]
                 print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
         with postgrest_request(conn, owner) as c:
             body = c.execute("select public.music_video_trends(id => %s)::text as b", (TREND_VIDEO,)).fetchone()["b"]
@@ -133,11 +134,10 @@ def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Tim
             print(f"  {case.label}: owner p95 {p95:.2f} ms (target < {TARGET_MS:g}) "
                   f"{'OK' if p95 < TARGET_MS else 'MISSED'}; owner / service role p50 {ratio:.2f}x")
         print("\nplans of the statements inside the function")
-        for case in (cases[0], cases[-1]):
+        for case in cases:
             for who in case.who:
                 findings += explain(conn, roles[who], case, who)
-    return findings, {(case.label, who): (pct(case.request[who], 50), pct(case.request[who], 95))
-                      for case in cases for who in case.who}
+    return findings, timings(cases)
 
 
 def _samples(n: int, bump: int) -> list[MetricSample]:
