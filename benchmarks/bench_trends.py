@@ -48,7 +48,9 @@ from benchmarks.bench_api import (  # noqa: E402
     explain,
     pct,
     print_volume_ratios,
+    read_history_page,
     read_trends,
+    read_video,
     run_once,
     spread,
     timings,
@@ -98,6 +100,10 @@ def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Tim
     cases = [
         Case("music_video_trends", "trends (90 days)", lambda c, i: read_trends(c, TREND_VIDEO)),
         Case("music_video_trends", "trends (1,095 days)", lambda c, i: read_trends(c, TREND_VIDEO, days=1095)),
+        # the other reads of a video with a deep history: are they bounded by it?
+        Case("get_music_video", "get (3-year video)", lambda c, i: read_video(c, TREND_VIDEO)),
+        Case("music_video_metrics_history", "history (3-year video, 100)",
+             lambda c, i: read_history_page(c, TREND_VIDEO, page_size=100)),
         # a year of any seeded video (its 100 samples), spread over the catalogue: mostly cold pages at 100M
         Case("music_video_trends", "trends (365 d, any video)",
              lambda c, i: read_trends(c, vid_uuid(spread(i, videos)), days=365), who=("service",)),
@@ -127,7 +133,7 @@ def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Tim
         print(f"90-day body: {len(body.encode()):,} bytes")
         print("\nverdicts")
         for case in cases:
-            if "owner" not in case.who:
+            if "owner" not in case.who or case.name != "music_video_trends":
                 continue
             p95 = pct(case.request["owner"], 95)
             ratio = statistics.median(case.request["owner"]) / statistics.median(case.request["service"])
