@@ -343,13 +343,17 @@ def volume_label(rows: int) -> str:
     return next(k for k, v in VOLUMES.items() if v == rows)
 
 
+def bench_database_name(template: str, metric_rows: int) -> str:
+    return f"mv_bench_{volume_label(metric_rows).lower()}_{template.removeprefix('mv_template_')}"
+
+
 @contextmanager
 def bench_database(admin: str, metric_rows: int, *, keep: bool = False, drop: bool = False) -> Iterator[str]:
     """URL of a database seeded with ``metric_rows`` metric rows. A database kept by an earlier
     run (--keep; named by volume and schema) is reused as it is and kept; one seeded here is
     dropped at the end unless ``keep``; ``drop`` drops it either way."""
     template = ensure_template(admin)
-    name = f"mv_bench_{volume_label(metric_rows).lower()}_{template.removeprefix('mv_template_')}"
+    name = bench_database_name(template, metric_rows)
     url = with_dbname(admin, name)
     with psycopg.connect(admin, autocommit=True) as conn:
         reused = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
@@ -634,7 +638,8 @@ def volume_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--keep", action="store_true",
                     help="keep the seeded databases (named by volume and schema); a later run reuses them")
     ap.add_argument("--drop", action="store_true", help="drop the databases at the end, even reused ones")
-    ap.add_argument("--seed-only", action="store_true", help="seed (and keep) the databases, time nothing")
+    ap.add_argument("--seed-only", action="store_true",
+                    help="seed (and keep) the databases, time nothing; with --drop: only drop the kept ones")
     ap.add_argument("--lock", metavar="PATH",
                     help="take this flock (e.g. /tmp/bench.lock) around the timed part only, not the seeding;"
                          " without it, wrap the whole run in flock")
@@ -650,6 +655,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     admin = admin_url()
+    if args.seed_only and args.drop:  # only drop what earlier --keep runs kept
+        for rows in args.metric_rows:
+            name = bench_database_name(ensure_template(admin), rows)
+            drop_database(admin, name)
+            print(f"dropped {name} (if it was there)")
+        return 0
     results: dict[int, Timings] = {}
     for rows in args.metric_rows:
         with bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop) as url:
