@@ -147,22 +147,11 @@ insert into public.music_video_platform_targets (music_video_id, platform, prior
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, 'mtv', 1
 from generate_series(3, {videos}, 3) as v;
 
--- a cast catalog of realistic size (8 seed options cannot crew 10,000 videos), four budget line
--- items and two cast assignments per video
-insert into public.music_video_cast_options (name, role, cost_multiplier)
-select 'Bench crew ' || g, (array['director', 'director of photography', 'dancers', 'choreographer', 'lead actor',
-                                  'editor', 'colourist', 'cameo'])[1 + g % 8], 1 + (g % 10) / 10.0
-from generate_series(1, 400) as g;
+-- four budget line items per video
 insert into public.music_video_budget_line_items (music_video_id, category, amount)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, c.category, 5000 + (v % 7) * 1000
 from generate_series(1, {videos}) as v
 cross join unnest(array['direction', 'cinematography', 'post', 'marketing']) as c (category);
-with opts as (select array_agg(id order by name) as ids from public.music_video_cast_options)
-insert into public.music_video_cast_assignments (music_video_id, cast_option_id, cost_estimate, confirmed)
-select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
-       opts.ids[1 + (v + k) % array_length(opts.ids, 1)], 2000 * k, k = 1
-from generate_series(1, {videos}) as v cross join generate_series(1, 2) as k cross join opts;
-
 -- the status history the trigger would have written: created as a draft, then submitted
 insert into public.music_video_status_history (music_video_id, from_status, to_status, changed_by, changed_at)
 select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, h.from_status::public.video_status_enum,
@@ -183,6 +172,22 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
 from generate_series(1, {videos}) as v
 cross join (values ('youtube', 'succeeded', 1), ('charts', 'succeeded', 2), ('youtube', 'failed', 3))
   as s (source, status, k);
+"""
+
+# The cast, apart so an existing seed can be re-crewed (bench_api.recrew).
+CAST_SQL = """
+set session_replication_role = replica;
+-- a cast catalog of realistic size (8 seed options cannot crew 10,000 videos: one option per 25
+-- videos, so each crew member has ~50 assignments at every volume) and two cast assignments per video
+insert into public.music_video_cast_options (name, role, cost_multiplier)
+select 'Bench crew ' || g, (array['director', 'director of photography', 'dancers', 'choreographer', 'lead actor',
+                                  'editor', 'colourist', 'cameo'])[1 + g % 8], 1 + (g % 10) / 10.0
+from generate_series(1, {cast_options}) as g;
+with opts as (select array_agg(id order by name) as ids from public.music_video_cast_options)
+insert into public.music_video_cast_assignments (music_video_id, cast_option_id, cost_estimate, confirmed)
+select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
+       opts.ids[1 + (v + k) % array_length(opts.ids, 1)], 2000 * k, k = 1
+from generate_series(1, {videos}) as v cross join generate_series(1, 2) as k cross join opts;
 """
 
 # 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions. Written in
@@ -224,13 +229,15 @@ ROWS_PER_VIDEO = 100
 
 def seed_sql(template: str, metric_rows: int) -> str:
     videos = metric_rows // ROWS_PER_VIDEO
-    return template.format(videos=videos, releases=max(videos // 5, 2000), users=max(videos // 20, 500))
+    return template.format(videos=videos, releases=max(videos // 5, 2000), users=max(videos // 20, 500),
+                           cast_options=videos // 25)
 
 
 def seed(url: str, metric_rows: int = VOLUMES["1M"]) -> None:
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(seed_sql(SEED_SQL, metric_rows))
+        conn.execute(seed_sql(CAST_SQL, metric_rows))
         t1 = time.perf_counter()
         bulk_load(conn, "public.music_video_metrics", seed_sql(METRICS_SQL, metric_rows))
         t2 = time.perf_counter()
