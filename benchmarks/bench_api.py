@@ -46,7 +46,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -553,88 +553,101 @@ def api_cases(url: str) -> list[Case]:
     return cases
 
 
-def measure(url: str, args: argparse.Namespace) -> Timings:
-    """Times, verdicts and plans of the API cases on one seeded database; returns
-    {(case label, who): (request p50, request p95)}."""
-    owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
-    service = jwt_claims(role="service_role")
-    cases = api_cases(url)
+def bench_roles() -> dict[str, dict]:
+    return {"owner": jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"}),
+            "service": jwt_claims(role="service_role")}
+
+
+def bench_connection(url: str, parse_json: bool = False) -> psycopg.Connection:
+    conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+    if not parse_json:
+        # PostgREST forwards a function's json result as the text it receives; it never
+        # parses it. Load json/jsonb as text here too (--parse-json times the parse as well).
+        for typ in ("json", "jsonb"):
+            conn.adapters.register_loader(typ, TextLoader)
+    return conn
+
+
+def time_cases(runs: list[tuple[psycopg.Connection, list[Case]]], warmup: int, iterations: int) -> None:
+    """Time the same cases on one or several databases (one per volume), interleaved: case by
+    case, each iteration runs on every database and as every caller in turn, so all of them see
+    the same load (the machine is shared; a volume timed a minute later sees another one)."""
+    roles = bench_roles()
+    for j in range(len(runs[0][1])):
+        able: list[list[str]] = []
+        for conn, cases in runs:
+            ok = []
+            for who in cases[j].who:
+                try:
+                    run_once(conn, roles[who], cases[j], -1)
+                    ok.append(who)
+                except psycopg.Error as exc:
+                    print(f"NOT CALLABLE {cases[j].name} as {who}: {exc.sqlstate} {exc.diag.message_primary}")
+            able.append(ok)
+        for i in range(warmup + iterations):
+            for (conn, cases), ok in zip(runs, able, strict=True):
+                for who in ok:
+                    req, call = run_once(conn, roles[who], cases[j], i)
+                    if i >= warmup:
+                        cases[j].request[who].append(req)
+                        cases[j].call[who].append(call)
+
+
+def report(conn: psycopg.Connection, cases: list[Case], args: argparse.Namespace) -> Timings:
+    """Timings, verdicts and plans of the timed API cases on one database."""
+    owner, service = bench_roles().values()
     verdicts: list[str] = []
     findings: list[str] = []
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        if not args.parse_json:
-            # PostgREST forwards a function's json result as the text it receives; it never
-            # parses it. Load json/jsonb as text here too (--parse-json times the parse as well).
-            for typ in ("json", "jsonb"):
-                conn.adapters.register_loader(typ, TextLoader)
-        roles = {"owner": owner, "service": service}
-        for case in cases:
-            able = []
-            for who, claims in roles.items():
-                if who not in case.who:
-                    continue
-                try:
-                    run_once(conn, claims, case, -1)
-                    able.append(who)
-                except psycopg.Error as exc:
-                    print(f"NOT CALLABLE {case.name} as {who}: {exc.sqlstate} {exc.diag.message_primary}")
-            for i in range(args.warmup + args.iterations):
-                for who in able:  # interleaved, so both see the same cache and load
-                    req, call = run_once(conn, roles[who], case, i)
-                    if i >= args.warmup:
-                        case.request[who].append(req)
-                        case.call[who].append(call)
-
-        print(f"\n{args.iterations} iterations each (after {args.warmup} warm-up), milliseconds;"
-              " 'request' = the whole PostgREST-style transaction, 'call' = the RPC statement alone")
-        print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
-        for case in cases:
-            for who in ("owner", "service"):
-                r, c = case.request[who], case.call[who]
-                if not r:
-                    if who in case.who:
-                        print(f"{case.label:<28}{who:<9}{'(not callable)':>18}")
-                    continue
-                print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}"
-                      f"{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
-        print(f"load average now {os.getloadavg()}")
-        total, per_card, parse_ms = card_bytes(conn, owner)
-        where = "included in" if args.parse_json else "not in"
-        print(f"list (200 cards) body: {total:,} bytes of json, {per_card:,} bytes per card;"
-              f" parsing it in Python takes {parse_ms:.2f} ms ({where} the timings above; PostgREST"
-              " forwards the text)")
-        print("\nverdicts")
-        for case in cases:
-            own, svc = case.request["owner"], case.request["service"]
-            if not own:
-                if "owner" in case.who:
-                    verdicts.append(f"{case.label}: not measured as owner")
+    print(f"\n{args.iterations} iterations each (after {args.warmup} warm-up), milliseconds;"
+          " 'request' = the whole PostgREST-style transaction, 'call' = the RPC statement alone")
+    print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
+    for case in cases:
+        for who in ("owner", "service"):
+            r, c = case.request[who], case.call[who]
+            if not r:
+                if who in case.who:
+                    print(f"{case.label:<28}{who:<9}{'(not callable)':>18}")
                 continue
-            target = TARGETS_MS[case.name]
-            p95 = pct(own, 95)
-            verdict = "OK" if p95 < target else "MISSED"
-            line = f"{case.label}: owner p95 {p95:.2f} ms (target < {target:g}) {verdict}"
-            if svc:
-                r50 = statistics.median(own) / statistics.median(svc)
-                r95 = pct(own, 95) / pct(svc, 95)
-                rc = statistics.median(case.call["owner"]) / statistics.median(case.call["service"])
-                ok = r50 < RLS_TARGET and r95 < RLS_TARGET
-                line += (f"; RLS overhead p50 {r50:.2f}x, p95 {r95:.2f}x (call alone p50 {rc:.2f}x,"
-                         f" target < {RLS_TARGET}x) {'OK' if ok else 'MISSED'}")
-            else:
-                line += "; service_role cannot call it, so no RLS ratio"
-            verdicts.append(line)
-        for v in verdicts:
-            print("  " + v)
+            print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}"
+                  f"{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
+    print(f"load average now {os.getloadavg()}")
+    total, per_card, parse_ms = card_bytes(conn, owner)
+    where = "included in" if args.parse_json else "not in"
+    print(f"list (200 cards) body: {total:,} bytes of json, {per_card:,} bytes per card;"
+          f" parsing it in Python takes {parse_ms:.2f} ms ({where} the timings above; PostgREST"
+          " forwards the text)")
+    print("\nverdicts")
+    for case in cases:
+        own, svc = case.request["owner"], case.request["service"]
+        if not own:
+            if "owner" in case.who:
+                verdicts.append(f"{case.label}: not measured as owner")
+            continue
+        target = TARGETS_MS[case.name]
+        p95 = pct(own, 95)
+        verdict = "OK" if p95 < target else "MISSED"
+        line = f"{case.label}: owner p95 {p95:.2f} ms (target < {target:g}) {verdict}"
+        if svc:
+            r50 = statistics.median(own) / statistics.median(svc)
+            r95 = pct(own, 95) / pct(svc, 95)
+            rc = statistics.median(case.call["owner"]) / statistics.median(case.call["service"])
+            ok = r50 < RLS_TARGET and r95 < RLS_TARGET
+            line += (f"; RLS overhead p50 {r50:.2f}x, p95 {r95:.2f}x (call alone p50 {rc:.2f}x,"
+                     f" target < {RLS_TARGET}x) {'OK' if ok else 'MISSED'}")
+        else:
+            line += "; service_role cannot call it, so no RLS ratio"
+        verdicts.append(line)
+    for v in verdicts:
+        print("  " + v)
 
-        print("\nplans of the statements inside the functions")
-        for case in cases:
-            for who, claims in (("owner", owner), ("service", service)):
-                if case.request[who]:
-                    findings += explain(conn, claims, case, who)
-        print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
-        for f in findings:
-            print("  " + f)
+    print("\nplans of the statements inside the functions")
+    for case in cases:
+        for who, claims in (("owner", owner), ("service", service)):
+            if case.request[who]:
+                findings += explain(conn, claims, case, who)
+    print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
+    for f in findings:
+        print("  " + f)
     return timings(cases)
 
 
@@ -669,12 +682,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dropped {name} (if it was there)")
         return 0
     results: dict[int, Timings] = {}
-    for rows in args.metric_rows:
-        with bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop) as url:
-            if args.seed_only:
-                continue
+    with ExitStack() as stack:
+        runs = []
+        for rows in args.metric_rows:
+            url = stack.enter_context(bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop))
+            if not args.seed_only:
+                runs.append((rows, stack.enter_context(bench_connection(url, args.parse_json)), api_cases(url)))
+        if runs:
             with bench_lock(args.lock):
-                results[rows] = measure(url, args)
+                print(f"\ntiming {', '.join(volume_label(r) for r, _, _ in runs)} interleaved;"
+                      f" load average {os.getloadavg()}")
+                time_cases([(conn, cases) for _, conn, cases in runs], args.warmup, args.iterations)
+                for rows, conn, cases in runs:
+                    print(f"\n=== {volume_label(rows)} metric rows")
+                    results[rows] = report(conn, cases, args)
     print_volume_ratios(results)
     return 0
 

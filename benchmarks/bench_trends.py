@@ -27,38 +27,40 @@ import os
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.string import TextLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_api import (  # noqa: E402
     BIG_RELEASE,
-    OWNER,
     Case,
     Timings,
+    bench_connection,
     bench_database,
     bench_lock,
+    bench_roles,
     explain,
     pct,
     print_volume_ratios,
     read_history_page,
     read_trends,
     read_video,
-    run_once,
     spread,
+    time_cases,
     timings,
     vid_uuid,
     volume_args,
+    volume_label,
 )
 from devtools.testdb import admin_url  # noqa: E402
-from workers.db import jwt_claims, postgrest_request  # noqa: E402
+from workers.db import postgrest_request  # noqa: E402
 from workers.metrics import MetricSample, upsert_samples  # noqa: E402
 
 TREND_VIDEO = "b3000000-0000-0000-0000-000000000001"
@@ -93,11 +95,10 @@ def seed_trend_video(url: str) -> None:
     print(f"trend video: {n:,} live samples ({flagged} flagged), 3 platforms x 1,095 days")
 
 
-def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Timings]:
-    owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
-    service = jwt_claims(role="service_role")
-    roles = {"owner": owner, "service": service}
-    cases = [
+def trend_cases(url: str) -> list[Case]:
+    with psycopg.connect(url) as c:
+        videos = c.execute("select count(*) from public.music_videos where slug like 'bench-video-%'").fetchone()[0]
+    return [
         Case("music_video_trends", "trends (90 days)", lambda c, i: read_trends(c, TREND_VIDEO)),
         Case("music_video_trends", "trends (1,095 days)", lambda c, i: read_trends(c, TREND_VIDEO, days=1095)),
         # the other reads of a video with a deep history: are they bounded by it?
@@ -108,42 +109,37 @@ def bench_trends(url: str, iterations: int, warmup: int) -> tuple[list[str], Tim
         Case("music_video_trends", "trends (365 d, any video)",
              lambda c, i: read_trends(c, vid_uuid(spread(i, videos)), days=365), who=("service",)),
     ]
-    with psycopg.connect(url) as c:
-        videos = c.execute("select count(*) from public.music_videos where slug like 'bench-video-%'").fetchone()[0]
+
+
+def report_trends(conn: psycopg.Connection, cases: list[Case], iterations: int, warmup: int) -> Timings:
+    roles = bench_roles()
     findings: list[str] = []
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        for typ in ("json", "jsonb"):  # PostgREST forwards the body as text
-            conn.adapters.register_loader(typ, TextLoader)
-        for case in cases:
-            for i in range(warmup + iterations):
-                for who in case.who:  # interleaved
-                    req, call = run_once(conn, roles[who], case, i)
-                    if i >= warmup:
-                        case.request[who].append(req)
-                        case.call[who].append(call)
-        print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
-              f" {os.getloadavg()}")
-        print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
-        for case in cases:
-            for who in case.who:
-                r, c = case.request[who], case.call[who]
-                print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
-        with postgrest_request(conn, owner) as c:
-            body = c.execute("select public.music_video_trends(id => %s)::text as b", (TREND_VIDEO,)).fetchone()["b"]
-        print(f"90-day body: {len(body.encode()):,} bytes")
-        print("\nverdicts")
-        for case in cases:
-            if "owner" not in case.who or case.name != "music_video_trends":
-                continue
-            p95 = pct(case.request["owner"], 95)
-            ratio = statistics.median(case.request["owner"]) / statistics.median(case.request["service"])
-            print(f"  {case.label}: owner p95 {p95:.2f} ms (target < {TARGET_MS:g}) "
-                  f"{'OK' if p95 < TARGET_MS else 'MISSED'}; owner / service role p50 {ratio:.2f}x")
-        print("\nplans of the statements inside the function")
-        for case in cases:
-            for who in case.who:
-                findings += explain(conn, roles[who], case, who)
-    return findings, timings(cases)
+    print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
+          f" {os.getloadavg()}")
+    print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
+    for case in cases:
+        for who in case.who:
+            r, c = case.request[who], case.call[who]
+            print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
+    with postgrest_request(conn, roles["owner"]) as c:
+        body = c.execute("select public.music_video_trends(id => %s)::text as b", (TREND_VIDEO,)).fetchone()["b"]
+    print(f"90-day body: {len(body.encode()):,} bytes")
+    print("\nverdicts")
+    for case in cases:
+        if "owner" not in case.who or case.name != "music_video_trends":
+            continue
+        p95 = pct(case.request["owner"], 95)
+        ratio = statistics.median(case.request["owner"]) / statistics.median(case.request["service"])
+        print(f"  {case.label}: owner p95 {p95:.2f} ms (target < {TARGET_MS:g}) "
+              f"{'OK' if p95 < TARGET_MS else 'MISSED'}; owner / service role p50 {ratio:.2f}x")
+    print("\nplans of the statements inside the function")
+    for case in cases:
+        for who in case.who:
+            findings += explain(conn, roles[who], case, who)
+    print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
+    for f in findings:
+        print("  " + f)
+    return timings(cases)
 
 
 def _samples(n: int, bump: int) -> list[MetricSample]:
@@ -193,18 +189,23 @@ def main(argv: list[str] | None = None) -> int:
 
     admin = admin_url()
     results: dict[int, Timings] = {}
-    for rows in args.metric_rows:
-        with bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop) as url:
+    with ExitStack() as stack:
+        runs = []
+        for rows in args.metric_rows:
+            url = stack.enter_context(bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop))
             seed_trend_video(url)
-            if args.seed_only:
-                continue
+            if not args.seed_only:
+                runs.append((rows, url, stack.enter_context(bench_connection(url)), trend_cases(url)))
+        if runs:
             with bench_lock(args.lock):
-                findings, results[rows] = bench_trends(url, args.iterations, args.warmup)
-                print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
-                for f in findings:
-                    print("  " + f)
-                if args.upserts:
-                    bench_upsert(url, args.upserts)
+                print(f"\ntiming {', '.join(volume_label(r) for r, _, _, _ in runs)} interleaved;"
+                      f" load average {os.getloadavg()}")
+                time_cases([(conn, cases) for _, _, conn, cases in runs], args.warmup, args.iterations)
+                for rows, url, conn, cases in runs:
+                    print(f"\n=== {volume_label(rows)} metric rows")
+                    results[rows] = report_trends(conn, cases, args.iterations, args.warmup)
+                    if args.upserts:
+                        bench_upsert(url, args.upserts)
     print_volume_ratios(results)
     return 0
 
