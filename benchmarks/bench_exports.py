@@ -27,6 +27,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_api import bench_database, bench_lock, volume  # noqa: E402
 from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
 from workers.db import jwt_claims, postgrest_request  # noqa: E402
 from workers.reports.analytics import export_release  # noqa: E402
@@ -85,38 +86,58 @@ def child(db: str, release: str, owner: str, keep: str | None) -> None:
     print(json.dumps(out))
 
 
+def export_size(db: str, n: int, keep: str | None) -> None:
+    """Seed a release of ``n`` videos for a fresh owner in ``db``, export it in a child process, print."""
+    with psycopg.connect(db, autocommit=True) as conn:
+        owner = uuid.uuid4()
+        conn.execute("insert into auth.users (id, email, aud, role) values (%s, %s, 'authenticated',"
+                     " 'authenticated')", (owner, f"{owner.hex[:8]}@bench.test"))
+        conn.execute("insert into public.profiles (id, full_name) values (%s, 'bench')", (owner,))
+        rel = conn.execute("insert into public.releases (user_id, title) values (%s, 'Bench LP')"
+                           " returning id", (owner,)).fetchone()[0]
+        t = time.perf_counter()
+        conn.execute(SEED, {"rel": rel, "n": n})
+        conn.execute("analyze")
+        seed_s = time.perf_counter() - t
+    res = subprocess.run([sys.executable, __file__, "--child", db, str(rel), str(owner),
+                          *(["--keep", keep] if keep else [])],
+                         capture_output=True, text=True, check=True)
+    r = json.loads(res.stdout.strip().splitlines()[-1])
+    print(f"{n:4d} videos (seeded in {seed_s:.1f} s): CSV {r['csv_s']:.2f} s ({r['csv_bytes'] / 1024:.0f} KB), "
+          f"PDF {r['pdf_s']:.2f} s ({r['pdf_bytes'] / 1024:.0f} KB), peak RSS {r['peak_rss_mb']:.0f} MB")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
     p.add_argument("--keep", help="keep the exported files in this folder")
+    p.add_argument("--metric-rows", type=volume, nargs="+", metavar="1M|10M|100M",
+                   help="export from bench_api.py's database seeded at this volume (reused when kept by"
+                        " bench_api.py --keep); the default is an empty database per size")
+    p.add_argument("--lock", metavar="PATH", help="take this flock around the exports only, not the seeding")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child:
         child(*a.child, a.keep)
         return
     admin = admin_url()
+    if a.metric_rows:
+        # A kept database stays as it was: the exported releases are deleted again afterwards.
+        for rows in a.metric_rows:
+            with bench_database(admin, rows) as db, bench_lock(a.lock):
+                for n in a.sizes:
+                    try:
+                        export_size(db, n, a.keep)
+                    finally:  # bench_api's seed names its releases 'Bench release N'
+                        with psycopg.connect(db, autocommit=True) as conn:
+                            conn.execute("delete from public.releases where title = 'Bench LP'")
+        return
     template = ensure_template(admin)
     for n in a.sizes:
         name = clone_database(admin, template)
-        db = with_dbname(admin, name)
         try:
-            with psycopg.connect(db, autocommit=True) as conn:
-                owner = uuid.uuid4()
-                conn.execute("insert into auth.users (id, email, aud, role) values (%s, %s, 'authenticated',"
-                             " 'authenticated')", (owner, f"{owner.hex[:8]}@bench.test"))
-                conn.execute("insert into public.profiles (id, full_name) values (%s, 'bench')", (owner,))
-                rel = conn.execute("insert into public.releases (user_id, title) values (%s, 'Bench LP')"
-                                   " returning id", (owner,)).fetchone()[0]
-                t = time.perf_counter()
-                conn.execute(SEED, {"rel": rel, "n": n})
-                conn.execute("analyze")
-                seed_s = time.perf_counter() - t
-            res = subprocess.run([sys.executable, __file__, "--child", db, str(rel), str(owner),
-                                  *(["--keep", a.keep] if a.keep else [])],
-                                 capture_output=True, text=True, check=True)
-            r = json.loads(res.stdout.strip().splitlines()[-1])
-            print(f"{n:4d} videos (seeded in {seed_s:.1f} s): CSV {r['csv_s']:.2f} s ({r['csv_bytes'] / 1024:.0f} KB), "
-                  f"PDF {r['pdf_s']:.2f} s ({r['pdf_bytes'] / 1024:.0f} KB), peak RSS {r['peak_rss_mb']:.0f} MB")
+            with bench_lock(a.lock):
+                export_size(with_dbname(admin, name), n, a.keep)
         finally:
             drop_database(admin, name)
 

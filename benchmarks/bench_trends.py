@@ -1,14 +1,16 @@
-"""Trends RPC speed at 1M metric rows, and what the odd-data flag trigger costs the bulk upsert.
+"""Trends RPC speed at a metric volume (1M, 10M, 100M rows), and what the odd-data flag trigger costs the upsert.
 
-    .venv/bin/python benchmarks/bench_trends.py [--iterations 300] [--upserts 15] [--keep]
+    .venv/bin/python benchmarks/bench_trends.py [--iterations 300] [--upserts 15] [--metric-rows 1M 10M 100M]
+        [--keep] [--lock /tmp/bench.lock] [--seed-only] [--drop]
 
-1. Clones a database from the test template and seeds it exactly as bench_api.py does (its
-   SEED_SQL: 10,000 videos, 1,000,000 metric rows, 30,000 import jobs), then adds one video on
+1. Per volume, bench_api.py's database (its seed, its --metric-rows/--keep/--lock options: 1M
+   metric rows are 10,000 videos and 30,000 import jobs; a kept database is reused), then adds one video on
    the owner's big release with 3 years of daily samples on 3 platforms (youtube, mtv,
    regional_tv: 3,285 rows, written with every trigger on, so they carry flags), and analyzes.
 2. Times music_video_trends as PostgREST serves it (bench_api.run_once: one transaction, role,
    JWT claims, the call) as the owner (authenticated, under RLS) and as the service role,
-   interleaved, for the default 90 days and for the full 1,095 days; prints p50/p95 and the plans
+   interleaved, for the default 90 days and for the full 1,095 days, and a year of any seeded
+   video (a different one each call, service role: the cold-cache case); prints p50/p95 and the plans
    of the statements inside the function (auto_explain, nested), checked for Seq Scans.
 3. The upsert path: workers.metrics.upsert_samples with 2,000 new samples (one per video, each
    video already has 60 daily YouTube samples, so every row finds its previous samples) and a
@@ -25,20 +27,40 @@ import os
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.string import TextLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_api import BIG_RELEASE, OWNER, Case, explain, pct, run_once, seed, vid_uuid  # noqa: E402
-from devtools.testdb import admin_url, clone_database, drop_database, ensure_template, with_dbname  # noqa: E402
-from workers.db import jwt_claims, postgrest_request  # noqa: E402
+from benchmarks.bench_api import (  # noqa: E402
+    BIG_RELEASE,
+    Case,
+    Timings,
+    bench_connection,
+    bench_database,
+    bench_lock,
+    bench_roles,
+    explain,
+    pct,
+    print_volume_ratios,
+    read_history_page,
+    read_trends,
+    read_video,
+    spread,
+    time_cases,
+    timings,
+    vid_uuid,
+    volume_args,
+    volume_label,
+)
+from devtools.testdb import admin_url  # noqa: E402
+from workers.db import postgrest_request  # noqa: E402
 from workers.metrics import MetricSample, upsert_samples  # noqa: E402
 
 TREND_VIDEO = "b3000000-0000-0000-0000-000000000001"
@@ -61,6 +83,9 @@ cross join generate_series(0, 1094) as d;
 
 def seed_trend_video(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("select 1 from public.music_videos where id = %s", (TREND_VIDEO,)).fetchone():
+            print("trend video already there (a kept database)")
+            return
         conn.execute(TREND_VIDEO_SQL, {"video": TREND_VIDEO, "release": BIG_RELEASE})
         conn.execute(TREND_SQL, {"video": TREND_VIDEO})
         conn.execute("analyze public.music_video_metrics")
@@ -70,47 +95,52 @@ def seed_trend_video(url: str) -> None:
     print(f"trend video: {n:,} live samples ({flagged} flagged), 3 platforms x 1,095 days")
 
 
-def bench_trends(url: str, iterations: int, warmup: int) -> list[str]:
-    owner = jwt_claims(sub=OWNER, email="bench1@example.test", app_metadata={"provider": "email"})
-    service = jwt_claims(role="service_role")
-    roles = {"owner": owner, "service": service}
-    cases = [
-        Case("music_video_trends", "trends (90 days)", lambda i: {"id": TREND_VIDEO}),
-        Case("music_video_trends", "trends (1,095 days)", lambda i: {"id": TREND_VIDEO, "days": 1095}),
+def trend_cases(url: str) -> list[Case]:
+    with psycopg.connect(url) as c:
+        videos = c.execute("select count(*) from public.music_videos where slug like 'bench-video-%'").fetchone()[0]
+    return [
+        Case("music_video_trends", "trends (90 days)", lambda c, i: read_trends(c, TREND_VIDEO)),
+        Case("music_video_trends", "trends (1,095 days)", lambda c, i: read_trends(c, TREND_VIDEO, days=1095)),
+        # the other reads of a video with a deep history: are they bounded by it?
+        Case("get_music_video", "get (3-year video)", lambda c, i: read_video(c, TREND_VIDEO)),
+        Case("music_video_metrics_history", "history (3-year video, 100)",
+             lambda c, i: read_history_page(c, TREND_VIDEO, page_size=100)),
+        # a year of any seeded video (its 100 samples), spread over the catalogue: mostly cold pages at 100M
+        Case("music_video_trends", "trends (365 d, any video)",
+             lambda c, i: read_trends(c, vid_uuid(spread(i, videos)), days=365), who=("service",)),
     ]
+
+
+def report_trends(conn: psycopg.Connection, cases: list[Case], iterations: int, warmup: int) -> Timings:
+    roles = bench_roles()
     findings: list[str] = []
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        for typ in ("json", "jsonb"):  # PostgREST forwards the body as text
-            conn.adapters.register_loader(typ, TextLoader)
-        for case in cases:
-            for i in range(warmup + iterations):
-                for who, claims in roles.items():
-                    req, call = run_once(conn, claims, case, i)
-                    if i >= warmup:
-                        case.request[who].append(req)
-                        case.call[who].append(call)
-        print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
-              f" {os.getloadavg()}")
-        print(f"{'rpc':<24}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
-        for case in cases:
-            for who in roles:
-                r, c = case.request[who], case.call[who]
-                print(f"{case.label:<24}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
-        with postgrest_request(conn, owner) as c:
-            body = c.execute("select coalesce(json_agg(t), '[]')::text as b"
-                             " from public.music_video_trends(id => %s) as t", (TREND_VIDEO,)).fetchone()["b"]
-        print(f"90-day body: {len(body.encode()):,} bytes")
-        print("\nverdicts")
-        for case in cases:
-            p95 = pct(case.request["owner"], 95)
-            ratio = statistics.median(case.request["owner"]) / statistics.median(case.request["service"])
-            print(f"  {case.label}: owner p95 {p95:.2f} ms (target < {TARGET_MS:g}) "
-                  f"{'OK' if p95 < TARGET_MS else 'MISSED'}; owner / service role p50 {ratio:.2f}x")
-        print("\nplans of the statements inside the function")
-        for case in cases[:1]:
-            for who, claims in roles.items():
-                findings += explain(conn, claims, case, who)
-    return findings
+    print(f"\n{iterations} iterations each (after {warmup} warm-up), milliseconds; load average"
+          f" {os.getloadavg()}")
+    print(f"{'rpc':<28}{'who':<9}{'req p50':>9}{'req p95':>9}{'call p50':>10}{'call p95':>10}")
+    for case in cases:
+        for who in case.who:
+            r, c = case.request[who], case.call[who]
+            print(f"{case.label:<28}{who:<9}{pct(r, 50):9.2f}{pct(r, 95):9.2f}{pct(c, 50):10.2f}{pct(c, 95):10.2f}")
+    with postgrest_request(conn, roles["owner"]) as c:
+        body = c.execute("select coalesce(json_agg(t), '[]')::text as b"
+                         " from public.music_video_trends(id => %s) as t", (TREND_VIDEO,)).fetchone()["b"]
+    print(f"90-day body: {len(body.encode()):,} bytes")
+    print("\nverdicts")
+    for case in cases:
+        if "owner" not in case.who or case.name != "music_video_trends":
+            continue
+        p95 = pct(case.request["owner"], 95)
+        ratio = statistics.median(case.request["owner"]) / statistics.median(case.request["service"])
+        print(f"  {case.label}: owner p95 {p95:.2f} ms (target < {TARGET_MS:g}) "
+              f"{'OK' if p95 < TARGET_MS else 'MISSED'}; owner / service role p50 {ratio:.2f}x")
+    print("\nplans of the statements inside the function")
+    for case in cases:
+        for who in case.who:
+            findings += explain(conn, roles[who], case, who)
+    print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
+    for f in findings:
+        print("  " + f)
+    return timings(cases)
 
 
 def _samples(n: int, bump: int) -> list[MetricSample]:
@@ -154,31 +184,32 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=30)
-    ap.add_argument("--upserts", type=int, default=15, help="rounds of the bulk upsert comparison")
-    ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    ap.add_argument("--upserts", type=int, default=15, help="rounds of the bulk upsert comparison (0: none)")
+    volume_args(ap)
     args = ap.parse_args(argv)
 
     admin = admin_url()
-    template = ensure_template(admin)
-    dbname = clone_database(admin, template, prefix="mv_bench")
-    url = with_dbname(admin, dbname)
-    print(f"benchmark database {dbname} (from {template}); load average {os.getloadavg()} on {os.cpu_count()} CPUs")
-    try:
-        seed(url)
-        seed_trend_video(url)
-        findings = bench_trends(url, args.iterations, args.warmup)
-        print("\nEXPLAIN verdict: " + ("no Seq Scan on a big table" if not findings else "SEQ SCANS FOUND"))
-        for f in findings:
-            print("  " + f)
-        bench_upsert(url, args.upserts)
-    finally:
-        if args.keep:
-            print(f"kept {url}")
-        else:
-            drop_database(admin, dbname)
+    results: dict[int, Timings] = {}
+    with ExitStack() as stack:
+        runs = []
+        for rows in args.metric_rows:
+            url = stack.enter_context(bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop))
+            seed_trend_video(url)
+            if not args.seed_only:
+                runs.append((rows, url, stack.enter_context(bench_connection(url)), trend_cases(url)))
+        if runs:
+            with bench_lock(args.lock):
+                print(f"\ntiming {', '.join(volume_label(r) for r, _, _, _ in runs)} interleaved;"
+                      f" load average {os.getloadavg()}")
+                time_cases([(conn, cases) for _, _, conn, cases in runs], args.warmup, args.iterations)
+                for rows, url, conn, cases in runs:
+                    print(f"\n=== {volume_label(rows)} metric rows")
+                    results[rows] = report_trends(conn, cases, args.iterations, args.warmup)
+                    if args.upserts:
+                        bench_upsert(url, args.upserts)
+    print_volume_ratios(results)
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\nplans of the statements inside the function")
         case = Case("music_video_release_timeline", "release timeline (200 videos x 20 milestones)",
-                    lambda i: {"release_id": BIG_RELEASE, "as_of": AS_OF})
+                    lambda c, i: call_rpc_rows(c, "music_video_release_timeline",
+                                               {"release_id": BIG_RELEASE, "as_of": AS_OF}, parse=False).body)
         with psycopg.connect(url, autocommit=True) as conn:
             explain(conn, owner, case, "owner")
         verdict = []

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import tuple_row
 
 from devtools.localdb import LocalCluster
 from devtools.migrate import migrate
@@ -108,3 +109,30 @@ def create_empty_database(admin: str, prefix: str = "mv_empty") -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     return name
+
+
+def bulk_load(conn: psycopg.Connection, table: str, statement: str) -> None:
+    """Run ``statement`` (a bulk insert into ``table``) with the table's indexes, its primary and
+    unique keys and the foreign keys that point at them dropped, then build them again under
+    their own names and definitions: one sort per index instead of millions of random B-tree
+    inserts. For a scratch database only (a benchmark's seed): the table is unindexed meanwhile."""
+    cur = conn.cursor(row_factory=tuple_row)
+    keys = cur.execute(
+        "select conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype from pg_constraint"
+        " where (conrelid = %s::regclass and contype in ('p', 'u')) or (confrelid = %s::regclass and contype = 'f')"
+        " order by contype = 'f' desc", (table, table)).fetchall()
+    indexes = cur.execute(
+        "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index as i"
+        " where indrelid = %s::regclass"
+        " and not exists (select from pg_constraint as c where c.conindid = i.indexrelid)", (table,)).fetchall()
+    for rel, name, _, _ in keys:
+        conn.execute(f'alter table {rel} drop constraint "{name}"')
+    for name, _ in indexes:
+        conn.execute(f"drop index {name}")
+    conn.execute(statement)
+    conn.execute("set maintenance_work_mem = '1GB'")
+    for rel, name, definition, _ in sorted(keys, key=lambda k: k[3] == "f"):
+        conn.execute(f'alter table {rel} add constraint "{name}" {definition}')
+    for _, definition in indexes:
+        conn.execute(definition)
+    conn.execute("reset maintenance_work_mem")
