@@ -35,6 +35,17 @@ begin
   for v_doc in
     select d.name, d.markdown
     from (values
+      ('list_music_video_sync_plans', $md$The nightly YouTube sync plans of the latest nights, newest first, for admins (issue 13: the nightly plans its run against the day's quota before it enqueues).
+
+Endpoint: admin view of the nightly (spec 3.4 nightly sync; no spec endpoint).
+
+Input shapes: none (`nights`: how many nights, 1-366, default 14).
+
+Returns: a JSON array, one object per night: `run_date`, `quota_day` (the Pacific quota day), `daily_budget` and `units_left` (YouTube units), `scheduled_videos`, `calls_needed` (ceil(scheduled / 50)), `planned_videos`, `calls_planned`, `planned_by_reason` (`{recent_release, near_kpi_target, round_robin}`), `skipped_videos`, `skipped_by_reason` (`{recent_release_over_budget?, near_kpi_target_over_budget?, round_robin_waits_its_turn?}`), `round_robin_nights` (nights until every waiting video has had its turn), `weekly_rotation_met`, `jobs_created`, `jobs_reused`, `jobs_already_enqueued`, `runs`, `last_run_at`.
+
+Errors:
+- `PT403`: the caller is not an admin (message only).
+- `22023`: `detail.problems` `nights` `out_of_range`.$md$),
       ('create_music_video', $md$Create a complete video plan (the video, its budget line items, cast assignments and platform targets) in one transaction, checked with every plan rule of spec 4.3 and stored as `planned`.
 
 Endpoint: POST /music-videos (spec 2.3; ARCHITECTURE.md's endpoint table).

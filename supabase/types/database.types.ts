@@ -1380,7 +1380,7 @@ export type Database = {
           due_date?: string
           kind?: string
           label?: string
-          music_video_id?: string
+          music_video_id: string
           owner_id?: string
         }
         Returns: {
@@ -1433,7 +1433,7 @@ export type Database = {
         Returns: Json
       }
       cancel_music_video_promo: {
-        Args: { id?: string }
+        Args: { id: string }
         Returns: {
           cancelled_at: string | null
           cancelled_by: string | null
@@ -1457,7 +1457,7 @@ export type Database = {
         }
       }
       complete_music_video_milestone: {
-        Args: { done?: boolean; id?: string }
+        Args: { done?: boolean; id: string }
         Returns: {
           created_at: string
           created_by: string | null
@@ -1520,7 +1520,7 @@ export type Database = {
         }
       }
       get_music_video_shots: {
-        Args: { music_video_id?: string }
+        Args: { music_video_id: string }
         Returns: Database["public"]["CompositeTypes"]["music_video_shot_row"][]
         SetofOptions: {
           from: "*"
@@ -1538,6 +1538,7 @@ export type Database = {
         }
         Returns: string
       }
+      list_music_video_sync_plans: { Args: { nights?: number }; Returns: Json }
       list_music_videos: {
         Args: {
           cursor?: string
@@ -1559,7 +1560,7 @@ export type Database = {
         Returns: Json
       }
       move_music_video_promo: {
-        Args: { id?: string; starts_at?: string; time_zone?: string }
+        Args: { id: string; starts_at?: string; time_zone?: string }
         Returns: {
           cancelled_at: string | null
           cancelled_by: string | null
@@ -1657,7 +1658,7 @@ export type Database = {
         Args: {
           as_of?: string
           from_date?: string
-          release_id?: string
+          release_id: string
           to_date?: string
         }
         Returns: Database["public"]["CompositeTypes"]["music_video_timeline_item"][]
@@ -1720,7 +1721,7 @@ export type Database = {
         Returns: string
       }
       remove_music_video_milestone: {
-        Args: { id?: string }
+        Args: { id: string }
         Returns: {
           created_at: string
           created_by: string | null
@@ -1787,7 +1788,7 @@ export type Database = {
         Args: {
           kind?: string
           link?: string
-          music_video_id?: string
+          music_video_id: string
           notes?: string
           platform?: string
           starts_at?: string
@@ -1842,7 +1843,7 @@ export type Database = {
         Args: {
           clear_owner?: boolean
           due_date?: string
-          id?: string
+          id: string
           label?: string
           owner_id?: string
         }
