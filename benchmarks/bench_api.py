@@ -16,7 +16,7 @@
    the disk used are printed. With --keep the database (named by volume and schema) is kept and
    a later run reuses it as it is; --seed-only seeds and keeps without timing anything.
 2. Times each read as PostgREST serves it (one transaction, set local role, JWT claims,
-   the call, the response GUCs; workers.db.postgrest_request + call_rpc; a function returning
+   the call, the response GUCs; workers.db.postgrest_request + call_as_postgrest: a function returning
    rows has them aggregated by json_agg in the statement (call_rpc_rows), as PostgREST does; the
    json body received as text, which PostgREST forwards unparsed, unless --parse-json) as the owner
    (`authenticated`, under RLS) and as `service_role` (bypasses RLS), interleaved in one run, and
@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devtools.testdb import admin_url, bulk_load, drop_database, ensure_template, with_dbname  # noqa: E402
-from workers.db import call_rpc, call_rpc_rows, jwt_claims, postgrest_request  # noqa: E402
+from workers.db import call_as_postgrest, jwt_claims, postgrest_request  # noqa: E402
 
 BIG_TABLES = {"music_videos", "music_video_metrics", "music_video_metric_imports",
               "music_video_platform_targets", "releases", "release_profiles", "profiles", "users",
@@ -284,29 +284,29 @@ def read_card_list(c: psycopg.Connection, release_id: str, page_size: int | None
     params: dict[str, Any] = {"release_id": release_id}
     if page_size is not None:
         params["page_size"] = page_size
-    return as_postgrest(c, "list_music_videos", params)
+    return call_as_postgrest(c, "list_music_videos", params, parse=False).body
 
 
 def read_video(c: psycopg.Connection, video_id: str) -> Any:
-    return as_postgrest(c, "get_music_video", {"id": video_id})
+    return call_as_postgrest(c, "get_music_video", {"id": video_id}, parse=False).body
 
 
 def read_history_page(c: psycopg.Connection, video_id: str, page_size: int = 100, cursor: str | None = None) -> Any:
     params: dict[str, Any] = {"id": video_id, "page_size": page_size}
     if cursor is not None:
         params["cursor"] = cursor
-    return as_postgrest(c, "music_video_metrics_history", params)
+    return call_as_postgrest(c, "music_video_metrics_history", params, parse=False).body
 
 
 def read_trends(c: psycopg.Connection, video_id: str, days: int | None = None) -> Any:
     params: dict[str, Any] = {"id": video_id}
     if days is not None:
         params["days"] = days
-    return as_postgrest(c, "music_video_trends", params)
+    return call_as_postgrest(c, "music_video_trends", params, parse=False).body
 
 
 def create_video(c: psycopg.Connection, params: dict[str, Any]) -> Any:
-    return as_postgrest(c, "create_music_video", params)
+    return call_as_postgrest(c, "create_music_video", params, parse=False).body
 
 
 # (case label, who) -> (request p50 ms, request p95 ms, metrics rows read, metrics pages read)
@@ -329,22 +329,6 @@ class Case:
     request: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
     call: dict[str, list[float]] = field(default_factory=lambda: {"owner": [], "service": []})
     metrics_read: dict[str, tuple[int, int]] = field(default_factory=dict)  # who -> (rows, pages), from EXPLAIN
-
-
-_ROWS: dict[str, bool] = {}
-
-
-def as_postgrest(c: psycopg.Connection, name: str, params: dict[str, Any]) -> Any:
-    """The RPC statement PostgREST runs: a function returning rows (setof or one composite) has
-    them aggregated to one json text in the database (workers.db.call_rpc_rows; forwarded
-    unparsed), a scalar function's value is read as is (call_rpc)."""
-    if name not in _ROWS:
-        _ROWS[name] = c.execute("select p.proretset or t.typtype = 'c' as rows from pg_proc as p"
-                                " join pg_type as t on t.oid = p.prorettype where p.oid = to_regproc(%s)",
-                                (f"public.{name}",)).fetchone()["rows"]
-    if _ROWS[name]:
-        return call_rpc_rows(c, name, params, parse=False).body
-    return call_rpc(c, name, params).body
 
 
 def run_once(conn: psycopg.Connection, claims: dict, case: Case, i: int) -> tuple[float, float]:

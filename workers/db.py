@@ -92,18 +92,23 @@ class FunctionNotFound(LookupError):
 
 @dataclass(frozen=True)
 class RpcSignature:
-    """The IN parameters of a function as PostgREST reads them: names, types, required ones."""
+    """A function as PostgREST reads it: its IN parameters (names, types, required ones) and whether
+    it returns rows (``composite``: a row type; ``setof``: a set), which decides the body's form."""
 
     names: tuple[str, ...]
     types: tuple[str, ...]
     required: frozenset[str]
+    composite: bool = False
+    setof: bool = False
 
 
 _SIGNATURE = """
 select p.proargnames as names, coalesce(p.proargmodes::text[], '{}') as modes, p.pronargdefaults as defaults,
   array(select format_type(t.oid, null) from unnest(p.proargtypes::oid[]) with ordinality as t (oid, ord)
-        order by t.ord) as types
+        order by t.ord) as types,
+  r.typtype = 'c' as composite, p.proretset as setof
 from pg_catalog.pg_proc as p
+join pg_catalog.pg_type as r on r.oid = p.prorettype
 where p.pronamespace = to_regnamespace(%s) and p.proname = %s
 """
 
@@ -134,7 +139,8 @@ def _read_signature(conn: psycopg.Connection, name: str, schema: str) -> RpcSign
     modes = row["modes"] or ["i"] * len(row["types"])
     names = [n for n, m in zip(row["names"] or [], modes, strict=False) if m in ("i", "b", "v")]
     types = tuple(row["types"])
-    return RpcSignature(tuple(names), types, frozenset(names[: len(names) - row["defaults"]]))
+    return RpcSignature(tuple(names), types, frozenset(names[: len(names) - row["defaults"]]),
+                        composite=row["composite"], setof=row["setof"])
 
 
 def _json_default(value: Any) -> Any:
@@ -196,6 +202,17 @@ def call_rpc_rows(conn: psycopg.Connection, name: str, params: Mapping[str, Any]
         meta = _response_settings(cur)
     text = row["body"] if row else "null"
     return _result(json.loads(text) if parse else text, meta)
+
+
+def call_as_postgrest(conn: psycopg.Connection, name: str, params: Mapping[str, Any] | None = None, *,
+                      parse: bool = True, schema: str = "public") -> RpcResult:
+    """The body PostgREST answers for ``schema.name``: a function returning rows of a row type goes
+    through :func:`call_rpc_rows` (``json_agg`` in the database; an array for ``setof``, else the one
+    object), any other through :func:`call_rpc`."""
+    signature = rpc_signature(conn, name, schema)
+    if signature is not None and signature.composite:
+        return call_rpc_rows(conn, name, params, single=not signature.setof, parse=parse, schema=schema)
+    return call_rpc(conn, name, params, schema=schema)
 
 
 def _rpc_source(conn: psycopg.Connection, name: str, params: Mapping[str, Any],

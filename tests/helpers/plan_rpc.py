@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from workers.db import FunctionNotFound, call_rpc, call_rpc_rows, jwt_claims, postgrest_request
+from workers.db import FunctionNotFound, call_as_postgrest, jwt_claims, postgrest_request
 
 ANON = jwt_claims(role="anon")
 SERVICE = jwt_claims(role="service_role")
@@ -60,29 +60,15 @@ def to_rpc_error(exc: psycopg.Error) -> RpcError:
     return RpcError(exc.sqlstate or "", exc.diag.message_primary or str(exc), detail, exc.diag.message_hint)
 
 
-def returns_rows(conn: psycopg.Connection, name: str) -> tuple[bool, bool]:
-    """(whether public.name returns a composite row type, whether it returns a set of them)."""
-    row = conn.execute(
-        "select t.typtype = 'c' as composite, p.proretset as setof from pg_catalog.pg_proc as p"
-        " join pg_catalog.pg_type as t on t.oid = p.prorettype"
-        " where p.pronamespace = 'public'::regnamespace and p.proname = %s", (name,)).fetchone()
-    if row is None:
-        return False, False
-    return (row["composite"], row["setof"]) if isinstance(row, dict) else (row[0], row[1])
-
-
 def rpc(conn: psycopg.Connection, claims: dict, name: str, **params: Any) -> Any:
     """Call ``name`` as PostgREST would for ``claims``; return the body or raise RpcError.
 
     A function returning rows of a composite type gives PostgREST's JSON body (``json_agg`` in
     the database: ids, dates and times as JSON strings), an array for ``setof``, else one object.
     """
-    composite, setof = returns_rows(conn, name)
     try:
         with postgrest_request(conn, claims) as c:
-            if composite:
-                return call_rpc_rows(c, name, params, single=not setof).body
-            return call_rpc(c, name, params).body
+            return call_as_postgrest(c, name, params).body
     except psycopg.Error as exc:
         raise to_rpc_error(exc) from exc
     except FunctionNotFound as exc:
