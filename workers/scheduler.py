@@ -20,6 +20,11 @@ imports' one-live-sync index); webhook and manual videos are never polled (only
 ``sync_strategy = 'scheduled'``), nor targets with ``auto_sync = false``.
 
 Settings: ``MV_SYNC_CRON`` (5-field crontab, or 6 fields with seconds first), ``MV_SYNC_TIMEZONE``.
+
+Beside it, the release timeline's stored lanes are rebuilt for the new day
+(:func:`workers.timeline.refresh_timeline_lanes`) at :data:`TIMELINE_CRON` in UTC, just after the
+day the RPC's default ``as_of`` uses begins, and once on start; idempotent, so a second scheduler
+or a restart only repeats a scan.
 """
 
 from __future__ import annotations
@@ -38,10 +43,14 @@ from psycopg.rows import dict_row
 from workers.config import DEFAULT_KEY_NAME, YOUTUBE_DAILY_UNITS_DEFAULT, Settings
 from workers.errors import ConfigError
 from workers.sync import NightlyPlan, plan_nightly
+from workers.timeline import LaneRefresh, refresh_timeline_lanes
 
-__all__ = ["NightlyScheduler", "cron_trigger", "enqueue_nightly", "previous_fire_time"]
+__all__ = ["TIMELINE_CRON", "NightlyScheduler", "cron_trigger", "enqueue_nightly", "previous_fire_time"]
 
 log = logging.getLogger("workers.scheduler")
+
+# The timeline lanes' rebuild: a minute past midnight UTC ("today" of the timeline's overdue flags).
+TIMELINE_CRON = "1 0 * * *"
 
 
 def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None,
@@ -111,6 +120,19 @@ class NightlyScheduler:
                 extra={"nightly_plan": plan.log_fields()})
         return plan
 
+    def refresh_timeline(self) -> LaneRefresh | None:
+        """Rebuild the timeline lanes whose day has ended (for today, UTC); logged, never raised."""
+        try:
+            with psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row,
+                                 application_name="mv-scheduler") as conn:
+                done = refresh_timeline_lanes(conn)
+        except psycopg.Error as exc:  # the read builds stale lanes live meanwhile: slower, still right
+            log.error("timeline lane refresh failed", extra={"error": str(exc)})
+            return None
+        log.info("timeline lanes refreshed: %s", done.summary(),
+                 extra={"lanes_rebuilt": done.lanes_rebuilt, "videos_seen": done.videos_seen})
+        return done
+
     def _fire(self) -> None:
         now = datetime.now(self.tz)
         fired = previous_fire_time(self.trigger, now, timedelta(days=1, minutes=1)) or now
@@ -134,11 +156,14 @@ class NightlyScheduler:
         self._scheduler = BackgroundScheduler(timezone=self.tz)
         self._scheduler.add_job(self._fire, self.trigger, id="nightly-metrics-sync", coalesce=True,
                                 max_instances=1, misfire_grace_time=3600, replace_existing=True)
+        self._scheduler.add_job(self.refresh_timeline, cron_trigger(TIMELINE_CRON, "UTC"), id="timeline-lanes",
+                                coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True)
         self._scheduler.start()
         try:
             self.catch_up()
         except psycopg.Error as exc:
             log.error("catch-up enqueue failed", extra={"error": str(exc)})
+        self.refresh_timeline()
         job = self._scheduler.get_job("nightly-metrics-sync")
         log.info("scheduler started", extra={"cron": self.settings.sync_cron, "timezone": self.settings.sync_timezone,
                                              "next_run": job.next_run_time.isoformat() if job else None})

@@ -65,3 +65,9 @@ def panel(conn: psycopg.Connection, claims: dict, video_id: Any) -> dict:
     rows = read(conn, claims, "get_music_video", id=str(video_id))
     assert len(rows) == 1, rows
     return rows[0]
+
+
+def timeline_items(lanes: list[dict]) -> list[dict]:
+    """The items of music_video_release_timeline's lanes, each with its lane's ``music_video_id``,
+    lane after lane (the order the RPC returns)."""
+    return [{"music_video_id": lane["music_video_id"], **item} for lane in lanes for item in lane["items"]]

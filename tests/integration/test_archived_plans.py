@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from tests.helpers.plan_rpc import ANON, SERVICE, catalog_id, rpc, rpc_error, valid_plan
+from tests.helpers.reads import timeline_items
 from workers.db import postgrest_request
 
 ARCHIVED = [("status", "archived")]
@@ -97,7 +98,8 @@ def test_reads_stay_open_and_unarchiving_reopens_the_plan(conn, owner, release, 
     vid = plan["id"]
     assert [s["description"] for s in rpc(conn, owner.claims(), "get_music_video_shots",
                                           music_video_id=vid)] == ["Wide", "Close"]
-    rows = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2031-01-01")
+    rows = timeline_items(rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release),
+                              as_of="2031-01-01"))
     assert {r["source"] for r in rows} == {"video", "milestone", "promo_event"}
     assert not any(r["overdue"] for r in rows)  # an archived plan chases nothing
     assert [r["status"] for r in rpc(conn, owner.claims(), "get_music_video", id=vid)] == ["archived"]

@@ -17,6 +17,7 @@ from devtools.errors import DevToolsError, MigrationError
 from devtools.paths import PROJECT_ROOT
 from tests.helpers.factory import User
 from tests.helpers.plan_rpc import RpcError, rpc
+from tests.helpers.reads import timeline_items
 
 DEMO_USER = User(demo.DEMO_USER_ID, demo.DEMO_EMAIL)
 OTHER_USER = User(demo.OTHER_USER_ID, demo.OTHER_EMAIL)
@@ -215,7 +216,7 @@ def test_the_demo_user_sees_its_releases_through_the_rpcs(conn, loaded):
         (19, "Viewers (000s)", "-85", "negative viewer count"),
     ]
 
-    timeline = rpc(conn, claims, "music_video_release_timeline", release_id=MAIN_RELEASE)
+    timeline = timeline_items(rpc(conn, claims, "music_video_release_timeline", release_id=MAIN_RELEASE))
     assert timeline and not [t for t in timeline if t["overdue"]], timeline
 
     shots = rpc(conn, claims, "get_music_video_shots", music_video_id=by_title["Afterglow"]["id"])

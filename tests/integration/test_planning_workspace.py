@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.helpers.plan_rpc import ANON, SERVICE, RpcError, future, rpc, rpc_error, valid_plan
-from tests.helpers.reads import panel, read, return_type
+from tests.helpers.reads import panel, read, return_type, timeline_items
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import postgrest_request
 from workers.reports.analytics import build_report, write_report_csv
@@ -224,6 +224,7 @@ def test_release_timeline_on_fixed_dates(conn, factory, owner, release):
     a = factory.video(release, "Alpha", slug="alpha", status="in_production", shoot_start_date="2027-01-10",
                       shoot_end_date="2027-01-12", target_release_date="2027-03-01")
     b = factory.video(release, "Beta", slug="beta")  # a draft without dates: only its stored milestones
+    factory.video(release, "Gamma", slug="gamma")  # nothing at all: an empty lane, last
     conn.execute("insert into public.music_video_milestones (music_video_id, kind, label, due_date, done, done_at)"
                  " values (%s, 'edit_lock', null, '2027-01-20', false, null),"
                  " (%s, 'picture_lock', null, '2027-01-25', true, now()),"
@@ -232,45 +233,61 @@ def test_release_timeline_on_fixed_dates(conn, factory, owner, release):
     conn.execute("insert into public.music_video_promo_events (music_video_id, platform, kind, starts_at, time_zone,"
                  " cancelled_at) values (%s, 'youtube', 'premiere', '2027-03-01T23:30:00+00', 'Asia/Tokyo', null),"
                  " (%s, 'mtv', 'tv_spot', '2027-03-05T12:00:00+00', 'UTC', now())", (a, a))
-    rows = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
-    # one typed row per item, every row the same columns (PostgREST's json_agg of the composite)
-    assert {tuple(r) for r in rows} == {("music_video_id", "date", "kind", "source", "id", "label", "owner_id",
-                                         "done", "done_at", "overdue", "starts_at", "time_zone", "platform")}
-    # in date order; on one date the kinds' lifecycle order (edit lock before delivery), then title
-    got = [(r["date"], r["kind"], r["source"], r["music_video_id"], r["done"], r["overdue"]) for r in rows]
+    lanes = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
+    # one typed row per video (PostgREST's json_agg of the composite), in the order of their first item
+    assert {tuple(r) for r in lanes} == {("music_video_id", "title", "status", "shoot_start_date", "shoot_end_date",
+                                          "target_release_date", "first_date", "last_date", "item_count",
+                                          "overdue_count", "items")}
+    assert [(r["title"], r["first_date"], r["last_date"], r["item_count"], r["overdue_count"]) for r in lanes] == [
+        ("Beta", "2027-01-05", "2027-01-20", 2, 2), ("Alpha", "2027-01-10", "2027-03-02", 6, 2),
+        ("Gamma", None, None, 0, 0)]
+    assert lanes[1]["status"] == "in_production" and lanes[1]["shoot_end_date"] == "2027-01-12"
+    assert lanes[2]["items"] == []
+    # every item has the same fields; the lane carries the video's id
+    assert {tuple(i) for r in lanes for i in r["items"]} == {
+        ("date", "kind", "source", "id", "label", "owner_id", "done", "done_at", "overdue", "starts_at", "time_zone",
+         "platform")}
+    # in date order within a lane; on one date the kinds' lifecycle order
+    got = [(i["date"], i["kind"], i["source"], i["music_video_id"], i["done"], i["overdue"])
+           for i in timeline_items(lanes)]
     assert got == [
         ("2027-01-05", "custom", "milestone", str(b), False, True),
+        ("2027-01-20", "delivery", "milestone", str(b), False, True),
         ("2027-01-10", "shoot_start", "video", str(a), True, False),   # in production: the shoot started
         ("2027-01-12", "shoot_end", "video", str(a), False, True),    # not yet in post: overdue
         ("2027-01-20", "edit_lock", "milestone", str(a), False, True),
-        ("2027-01-20", "delivery", "milestone", str(b), False, True),
         ("2027-01-25", "picture_lock", "milestone", str(a), True, False),
         ("2027-03-01", "release", "video", str(a), False, False),
         ("2027-03-02", "promo", "promo_event", str(a), None, False),  # local date in Tokyo; cancelled one left out
     ]
+    rows = timeline_items(lanes)
     promo = rows[-1]
     assert (promo["label"], promo["time_zone"], promo["platform"]) == ("premiere", "Asia/Tokyo", "youtube")
-    assert promo["starts_at"].startswith("2027-03-01T23:30") and promo["id"] is not None
+    assert promo["starts_at"] == "2027-03-01T23:30:00+00:00" and promo["id"] is not None
     derived = [r for r in rows if r["source"] == "video"]
     assert all(r["id"] is None and r["starts_at"] is None for r in derived)
     assert rows[0]["label"] == "Storyboard" and rows[0]["id"] is not None
     done = next(r for r in rows if r["kind"] == "picture_lock")
     assert done["done_at"] is not None and next(r for r in rows if r["kind"] == "edit_lock")["done_at"] is None
     assert sum(r["overdue"] for r in rows) == 4
-    # a day earlier the edit lock and the delivery are not overdue yet; the service role sees the same rows
+    # a day earlier the edit lock and the delivery are not overdue yet; the service role sees the same items
     earlier = rpc(conn, SERVICE, "music_video_release_timeline", release_id=str(release), as_of="2027-01-19")
-    assert [r["id"] for r in earlier] == [r["id"] for r in rows] and sum(r["overdue"] for r in earlier) == 2
-    # the window keeps the items dated in it (both ends inclusive)
+    assert [r["id"] for r in timeline_items(earlier)] == [r["id"] for r in rows]
+    assert sum(r["overdue"] for r in timeline_items(earlier)) == 2
+    # the window keeps the items dated in it (both ends inclusive); every lane stays, counted over the window
     window = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21",
                  from_date="2027-01-12", to_date="2027-01-25")
-    assert [r["kind"] for r in window] == ["shoot_end", "edit_lock", "delivery", "picture_lock"]
+    assert [i["kind"] for i in timeline_items(window)] == ["shoot_end", "edit_lock", "picture_lock", "delivery"]
+    assert [(r["title"], r["first_date"], r["item_count"], r["overdue_count"]) for r in window] == [
+        ("Alpha", "2027-01-12", 3, 2), ("Beta", "2027-01-20", 1, 1), ("Gamma", None, 0, 0)]
     err = rpc_error(conn, owner.claims(), "music_video_release_timeline", release_id=str(release),
                     from_date="2027-02-01", to_date="2027-01-01")
     assert (err.sqlstate, err.codes()) == ("22023", [("from_date", "after_to_date")])
     # archived videos chase nothing
     conn.execute("update public.music_videos set status = 'archived' where id = %s", (b,))
-    rows = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
-    assert sum(r["overdue"] for r in rows) == 2 and len(rows) == 8
+    lanes = rpc(conn, owner.claims(), "music_video_release_timeline", release_id=str(release), as_of="2027-01-21")
+    assert sum(r["overdue"] for r in timeline_items(lanes)) == 2 and len(timeline_items(lanes)) == 8
+    assert next(r for r in lanes if r["music_video_id"] == str(b))["status"] == "archived"
     # another user, an admin of another release, a malformed id: PT404; anon: no grant
     admin = factory.user(admin=True)
     for claims in (other.claims(), admin.claims()):

@@ -57,7 +57,8 @@ def _service(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _scheduler_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--run-now", action="store_true", help="enqueue today's run once and exit")
+    p.add_argument("--run-now", action="store_true",
+                   help="enqueue today's run and rebuild the timeline lanes for today once, then exit")
 
 
 def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
@@ -71,7 +72,9 @@ def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
     if args.run_now:
         req = sched.run_for(datetime.now(sched.tz).date())
         print(f"enqueued {req.summary()}", file=sys.stderr)
-        return 0
+        lanes = sched.refresh_timeline()
+        print(lanes.summary() if lanes else "timeline lane refresh failed (see the log)", file=sys.stderr)
+        return 0 if lanes else 1
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

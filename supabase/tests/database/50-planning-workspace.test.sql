@@ -104,9 +104,10 @@ select is(pg_temp.outcome('authenticated', tests.claims('00000000-0000-4000-8000
 
 -- the timeline on a fixed day
 select is(
-  (select row(count(*), count(*) filter (where t.overdue), count(*) filter (where t.source = 'video'))::text
-   from public.music_video_release_timeline('00000000-0000-4000-8000-0000000000a1', '2027-01-13') as t),
-  '(7,2,3)', 'timeline rows: 3 derived dates, 2 milestones, 2 promos; 2 overdue on 2027-01-13');
+  (select row(count(*), count(*) filter (where (i ->> 'overdue')::boolean), count(*) filter (where i ->> 'source' = 'video'))::text
+   from public.music_video_release_timeline('00000000-0000-4000-8000-0000000000a1', '2027-01-13') as t
+   cross join json_array_elements(t.items) as i),
+  '(7,2,3)', 'timeline items: 3 derived dates, 2 milestones, 2 promos; 2 overdue on 2027-01-13');
 select is(pg_temp.outcome('authenticated', tests.claims('00000000-0000-4000-8000-00000000000b'),
   $$select public.music_video_release_timeline('00000000-0000-4000-8000-0000000000a1')$$),
   'PT404', 'another user''s release timeline is PT404');

@@ -1,0 +1,419 @@
+-- The release timeline, one lane per video, with each lane's items kept pre-serialised (issue
+-- "The planning workspace, complete", Speed: 200 videos x 20 milestones, p95 under 5 ms as the
+-- owner). The typed rows of 20261201050000 cost ~7 ms of CPU to compute and ~11.5 ms for
+-- PostgREST's json_agg of 5,000 composite rows: over the budget before any work. So:
+--   * one builder, private.music_video_timeline_build, is the single home of the timeline's rules
+--     (the derived items from the video's dates, done/overdue, cancelled promos left out, the
+--     order of a lane's items) and returns a video's items as one json array;
+--   * private.music_video_timeline_lanes keeps that array per video (json, not jsonb: PostgREST's
+--     json_agg copies its text as it is), with the range of "today"s for which it is exact;
+--   * every write that changes what a lane shows notes its video (statement triggers on the
+--     milestones, the promo events and the video's own dates and status); at commit one deferred
+--     flush rebuilds the noted lanes, and a read in the same transaction builds them live;
+--   * the nightly (workers/scheduler.py) rebuilds the lanes whose range has ended.
+-- The read (20261202000100) falls back to the builder for a lane that is missing, noted or out of
+-- its range, so the answer never depends on the cache; only its speed does.
+
+-- Fail fast instead of queueing behind live traffic.
+set local lock_timeout = '5s';
+set local statement_timeout = '60s';
+
+-- A video's timeline lane: its items (public.music_video_timeline_item objects, 20261201050000)
+-- in lane order, and the figures the read returns beside them. Whole-timeline lanes only (a
+-- window is filtered live). valid_from..valid_until (inclusive, +-infinity) are the as_of dates
+-- for which items is exact: overdue is the only field that depends on as_of, and it flips only
+-- when as_of passes the date of an item still pending (not done, video not archived), so the
+-- range runs from the day after the latest pending item before computed_for to the earliest
+-- pending item on or after it. A lane without pending items is valid on every day.
+create table private.music_video_timeline_lanes (
+  music_video_id uuid primary key references public.music_videos (id) on delete cascade,
+  computed_for date not null,
+  valid_from date not null,
+  valid_until date not null,
+  first_date date,
+  last_date date,
+  item_count integer not null,
+  overdue_count integer not null,
+  items json not null,
+  computed_at timestamptz not null default now(),
+  constraint music_video_timeline_lanes_valid_range
+  check (valid_from <= computed_for and computed_for <= valid_until)
+);
+-- lz4: a lane is a few KB of repetitive JSON, stored compressed inline; lz4 decompresses several
+-- times faster than pglz, and the read decompresses every lane of the release.
+alter table private.music_video_timeline_lanes alter column items set compression lz4;
+-- The nightly finds the lanes whose range has ended.
+create index music_video_timeline_lanes_valid_until_idx on private.music_video_timeline_lanes (valid_until);
+
+-- Only the security-definer functions below read and write it (the read after its access check).
+alter table private.music_video_timeline_lanes enable row level security;
+revoke all on table private.music_video_timeline_lanes from public, anon, authenticated, service_role;
+-- Nobody reads it through the API; the policy states that (splinter wants one per RLS table).
+create policy "Nobody reads timeline lanes directly" on private.music_video_timeline_lanes
+for select to authenticated using (false);
+
+-- One row per transaction with a lane flush pending; the deferred trigger on it rebuilds the
+-- noted lanes at commit and removes the row, so the table stays empty (as
+-- music_video_metric_summary_flushes and music_video_plan_checks).
+create table private.music_video_timeline_flushes (
+  txid bigint primary key default txid_current(),
+  created_at timestamptz not null default now()
+);
+alter table private.music_video_timeline_flushes enable row level security;
+revoke all on table private.music_video_timeline_flushes from public, anon, authenticated;
+grant all on table private.music_video_timeline_flushes to service_role;
+-- Nobody reads it through the API; the policy states that (splinter wants one per RLS table).
+create policy "Nobody reads pending timeline flushes" on private.music_video_timeline_flushes
+for select to authenticated using (false);
+
+-- A lane's item: the lane carries the video's id, so its items no longer repeat it (18% of the
+-- whole timeline's JSON). The item rows' RPC (20261201050000) is replaced by the lanes' in
+-- 20261202000100.
+alter type public.music_video_timeline_item drop attribute music_video_id;
+
+-- The one home of the timeline's rules: the lanes of the given videos as of p_as_of, their
+-- items dated within p_from..p_to (inclusive; null: unbounded). A lane's items are
+-- music_video_timeline_item objects (date, kind, source, id, label, owner_id, done, done_at,
+-- overdue, starts_at, time_zone, platform) ordered by date,
+-- then the kinds' lifecycle order (shoot_start, shoot_end, edit_lock, picture_lock, delivery,
+-- release, promo, custom), then promo start, then id (derived items, without id, last). Items:
+--   video       the video's shoot start, shoot end and release dates (a date not set gives no
+--               item), done once the video moved past them (in_production for the shoot start,
+--               post_production for the shoot end, released for the release; all for archived);
+--   milestone   a stored milestone;
+--   promo_event a live promo event on its local date in its time zone (kind promo, label the
+--               promo kind, done null, overdue false); cancelled events are left out.
+-- overdue = date before p_as_of, not done, and the video not archived. One row per existing
+-- video (a video without items has items []); ids of missing videos give no row. TimeZone is
+-- pinned so that timestamps print the same whoever builds the lane (cache and live agree).
+-- plpgsql, not sql: a non-inlined SQL function is planned on every call; plpgsql keeps the plan.
+create or replace function private.music_video_timeline_build(
+  p_music_video_ids uuid[], p_as_of date, p_from date default null, p_to date default null
+)
+returns table (
+  music_video_id uuid,
+  items json,
+  first_date date,
+  last_date date,
+  item_count integer,
+  overdue_count integer,
+  valid_from date,
+  valid_until date
+)
+language plpgsql
+stable
+set search_path = ''
+set timezone = 'UTC'
+as $$
+begin
+  return query
+  with videos as materialized (
+    select
+      v.id, v.status, v.shoot_start_date, v.shoot_end_date, v.target_release_date,
+      v.status <> 'archived' as live
+    from public.music_videos as v
+    where v.id = any(p_music_video_ids)
+  ),
+
+  items as (
+    select
+      v.id as vid, d.due as date, d.kind, 'video'::public.music_video_timeline_source as source,
+      null::uuid as id, null::text as label, null::uuid as owner_id, d.done, null::timestamptz as done_at,
+      null::timestamptz as starts_at, null::text as time_zone, null::public.platform_enum as platform,
+      d.ord, not d.done and v.live as pending
+    from videos as v
+    cross join lateral (
+      values
+      (v.shoot_start_date, 'shoot_start'::public.music_video_milestone_kind, 1,
+        v.status in ('in_production', 'post_production', 'released', 'archived')),
+      (v.shoot_end_date, 'shoot_end'::public.music_video_milestone_kind, 2,
+        v.status in ('post_production', 'released', 'archived')),
+      (v.target_release_date, 'release'::public.music_video_milestone_kind, 6, v.status in ('released', 'archived'))
+    ) as d (due, kind, ord, done)
+    where d.due is not null
+    union all
+    select
+      v.id, m.due_date, m.kind, 'milestone', m.id, m.label, m.owner_id, m.done, m.done_at,
+      null, null, null,
+      case m.kind when 'edit_lock' then 3 when 'picture_lock' then 4 when 'delivery' then 5 when 'promo' then 7 else 8 end,
+      not m.done and v.live
+    from videos as v
+    inner join public.music_video_milestones as m on v.id = m.music_video_id
+    union all
+    select
+      v.id, (pe.starts_at at time zone pe.time_zone)::date, 'promo', 'promo_event', pe.id, pe.kind::text, null,
+      null, null, pe.starts_at, pe.time_zone, pe.platform, 7, false
+    from videos as v
+    inner join public.music_video_promo_events as pe on v.id = pe.music_video_id and pe.cancelled_at is null
+  ),
+
+  kept as (
+    select
+      i.*,
+      i.pending and i.date < p_as_of as overdue
+    from items as i
+    where i.date between coalesce(p_from, '-infinity'::date) and coalesce(p_to, 'infinity'::date)
+  )
+
+  select
+    v.id,
+    coalesce(
+      json_agg(
+        (k.date, k.kind, k.source, k.id, k.label, k.owner_id, k.done, k.done_at, k.overdue,
+          k.starts_at, k.time_zone, k.platform)::public.music_video_timeline_item
+        order by k.date, k.ord, k.starts_at, k.id
+      ) filter (where k.vid is not null),
+      '[]'::json
+    ),
+    min(k.date),
+    max(k.date),
+    count(k.vid)::integer,
+    (count(*) filter (where k.overdue))::integer,
+    coalesce(max(k.date) filter (where k.pending and k.date < p_as_of) + 1, '-infinity'::date),
+    coalesce(min(k.date) filter (where k.pending and k.date >= p_as_of), 'infinity'::date)
+  from videos as v
+  left join kept as k on v.id = k.vid
+  group by v.id;
+end
+$$;
+revoke all on function private.music_video_timeline_build(uuid[], date, date, date) from public;
+
+-- The videos this transaction noted (its writes not yet flushed into the cache): the read builds
+-- their lanes live, so a request reads its own writes before they commit.
+create or replace function private.music_video_timeline_noted()
+returns uuid[]
+language sql
+stable
+set search_path = ''
+as $$
+  select string_to_array(nullif(current_setting('mv.timeline_dirty', true), ''), ',')::uuid[]
+$$;
+revoke all on function private.music_video_timeline_noted() from public;
+
+-- Rebuild the lanes of the given videos as of p_as_of (default: today, UTC) and store them; the
+-- lane of a video that no longer exists is dropped. Two rebuilds of one video must not both
+-- compute from before the other's commit (the later store would lose the earlier write), so the
+-- videos' stripes (a hash of the id modulo 1024, at most 1,024 advisory locks whatever the batch)
+-- are locked first, in ascending order (no cycles between rebuilds), and the lanes computed by
+-- the next statement, on a snapshot that includes whatever a concurrent writer committed first.
+-- Returns the number of lanes stored.
+create or replace function private.refresh_music_video_timeline_lanes(p_music_video_ids uuid[], p_as_of date default null)
+returns integer
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_as_of date := coalesce(p_as_of, timezone('utc', now())::date);
+  v_count integer;
+begin
+  if coalesce(cardinality(p_music_video_ids), 0) = 0 then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('music_video_timeline_lanes:stripe', s.stripe))
+  from (
+    select distinct abs(hashtextextended(x.id::text, 0) % 1024) as stripe
+    from unnest(p_music_video_ids) as x (id)
+  ) as s
+  order by s.stripe;
+  insert into private.music_video_timeline_lanes as l (
+    music_video_id, computed_for, valid_from, valid_until, first_date, last_date, item_count, overdue_count,
+    items, computed_at
+  )
+  select
+    b.music_video_id, v_as_of, b.valid_from, b.valid_until, b.first_date, b.last_date, b.item_count,
+    b.overdue_count, b.items, now()
+  from private.music_video_timeline_build(p_music_video_ids, v_as_of) as b
+  on conflict (music_video_id) do update
+  set computed_for = excluded.computed_for,
+    valid_from = excluded.valid_from,
+    valid_until = excluded.valid_until,
+    first_date = excluded.first_date,
+    last_date = excluded.last_date,
+    item_count = excluded.item_count,
+    overdue_count = excluded.overdue_count,
+    items = excluded.items,
+    computed_at = excluded.computed_at;
+  get diagnostics v_count = row_count;
+  delete from private.music_video_timeline_lanes as l
+  where l.music_video_id = any(p_music_video_ids)
+    and not exists (select 1 from public.music_videos as v where v.id = l.music_video_id);
+  return v_count;
+end
+$$;
+revoke all on function private.refresh_music_video_timeline_lanes(uuid[], date) from public;
+
+-- The nightly's step: of the videos after p_after in id order (p_limit of them), rebuild the lanes
+-- that are missing or not valid on p_as_of (p_force: all of them, e.g. after a bulk load with
+-- triggers off). Returns the last id looked at (null: done), how many videos were looked at and
+-- how many lanes were rebuilt; the caller repeats with p_after = last_id, one short transaction per step. Idempotent: a second
+-- pass on the same day rebuilds nothing.
+create or replace function private.refresh_music_video_timeline_step(
+  p_as_of date default null, p_after uuid default null, p_limit integer default 1000, p_force boolean default false
+)
+returns table (last_id uuid, scanned integer, refreshed integer)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_as_of date := coalesce(p_as_of, timezone('utc', now())::date);
+  v_ids uuid[];
+  v_last uuid;
+  v_stale uuid[];
+begin
+  select array_agg(v.id order by v.id)
+  into v_ids
+  from (
+    select mv.id from public.music_videos as mv
+    where p_after is null or mv.id > p_after
+    order by mv.id
+    limit greatest(p_limit, 1)
+  ) as v;
+  if v_ids is null then
+    return query select null::uuid, 0, 0;
+    return;
+  end if;
+  v_last := v_ids[cardinality(v_ids)];
+  select array_agg(x.id order by x.id)
+  into v_stale
+  from unnest(v_ids) as x (id)
+  left join private.music_video_timeline_lanes as l on x.id = l.music_video_id
+  where p_force or l.music_video_id is null or v_as_of not between l.valid_from and l.valid_until;
+  return query select v_last, cardinality(v_ids), private.refresh_music_video_timeline_lanes(v_stale, v_as_of);
+end
+$$;
+revoke all on function private.refresh_music_video_timeline_step(date, uuid, integer, boolean) from public;
+grant execute on function private.refresh_music_video_timeline_step(date, uuid, integer, boolean) to service_role;
+
+-- Notes videos whose lane changed (mv.timeline_dirty: comma-separated ids, transaction-local, so
+-- a rolled-back savepoint forgets its own notes) and schedules the one flush of the transaction.
+create or replace function private.note_music_video_timelines(p_ids text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_ids is null then
+    return;
+  end if;
+  perform set_config('mv.timeline_dirty',
+    concat_ws(',', nullif(current_setting('mv.timeline_dirty', true), ''), p_ids), true);
+  insert into private.music_video_timeline_flushes (txid) values (txid_current())
+  on conflict (txid) do nothing;
+end
+$$;
+revoke all on function private.note_music_video_timelines(text) from public;
+
+-- Statement trigger on the milestones and promo events: every write notes its videos (every
+-- role: the cache must follow service-role and owner writes too).
+create or replace function private.note_music_video_timeline_children()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_ids text;
+begin
+  if tg_op = 'INSERT' then
+    select string_agg(distinct n.music_video_id::text, ',') into v_ids from new_rows as n;
+  elsif tg_op = 'UPDATE' then
+    select string_agg(distinct x.id::text, ',') into v_ids
+    from (
+      select n.music_video_id as id from new_rows as n
+      union all
+      select o.music_video_id from old_rows as o
+    ) as x;
+  else
+    select string_agg(distinct o.music_video_id::text, ',') into v_ids from old_rows as o;
+  end if;
+  perform private.note_music_video_timelines(v_ids);
+  return null;
+end
+$$;
+revoke all on function private.note_music_video_timeline_children() from public;
+
+-- Statement trigger on music_videos: a new video with a date, and a change of the status or of a
+-- date the timeline shows, note the video. (A new video without dates has no items yet; its lane
+-- is built live until the nightly stores it. Title changes need nothing: the read takes the
+-- lane's title from the video. Deleting a video drops its lane by the foreign key.)
+create or replace function private.note_music_video_timeline_rows()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_ids text;
+begin
+  if tg_op = 'INSERT' then
+    select string_agg(n.id::text, ',') into v_ids
+    from new_rows as n
+    where coalesce(n.shoot_start_date, n.shoot_end_date, n.target_release_date) is not null;
+  else
+    select string_agg(n.id::text, ',') into v_ids
+    from new_rows as n
+    inner join old_rows as o on n.id = o.id
+    where (n.status, n.shoot_start_date, n.shoot_end_date, n.target_release_date)
+      is distinct from (o.status, o.shoot_start_date, o.shoot_end_date, o.target_release_date);
+  end if;
+  perform private.note_music_video_timelines(v_ids);
+  return null;
+end
+$$;
+revoke all on function private.note_music_video_timeline_rows() from public;
+
+-- The deferred flush: rebuild every noted lane once, on the end state, as of today; forget.
+create or replace function private.flush_music_video_timelines()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_ids uuid[];
+begin
+  select array_agg(distinct x.id order by x.id) into v_ids from unnest(private.music_video_timeline_noted()) as x (id);
+  perform set_config('mv.timeline_dirty', '', true);
+  delete from private.music_video_timeline_flushes as f where f.txid = new.txid;
+  perform private.refresh_music_video_timeline_lanes(v_ids);
+  return null;
+end
+$$;
+revoke all on function private.flush_music_video_timelines() from public;
+
+create trigger note_timeline_on_insert after insert on public.music_video_milestones
+referencing new table as new_rows
+for each statement execute function private.note_music_video_timeline_children();
+create trigger note_timeline_on_update after update on public.music_video_milestones
+referencing old table as old_rows new table as new_rows
+for each statement execute function private.note_music_video_timeline_children();
+create trigger note_timeline_on_delete after delete on public.music_video_milestones
+referencing old table as old_rows
+for each statement execute function private.note_music_video_timeline_children();
+
+create trigger note_timeline_on_insert after insert on public.music_video_promo_events
+referencing new table as new_rows
+for each statement execute function private.note_music_video_timeline_children();
+create trigger note_timeline_on_update after update on public.music_video_promo_events
+referencing old table as old_rows new table as new_rows
+for each statement execute function private.note_music_video_timeline_children();
+create trigger note_timeline_on_delete after delete on public.music_video_promo_events
+referencing old table as old_rows
+for each statement execute function private.note_music_video_timeline_children();
+
+create trigger note_timeline_on_insert after insert on public.music_videos
+referencing new table as new_rows
+for each statement execute function private.note_music_video_timeline_rows();
+create trigger note_timeline_on_update after update on public.music_videos
+referencing old table as old_rows new table as new_rows
+for each statement execute function private.note_music_video_timeline_rows();
+
+create constraint trigger flush_at_commit
+after insert on private.music_video_timeline_flushes
+deferrable initially deferred
+for each row execute function private.flush_music_video_timelines();
