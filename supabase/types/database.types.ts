@@ -1661,10 +1661,10 @@ export type Database = {
           release_id: string
           to_date?: string
         }
-        Returns: Database["public"]["CompositeTypes"]["music_video_timeline_item"][]
+        Returns: Database["public"]["CompositeTypes"]["music_video_timeline_lane"][]
         SetofOptions: {
           from: "*"
-          to: "music_video_timeline_item"
+          to: "music_video_timeline_lane"
           isOneToOne: false
           isSetofReturn: true
         }
@@ -2136,7 +2136,6 @@ export type Database = {
         videos: number | null
       }
       music_video_timeline_item: {
-        music_video_id: string | null
         date: string | null
         kind: Database["public"]["Enums"]["music_video_milestone_kind"] | null
         source:
@@ -2151,6 +2150,19 @@ export type Database = {
         starts_at: string | null
         time_zone: string | null
         platform: Database["public"]["Enums"]["platform_enum"] | null
+      }
+      music_video_timeline_lane: {
+        music_video_id: string | null
+        title: string | null
+        status: Database["public"]["Enums"]["video_status_enum"] | null
+        shoot_start_date: string | null
+        shoot_end_date: string | null
+        target_release_date: string | null
+        first_date: string | null
+        last_date: string | null
+        item_count: number | null
+        overdue_count: number | null
+        items: Json | null
       }
       music_video_trend: {
         platform: Database["public"]["Enums"]["platform_enum"] | null
