@@ -22,9 +22,9 @@ Target (2-core machine): owner p95 < 5 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-import json
 import time
 from datetime import date
 from pathlib import Path

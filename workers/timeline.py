@@ -30,12 +30,15 @@ class LaneRefresh:
     steps: int
 
     def summary(self) -> str:
-        return (f"{self.lanes_rebuilt} timeline lane(s) rebuilt for {self.as_of or 'today (UTC)'}"
-                f" over {self.videos_seen} video(s) in {self.steps} step(s)")
+        return (
+            f"{self.lanes_rebuilt} timeline lane(s) rebuilt for {self.as_of or 'today (UTC)'}"
+            f" over {self.videos_seen} video(s) in {self.steps} step(s)"
+        )
 
 
-def refresh_timeline_lanes(conn: psycopg.Connection, as_of: date | None = None, *, batch: int = 1000,
-                           force: bool = False) -> LaneRefresh:
+def refresh_timeline_lanes(
+    conn: psycopg.Connection, as_of: date | None = None, *, batch: int = 1000, force: bool = False
+) -> LaneRefresh:
     """Rebuild the stored timeline lanes that are missing or not valid on ``as_of`` (default: today,
     UTC, as the RPC's default); ``force``: every lane (after writes made with triggers off).
 
@@ -47,8 +50,9 @@ def refresh_timeline_lanes(conn: psycopg.Connection, as_of: date | None = None, 
     seen = rebuilt = steps = 0
     while True:
         row = conn.execute(STEP, (as_of, after, batch, force)).fetchone()
-        last_id, scanned, refreshed = (row["last_id"], row["scanned"], row["refreshed"]) \
-            if isinstance(row, dict) else row
+        last_id, scanned, refreshed = (
+            (row["last_id"], row["scanned"], row["refreshed"]) if isinstance(row, dict) else row
+        )
         if last_id is None:
             break
         steps += 1

@@ -68,7 +68,8 @@ for select to authenticated using (false);
 
 -- A lane's item: the lane carries the video's id, so its items no longer repeat it (18% of the
 -- whole timeline's JSON). The item rows' RPC (20261201050000) is replaced by the lanes' in
--- 20261202000100.
+-- 20261202000100. No stored data has this type (it is a function result only).
+-- squawk-ignore ban-drop-column
 alter type public.music_video_timeline_item drop attribute music_video_id;
 
 -- The one home of the timeline's rules: the lanes of the given videos as of p_as_of, their
