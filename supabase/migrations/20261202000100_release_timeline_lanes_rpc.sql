@@ -65,13 +65,17 @@ begin
   end if;
   if v_from is not null or v_to is not null then
     return query
+    with videos as materialized (
+      select v.id, v.title, v.status, v.shoot_start_date, v.shoot_end_date, v.target_release_date
+      from public.music_videos as v
+      where v.release_id = v_release
+    )
+
     select
       v.id, v.title, v.status, v.shoot_start_date, v.shoot_end_date, v.target_release_date,
       b.first_date, b.last_date, b.item_count, b.overdue_count, b.items
-    from private.music_video_timeline_build(
-      array(select mv.id from public.music_videos as mv where mv.release_id = v_release), v_today, v_from, v_to
-    ) as b
-    inner join public.music_videos as v on b.music_video_id = v.id
+    from private.music_video_timeline_build(array(select v.id from videos as v), v_today, v_from, v_to) as b
+    inner join videos as v on b.music_video_id = v.id
     order by b.first_date nulls last, v.title nulls last, v.id;
     return;
   end if;
