@@ -40,8 +40,16 @@ create table private.music_video_timeline_lanes (
   check (valid_from <= computed_for and computed_for <= valid_until)
 );
 -- lz4: a lane is a few KB of repetitive JSON, stored compressed inline; lz4 decompresses several
--- times faster than pglz, and the read decompresses every lane of the release.
-alter table private.music_video_timeline_lanes alter column items set compression lz4;
+-- times faster than pglz, and the read decompresses every lane of the release. A server built
+-- without lz4 keeps its default (pglz): only slower.
+do $$
+begin
+  alter table private.music_video_timeline_lanes alter column items set compression lz4;
+exception
+  when feature_not_supported then
+    raise notice 'lz4 is not available here; the timeline lanes keep the default compression';
+end
+$$;
 -- The nightly finds the lanes whose range has ended.
 create index music_video_timeline_lanes_valid_until_idx on private.music_video_timeline_lanes (valid_until);
 
