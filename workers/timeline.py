@@ -1,7 +1,7 @@
 """The release timeline's stored lanes: the nightly rebuild for the new day.
 
 ``music_video_release_timeline`` answers from ``private.music_video_timeline_lanes`` (each video's
-items pre-serialised, migration 20261202000000) when a lane is stored for the requested day, and
+items pre-serialised, migration 20261202000010) when a lane is stored for the requested day, and
 builds it live otherwise. Writes keep the lanes current (triggers, flushed at commit); what changes
 by itself is "today": a lane's ``overdue`` flags are exact for a range of days, until the next
 pending item falls due. :func:`refresh_timeline_lanes` rebuilds the lanes whose range has ended

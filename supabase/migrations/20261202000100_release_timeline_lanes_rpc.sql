@@ -2,7 +2,7 @@
 -- (issue "The planning workspace, complete", Speed: p95 under 5 ms as the owner for 200 videos x
 -- 20 milestones). 5,000 item rows cost ~11.5 ms in PostgREST's json_agg alone; 200 lanes whose
 -- items PostgREST copies as text (json) fit. The lanes come from private.music_video_timeline_lanes
--- (20261202000000) when stored for the requested day, else from the one builder, live.
+-- (20261202000010) when stored for the requested day, else from the one builder, live.
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';

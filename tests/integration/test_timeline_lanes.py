@@ -1,4 +1,4 @@
-"""The release timeline's lanes and their cache (migrations 20261202000000, 20261202000100).
+"""The release timeline's lanes and their cache (migrations 20261202000000-20261202000100).
 
 ``music_video_release_timeline`` answers from ``private.music_video_timeline_lanes`` when a lane is
 stored for the requested day, else live through ``private.music_video_timeline_build`` (the one

@@ -1,4 +1,4 @@
--- The release timeline's lanes and their cache (migrations 20261202000000, 20261202000100): who
+-- The release timeline's lanes and their cache (migrations 20261202000000-20261202000100): who
 -- may call the RPC and that nobody reads the cache through the API; a write read back in the same
 -- transaction (built live), then flushed at commit (set constraints all immediate runs the
 -- deferred flush here) and read from the cache; a cache row for another day answered live; the
