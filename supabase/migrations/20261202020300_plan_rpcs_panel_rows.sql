@@ -19,6 +19,8 @@ set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
 -- create_music_video: the body moves to private (its document), the public function returns the row.
+-- The public function of the same signature is created below.
+-- squawk-ignore ban-set-schema
 alter function public.create_music_video(text, text, text, text, text, public.quality_tier_enum, date, jsonb, text, text, integer, date, date, integer, text, public.platform_enum, public.sync_strategy_enum, boolean, text, text, text, text, jsonb, jsonb) set schema private;
 create function public.create_music_video(
   release_id text,
@@ -84,6 +86,8 @@ revoke all on function public.create_music_video(text, text, text, text, text, p
 grant execute on function public.create_music_video(text, text, text, text, text, public.quality_tier_enum, date, jsonb, text, text, integer, date, date, integer, text, public.platform_enum, public.sync_strategy_enum, boolean, text, text, text, text, jsonb, jsonb) to authenticated, service_role;
 
 -- update_music_video: the body moves to private (its document), the public function returns the row.
+-- The public function of the same signature is created below.
+-- squawk-ignore ban-set-schema
 alter function public.update_music_video(text, jsonb) set schema private;
 create function public.update_music_video(
   id text,
@@ -105,6 +109,8 @@ revoke all on function public.update_music_video(text, jsonb) from public, anon;
 grant execute on function public.update_music_video(text, jsonb) to authenticated, service_role;
 
 -- save_music_video_draft: the body moves to private (its document), the public function returns the row.
+-- The public function of the same signature is created below.
+-- squawk-ignore ban-set-schema
 alter function public.save_music_video_draft(text, text, text, jsonb, jsonb) set schema private;
 create function public.save_music_video_draft(
   id text default null,
@@ -132,6 +138,8 @@ revoke all on function public.save_music_video_draft(text, text, text, jsonb, js
 grant execute on function public.save_music_video_draft(text, text, text, jsonb, jsonb) to authenticated, service_role;
 
 -- submit_music_video: the body moves to private (its document), the public function returns the row.
+-- The public function of the same signature is created below.
+-- squawk-ignore ban-set-schema
 alter function public.submit_music_video(text) set schema private;
 create function public.submit_music_video(
   id text
@@ -151,6 +159,8 @@ revoke all on function public.submit_music_video(text) from public, anon;
 grant execute on function public.submit_music_video(text) to authenticated, service_role;
 
 -- set_music_video_platform_targets: the body moves to private (its document), the public function returns the row.
+-- The public function of the same signature is created below.
+-- squawk-ignore ban-set-schema
 alter function public.set_music_video_platform_targets(text, jsonb, public.sync_strategy_enum) set schema private;
 create function public.set_music_video_platform_targets(
   music_video_id text,
@@ -174,6 +184,8 @@ revoke all on function public.set_music_video_platform_targets(text, jsonb, publ
 grant execute on function public.set_music_video_platform_targets(text, jsonb, public.sync_strategy_enum) to authenticated, service_role;
 
 -- set_music_video_budget_actuals: the body moves to private (its document), the public function returns the row.
+-- The public function of the same signature is created below.
+-- squawk-ignore ban-set-schema
 alter function public.set_music_video_budget_actuals(text, jsonb) set schema private;
 create function public.set_music_video_budget_actuals(
   music_video_id text,

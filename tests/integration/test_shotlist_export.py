@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers.exports import can_select_object, job_as, request_export
 from tests.helpers.worker import run_worker, settings_for
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, call_rpc, jwt_claims, postgrest_request
 from workers.exports.job import EXPORT_BUCKET
 from workers.reports.shotlist import CSV_COLUMNS
 from workers.storage import LocalStorage
@@ -58,7 +58,8 @@ def _seed(conn, factory):
 
 def request_shotlist(conn, claims, video, fmt):
     with postgrest_request(conn, claims) as c:
-        return call_rpc(c, "request_music_video_shotlist_export", {"music_video_id": str(video), "format": fmt}).body
+        params = {"music_video_id": str(video), "format": fmt}
+        return call_as_postgrest(c, "request_music_video_shotlist_export", params).body
 
 
 def export_and_run(conn, db_url, tmp_path, s, fmt):

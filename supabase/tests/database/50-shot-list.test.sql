@@ -62,7 +62,7 @@ select is(
    from public.music_video_shots as s where s.music_video_id = '00000000-0000-4000-8000-0000000000f1'),
   'the owner reads the list, one row per shot in number order');
 select is((public.request_music_video_shotlist_export(
-  music_video_id => '00000000-0000-4000-8000-0000000000f1', format => 'pdf') ->> 'kind'), 'shotlist',
+  music_video_id => '00000000-0000-4000-8000-0000000000f1', format => 'pdf')).kind, 'shotlist',
   'the owner requests a shot-list export');
 select is(
   (select count(*)::integer from public.music_video_metric_imports
