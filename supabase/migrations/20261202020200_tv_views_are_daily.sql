@@ -104,11 +104,10 @@ $$;
 revoke all on function private.flag_odd_metric_sample() from public;
 
 -- TV samples flagged under the old rule: rewriting the flags fires the update trigger, which
--- recomputes them (now empty). Only rows with flags on the two TV platforms are touched.
+-- recomputes them (now empty). Only flagged rows of the non-cumulative platforms are touched.
 update public.music_video_metrics as m
 set flags = '{}'
-where m.platform in ('mtv', 'regional_tv')
-  and not private.platform_views_are_cumulative(m.platform)
+where not private.platform_views_are_cumulative(m.platform)
   and cardinality(m.flags) > 0;
 
 -- The card summary (20261201040300), with a TV platform's views summed.
@@ -214,7 +213,7 @@ grant execute on function private.refresh_music_video_metric_summaries(uuid[]) t
 select private.refresh_music_video_metric_summaries(array(
   select distinct m.music_video_id
   from public.music_video_metrics as m
-  where m.platform in ('mtv', 'regional_tv') and m.deleted_at is null
+  where not private.platform_views_are_cumulative(m.platform) and m.deleted_at is null
 ));
 
 -- The trends (20261201010400), asking the rule for the series, the velocity and the KPI. Same

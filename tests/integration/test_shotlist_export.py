@@ -140,7 +140,13 @@ def test_shotlist_requests_dedupe_beside_the_analytics_export_and_refuse_bad_arg
     assert first["created"] and not again["created"] and again["id"] == first["id"]
     # the release's analytics export of the same format is its own job (kind analytics, as before)
     analytics = request_export(conn, s.owner, s.rel, "pdf")
-    assert analytics["created"] and analytics["id"] != first["id"] and "kind" not in analytics
+    assert analytics["created"] and analytics["id"] != first["id"]
+    # one music_video_export_request row each (20261202020500): every key present, the shot-list
+    # ones null on the analytics export
+    assert (analytics["kind"], analytics["music_video_id"], first["kind"], first["music_video_id"]) == (
+        None, None, "shotlist", str(s.video))
+    assert list(analytics) == list(first) == ["id", "release_id", "format", "status", "created", "kind",
+                                              "music_video_id"]
     meta = conn.execute("select metadata from public.music_video_metric_imports where id = %s",
                         (analytics["id"],)).fetchone()["metadata"]
     assert meta["kind"] == "analytics" and "music_video_id" not in meta
