@@ -107,7 +107,8 @@ revoke all on function private.flag_odd_metric_sample() from public;
 -- recomputes them (now empty). Only flagged rows of the non-cumulative platforms are touched.
 update public.music_video_metrics as m
 set flags = '{}'
-where not private.platform_views_are_cumulative(m.platform)
+where
+  not private.platform_views_are_cumulative(m.platform)
   and cardinality(m.flags) > 0;
 
 -- The card summary (20261201040300), with a TV platform's views summed.
