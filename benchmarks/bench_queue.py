@@ -158,10 +158,33 @@ def spawn(kind: str, url: str, storage: Path, *, batch: int = 50, concurrency: i
     return p
 
 
-def cpu_seconds(pid: int) -> float:
-    """user + system CPU time of a running process (Linux /proc)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """user + system CPU time of a running process (Linux /proc); ``reaped``: plus that of its
+    children that have exited and been waited for."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(conn: psycopg.Connection) -> dict[str, float]:
+    """CPU time of the whole PostgreSQL server so far, by process kind: the postmaster with the
+    backends it reaped ("exited"), and every live child by its application name or backend type
+    ("mv-worker", "checkpointer", "autovacuum worker" ...). Same machine only."""
+    datadir = conn.execute("show data_directory").fetchone()["data_directory"]
+    pm = int(Path(datadir, "postmaster.pid").read_text().splitlines()[0])
+    kinds = {r["pid"]: r["kind"] for r in conn.execute(
+        "select pid, coalesce(nullif(application_name, ''), backend_type) as kind from pg_stat_activity")}
+    out = {"postmaster and exited": cpu_seconds(pm, reaped=True)}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text.rsplit(")", 1)[1].split()[1]) == pm:
+            pid = int(stat.parent.name)
+            kind = kinds.get(pid, "other")
+            out[kind] = out.get(kind, 0.0) + cpu_seconds(pid)
+    return out
 
 
 def stop(procs: Sequence[subprocess.Popen]) -> None:
@@ -472,6 +495,7 @@ class FakeYouTubeServer:
         templates = doc["items"]
         self.calls = 0
         self.ids_per_call: list[int] = []
+        self.first_call = self.last_answer = 0.0  # when the first call came in, the last answer went out
         lock = threading.Lock()
         outer = self
 
@@ -495,6 +519,7 @@ class FakeYouTubeServer:
                 with lock:
                     outer.calls += 1
                     outer.ids_per_call.append(len(ids))
+                    outer.first_call = outer.first_call or time.time()
                 time.sleep(latency)
                 items = ",".join(pre[n % len(pre)].replace("@ID@", vid) for n, vid in enumerate(ids))
                 body = ('{"kind":"youtube#videoListResponse","etag":' + json.dumps(etag) + ',"items":[' + items
@@ -505,6 +530,7 @@ class FakeYouTubeServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                outer.last_answer = time.time()
 
             def log_message(self, *a):
                 pass
@@ -556,7 +582,7 @@ def set_summary_triggers(conn: psycopg.Connection, enabled: bool) -> list[str]:
 
 
 def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int, processes: int = 1,
-                  summary_triggers: bool = True) -> dict:
+                  summary_triggers: bool = True, profile: Path | None = None) -> dict:
     from workers.sync import sync_music_video_metrics
 
     fake = FakeYouTubeServer(latency)
@@ -572,6 +598,14 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                  for _ in range(processes)]
         with db.connect() as conn:
             req = sync_music_video_metrics(conn, release_id=rid)
+            spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--nonblocking",
+                   "--rate", "250"]
+            spies = [subprocess.Popen([*spy, "--pid", str(p.pid), "--output", str(profile / f"worker-{i}.txt")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for i, p in enumerate(procs)] if profile is not None else []
+            if spies:
+                time.sleep(1.0)  # py-spy attaches
+            cpu0 = (sum(cpu_seconds(p.pid) for p in procs), server_cpu_seconds(conn), time.process_time())
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
@@ -587,7 +621,11 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                     if time.monotonic() - t0 > 600:
                         raise RuntimeError(f"only {done}/{req.created} done")
                     time.sleep(0.05)
-                cpu = sum(cpu_seconds(p.pid) for p in procs)
+                cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0[0]
+                server_by = server_cpu_seconds(conn)
+                server_by = {k: v - cpu0[1].get(k, 0.0) for k, v in server_by.items()}
+                server_cpu = sum(server_by.values())
+                own_cpu = time.process_time() - cpu0[2]  # the fake videos.list and this polling loop
                 row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
                                    " count(*) filter (where status = 'succeeded') as ok"
                                    " from public.music_video_metric_imports").fetchone()
@@ -598,6 +636,8 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                 events = conn.execute("select count(*) as n from public.music_video_events").fetchone()["n"]
         finally:
             stop(procs)
+            for spy in spies:
+                spy.wait(30)
     finally:
         fake.close()
     wall = (row["b"] - row["a"]).total_seconds()
@@ -608,6 +648,8 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             "max_ids_per_call": max(fake.ids_per_call), "wall_s": wall, "bound_s": bound,
             "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency,
             "rounds_bound_s": math.ceil(calls_min / concurrency) * latency, "worker_cpu_s": cpu,
+            "start_s": fake.first_call - row["a"].timestamp(), "tail_s": row["b"].timestamp() - fake.last_answer,
+            "server_cpu_s": server_cpu, "server_cpu_by_kind": server_by, "fake_cpu_s": own_cpu,
             "load_avg": os.getloadavg()[0], "processes": processes, "summary_triggers": summary_triggers,
             "batch_ms_median": statistics.median((b["done"] - b["started_at"]).total_seconds() * 1000
                                                  for b in batches),
@@ -691,6 +733,8 @@ def main() -> int:
     ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
     ap.add_argument("--yt-processes", type=int, default=1)
     ap.add_argument("--yt-runs", type=int, default=1)
+    ap.add_argument("--yt-profile", type=Path,
+                    help="diagnostic: sample the YouTube workers with py-spy (the bench extra) into this folder")
     ap.add_argument("--without-summary-triggers", action="store_true",
                     help="diagnostic: disable the card-summary triggers on the queue and metric tables")
     ap.add_argument("--nightly-videos", type=int, default=1_000_000)
@@ -782,7 +826,7 @@ def main() -> int:
             for n in args.yt_sizes:
                 for _ in range(args.yt_runs):
                     r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes,
-                                      not args.without_summary_triggers)
+                                      not args.without_summary_triggers, args.yt_profile)
                     results["youtube"].append(r)
                     print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
                           f"{r['concurrency']} in {r['processes']} process(es)"
@@ -793,8 +837,18 @@ def main() -> int:
                           f" latency = {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x);"
                           f" {r['succeeded']} jobs succeeded, {r['metric_rows']} metric rows, {r['events']} events;"
                           f" worker CPU {r['worker_cpu_s']:.2f} s ({r['worker_cpu_s'] / r['jobs'] * 1e3:.3f} ms"
-                          f" per job); load average {r['load_avg']:.2f}; per batch"
-                          f" claim -> committed median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms")
+                          f" per job); PostgreSQL CPU {r['server_cpu_s']:.2f} s"
+                          f" ({r['server_cpu_s'] / r['jobs'] * 1e3:.3f} ms per job: "
+                          + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["server_cpu_by_kind"].items(),
+                                                                       key=lambda kv: -kv[1]) if v >= 0.01)
+                          + f"); fake videos.list + this"
+                          f" script {r['fake_cpu_s']:.2f} s; all together"
+                          f" {(r['worker_cpu_s'] + r['server_cpu_s'] + r['fake_cpu_s']) / r['jobs'] * 1e3:.3f} ms"
+                          f" per job against the 2 cores x bound = {2 * r['bound_s'] / r['jobs'] * 1e3:.3f} ms;"
+                          f" load average {r['load_avg']:.2f}; per batch"
+                          f" claim -> committed median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms;"
+                          f" first claim -> first call {r['start_s'] * 1e3:.0f} ms, last answer -> last commit"
+                          f" {r['tail_s'] * 1e3:.0f} ms")
                 runs = [r for r in results["youtube"] if r["videos"] == n]
                 if len(runs) > 1:
                     walls = [r["wall_s"] for r in runs]

@@ -8,6 +8,7 @@ explains the design: claiming, waking, leases, finishing, retries, quota, shutdo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -21,19 +22,20 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from workers.config import Settings
-from workers.errors import ConfigError, QuotaExceeded
+from workers.errors import ConfigError
 from workers.logs import job_fields
 from workers.queue.completion import Committer, backoff_delay, call_handler, resolve
 from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
 from workers.queue.lease import Leases
+from workers.queue.pauses import SourcePauses
 from workers.queue.statements import CHANNEL, DB_ERRORS, Claimed, QueueOps
 from workers.raw_spool import RawSpool
 from workers.storage import StorageError
-from workers.telemetry import QUOTA_PAUSES
+from workers.telemetry import QUEUE_SQL, serve_worker_metrics
 
 __all__ = ["CHANNEL", "QueueOps", "Worker", "backoff_delay"]
 
@@ -52,8 +54,6 @@ class Worker:
     built, and a source this worker cannot serve (no YouTube key, no chart feed) refuses the start.
     ``run()`` blocks; ``stop()`` (or SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
-
-    PAUSE_CHECK_S = 0.5
 
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
@@ -77,8 +77,7 @@ class Worker:
         self._hurry = threading.Event()
         self._lock = threading.Lock()
         self._busy = 0  # batches in a handler (the concurrency limit)
-        self._paused: dict[str, tuple[datetime, str]] = {}  # source -> (quota reset, reason) seen here
-        self._pause_checked: dict[str, tuple[float, tuple[datetime, str] | None]] = {}  # source -> (when, pause)
+        self.pauses = SourcePauses(self.ops)
         self.leases = Leases(self.ops, settings.lease_seconds)
         self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
@@ -118,6 +117,8 @@ class Worker:
             open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
         self._pool.open(wait=False)
+        with contextlib.suppress(PoolTimeout):  # claim once the slots have connections (a database
+            self._pool.wait(timeout=s.poll_interval)  # that is down is retried by the dispatcher)
         self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
                               log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
         self.leases.start(self._pool)
@@ -139,18 +140,11 @@ class Worker:
 
     def _serve_metrics(self, port: int) -> None:
         """Prometheus metrics on ``port``: this worker's counters and the queue read at each scrape."""
-        from prometheus_client import CollectorRegistry, start_http_server
-
-        from workers.telemetry import API_CALLS, JOB_DURATION, JOBS_FINISHED, QUEUE_SQL, QueueCollector
-
         def fetch() -> list:
             with self._pool.connection() as conn:
                 return conn.execute(QUEUE_SQL).fetchall()
 
-        registry = CollectorRegistry()
-        for metric in (JOBS_FINISHED, JOB_DURATION, API_CALLS, QUOTA_PAUSES, QueueCollector(fetch)):
-            registry.register(metric)
-        self._metrics_server, _thread = start_http_server(port, addr=self.settings.service_host, registry=registry)
+        self._metrics_server = serve_worker_metrics(fetch, self.settings.service_host, port)
         self.metrics_port = self._metrics_server.server_port
         log.info("worker metrics served", extra={"worker": self.worker_id, "port": self.metrics_port})
 
@@ -259,7 +253,7 @@ class Worker:
         """The handler's outcomes, or deferrals without a call while the source is paused (quota)."""
         jobs = claimed.jobs
         now = self.clock()
-        pause = self._source_pause(source, claimed)
+        pause = self.pauses.since_claim(source, claimed, self._pool)
         if pause is not None and pause[0] > now:
             # Paused since the claim (quota): no call; wait for the reset like the pending jobs.
             return [JobOutcome.defer(j, pause[0], f"deferred until {pause[0].isoformat()}: {pause[1]}")
@@ -269,40 +263,4 @@ class Worker:
             return [JobOutcome.defer(j, claimed.paused_until, f"{source} is paused until "
                                      f"{claimed.paused_until.isoformat()}") for j in jobs]
         return call_handler(source, self.handlers[source], self.ctx, jobs,
-                            on_quota=lambda exc: self._pause(source, exc, jobs))
-
-    def _source_pause(self, source: str, claimed: Claimed) -> tuple[datetime, str] | None:
-        """A pause of the source that began after this batch was claimed (here or by another worker).
-
-        Batches claimed ahead look the pause up, at most once per ``PAUSE_CHECK_S`` per source (a
-        round of batches ahead would otherwise add a query to every batch).
-        """
-        pause = self._paused.get(source)
-        if pause is not None or not claimed.ahead:
-            return pause
-        checked_at, pause = self._pause_checked.get(source, (-1e9, None))
-        if time.monotonic() - checked_at < self.PAUSE_CHECK_S:
-            return pause
-        try:
-            with self._pool.connection() as conn:
-                row = conn.execute("select paused_until, reason from private.worker_source_pauses"
-                                   " where source = %s and paused_until > now()", (source,)).fetchone()
-            pause = (row["paused_until"], row["reason"]) if row else None
-        except DB_ERRORS:
-            return None  # the handler's own call will tell
-        self._pause_checked[source] = (time.monotonic(), pause)
-        return pause
-
-    def _pause(self, source: str, exc: QuotaExceeded, jobs: list) -> None:
-        """Quota: pause the source for every worker and defer all its pending jobs."""
-        self._paused[source] = (exc.retry_at, str(exc))
-        QUOTA_PAUSES.labels(source).inc()
-        try:
-            with self._pool.connection() as conn:
-                deferred = self.ops.pause_source(conn, source, exc.retry_at, str(exc))
-        except DB_ERRORS as db_exc:  # the jobs in hand are still deferred by their outcomes
-            deferred = -1
-            log.warning("could not record the source pause", extra={"source": source, "error": str(db_exc)})
-        log.warning("source quota exceeded; every pending job deferred", extra={
-            "source": source, "until": exc.retry_at.isoformat(), "pending_deferred": deferred,
-            "job_ids": [str(j.id) for j in jobs], "worker": self.worker_id})
+                            on_quota=lambda exc: self.pauses.record(source, exc, jobs, self._pool))
