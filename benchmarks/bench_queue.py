@@ -131,6 +131,8 @@ def child(args: argparse.Namespace) -> int:
 
         handlers = {"youtube": YouTubeHandler(settings)}
     worker = Worker(settings, args.url, handlers=handlers)
+    if os.environ.get("MV_BENCH_TRACE"):
+        trace_calls(Path(os.environ["MV_BENCH_TRACE"]))
     # connect before "go": warm the pool like a long-running worker
     from psycopg_pool import ConnectionPool
 
@@ -140,6 +142,37 @@ def child(args: argparse.Namespace) -> int:
     if args.wait_go:
         sys.stdin.readline()
     return worker.run(install_signals=True, exit_when_idle=args.exit_when_idle)
+
+
+def trace_calls(out: Path) -> None:
+    """Diagnostic (``--yt-trace``): record when each step of the worker's pipeline ran, written to
+    ``out`` as JSON lines (kind, start, end, thread) when the process exits."""
+    import atexit
+    import functools
+
+    from workers.queue import completion, dispatch, worker
+    from workers.sources.youtube import client, job, quota
+
+    spans: list = []
+
+    def wrap(owner, name: str, kind: str) -> None:
+        fn = getattr(owner, name)
+
+        @functools.wraps(fn)
+        def timed(*a, **kw):
+            t0 = time.time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spans.append((kind, t0, time.time(), threading.current_thread().name))
+        setattr(owner, name, timed)
+
+    for owner, name, kind in ((dispatch.Dispatcher, "claim", "claim"), (worker.Worker, "_start", "start"),
+                              (job, "_targets", "targets"), (quota.DbQuotaLedger, "spend", "spend"),
+                              (client.YouTubeClient, "_fetch_with", "http"), (job.YouTubeHandler, "process", "process"),
+                              (worker.Worker, "_run_batch", "batch"), (completion.Committer, "_commit", "commit")):
+        wrap(owner, name, kind)
+    atexit.register(lambda: out.write_text("\n".join(json.dumps(s) for s in spans)))
 
 
 def spawn(kind: str, url: str, storage: Path, *, batch: int = 50, concurrency: int = 4, poll: float = 2.0,
@@ -582,7 +615,7 @@ def set_summary_triggers(conn: psycopg.Connection, enabled: bool) -> list[str]:
 
 
 def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int, processes: int = 1,
-                  summary_triggers: bool = True, profile: Path | None = None) -> dict:
+                  summary_triggers: bool = True, profile: Path | None = None, trace: Path | None = None) -> dict:
     from workers.sync import sync_music_video_metrics
 
     fake = FakeYouTubeServer(latency)
@@ -594,8 +627,9 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             rid = seed_videos(conn, n)
         env = {"MV_YOUTUBE_API_KEY": "AIzaBENCHMARK-not-a-real-key", "MV_YOUTUBE_BASE_URL": fake.base_url}
         per = max(1, concurrency // processes)
-        procs = [spawn("youtube", db.url, storage, batch=50, concurrency=per, poll=0.5, env=env)
-                 for _ in range(processes)]
+        procs = [spawn("youtube", db.url, storage, batch=50, concurrency=per, poll=0.5,
+                       env={**env, "MV_BENCH_TRACE": str(trace / f"worker-{i}.jsonl")} if trace else env)
+                 for i in range(processes)]
         with db.connect() as conn:
             req = sync_music_video_metrics(conn, release_id=rid)
             spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--nonblocking",
@@ -733,6 +767,8 @@ def main() -> int:
     ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
     ap.add_argument("--yt-processes", type=int, default=1)
     ap.add_argument("--yt-runs", type=int, default=1)
+    ap.add_argument("--yt-trace", type=Path,
+                    help="diagnostic: record each pipeline step's start and end in the YouTube workers (JSON lines)")
     ap.add_argument("--yt-profile", type=Path,
                     help="diagnostic: sample the YouTube workers with py-spy (the bench extra) into this folder")
     ap.add_argument("--without-summary-triggers", action="store_true",
@@ -826,7 +862,7 @@ def main() -> int:
             for n in args.yt_sizes:
                 for _ in range(args.yt_runs):
                     r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes,
-                                      not args.without_summary_triggers, args.yt_profile)
+                                      not args.without_summary_triggers, args.yt_profile, args.yt_trace)
                     results["youtube"].append(r)
                     print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
                           f"{r['concurrency']} in {r['processes']} process(es)"

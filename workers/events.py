@@ -18,7 +18,7 @@ __all__ = ["LOCK_SYNCS_SQL", "record_locked_sync_events", "record_sync_events"]
 _EVENT_SQL = """
 with groups as (
   select distinct g.music_video_id, g.sync_id
-  from unnest(%(videos)s::uuid[], %(syncs)s::text[]) as g(music_video_id, sync_id)
+  from unnest(%(videos)b::uuid[], %(syncs)b::text[]) as g(music_video_id, sync_id)
 ),
 members as (
   select g.sync_id, j.id, j.music_video_id, j.source, j.status, j.metadata, j.error_message,
