@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from workers.config import Settings
+from workers.db import CheckWhenIdle
 from workers.errors import ConfigError
 from workers.logs import job_fields
 from workers.queue.completion import Committer, backoff_delay, call_handler, resolve
@@ -114,7 +115,7 @@ class Worker:
             self.conninfo, min_size=self.concurrency + 1 + self.committer.threads,
             max_size=self.concurrency + 2 + self.committer.threads,
             name=f"worker-{self.worker_id}",
-            open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
+            open=False, check=(check := CheckWhenIdle()), reset=check.returned, timeout=5.0, reconnect_timeout=3600,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
         self._pool.open(wait=False)
         with contextlib.suppress(PoolTimeout):  # claim once the slots have connections (a database
