@@ -13,9 +13,11 @@
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
--- Note videos (comma-separated ids) for the last-sync-only refresh at commit; the flush
--- (private.flush_music_video_metric_summaries) reads mv.metric_summary_sync_dirty.
-create or replace function private.mark_music_video_sync_summaries_dirty(p_ids text)
+-- Note videos (comma-separated ids) for a refresh at commit, in the given list: the full recompute
+-- (mv.metric_summary_dirty) or the last sync only (mv.metric_summary_sync_dirty); the flush
+-- (private.flush_music_video_metric_summaries) reads both. The one home of the noting: the
+-- one-argument form (the full recompute, used by the metric triggers) calls it.
+create or replace function private.mark_music_video_summaries_dirty(p_ids text, p_list text)
 returns void
 language plpgsql
 security definer
@@ -25,17 +27,26 @@ begin
   if p_ids is null then
     return;
   end if;
-  perform set_config(
-    'mv.metric_summary_sync_dirty',
-    concat_ws(',', nullif(current_setting('mv.metric_summary_sync_dirty', true), ''), p_ids),
-    true
-  );
+  if p_list not in ('mv.metric_summary_dirty', 'mv.metric_summary_sync_dirty') then
+    raise exception 'unknown summary list %', p_list using errcode = '22023';
+  end if;
+  perform set_config(p_list, concat_ws(',', nullif(current_setting(p_list, true), ''), p_ids), true);
   insert into private.music_video_metric_summary_flushes (txid) values (txid_current())
   on conflict (txid) do nothing;
 end
 $$;
 -- Why: called by the summary triggers only.
-revoke all on function private.mark_music_video_sync_summaries_dirty(text) from public;
+revoke all on function private.mark_music_video_summaries_dirty(text, text) from public;
+
+-- Why: the full recompute's noting, now through the one home above (same behaviour).
+create or replace function private.mark_music_video_summaries_dirty(p_ids text)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  select private.mark_music_video_summaries_dirty(p_ids, 'mv.metric_summary_dirty')
+$$;
 
 -- Statement trigger on music_video_metric_imports: inserted rows, and updated rows that keep their
 -- video, note it for the last sync only; an import moved to another video (both videos) and
@@ -72,8 +83,8 @@ begin
     from old_rows as o
     where o.music_video_id is not null;
   end if;
-  perform private.mark_music_video_sync_summaries_dirty(v_sync_ids);
-  perform private.mark_music_video_summaries_dirty(v_ids);
+  perform private.mark_music_video_summaries_dirty(v_sync_ids, 'mv.metric_summary_sync_dirty');
+  perform private.mark_music_video_summaries_dirty(v_ids, 'mv.metric_summary_dirty');
   return null;
 end
 $$;

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -55,6 +56,8 @@ class Worker:
     built, and a source this worker cannot serve (no YouTube key, no chart feed) refuses the start.
     ``run()`` blocks; ``stop()`` (or SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
+
+    SWITCH_INTERVAL_S = 0.001  # sys.setswitchinterval while running (see run())
 
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
@@ -106,6 +109,11 @@ class Worker:
     def run(self, *, install_signals: bool = True, exit_when_idle: bool = False) -> int:
         """Run until stopped (or, with ``exit_when_idle``, until nothing is due or in hand)."""
         previous = {}
+        # The slots' threads wait for the GIL behind a committer building a large commit: at the
+        # default 5 ms switch interval each wake-up (an API answer, a query result) could wait that
+        # long, on the way to the next call (bench_queue.py: ~12 -> ~5 ms between a slot's calls).
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, self.SWITCH_INTERVAL_S))
         if install_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, self._on_signal)
@@ -135,6 +143,7 @@ class Worker:
                                 exit_when_idle=exit_when_idle, pool=self._pool, on_idle=self._on_idle)
         finally:
             self._shutdown()
+            sys.setswitchinterval(switch)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
