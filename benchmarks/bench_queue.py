@@ -328,6 +328,8 @@ def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int,
                      " select 'broadcast' from generate_series(1, %s)", (n,))
         conn.execute("analyze public.music_video_metric_imports")
     procs = [spawn("noop", db.url, storage, batch=batch, concurrency=concurrency, poll=0.5) for _ in range(workers)]
+    with db.connect() as conn:
+        cpu0 = sum(cpu_seconds(p.pid) for p in procs) + sum(server_cpu_seconds(conn).values())
     t0 = time.monotonic()
     for p in procs:
         p.stdin.write("go\n")
@@ -343,6 +345,8 @@ def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int,
                     raise RuntimeError(f"only {done}/{n} done after 300 s")
                 time.sleep(0.05)
             wall = time.monotonic() - t0
+            # workers + PostgreSQL (this loop's count queries included): the CPU a job costs
+            cpu = sum(cpu_seconds(p.pid) for p in procs) + sum(server_cpu_seconds(conn).values()) - cpu0
             row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
                                " max(attempts) as max_attempts, count(distinct metadata ->> 'worker') as workers"
                                " from public.music_video_metric_imports").fetchone()
@@ -350,7 +354,7 @@ def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int,
         stop(procs)
     window = (row["b"] - row["a"]).total_seconds()
     return {"n": n, "workers": workers, "window_s": window, "jobs_per_s": n / window, "client_wall_s": wall,
-            "max_attempts": row["max_attempts"], "workers_seen": row["workers"]}
+            "max_attempts": row["max_attempts"], "workers_seen": row["workers"], "cpu_ms_per_job": cpu / n * 1e3}
 
 
 # ----------------------------------------------------------------------------- 2b. peer queues, same run
@@ -841,7 +845,8 @@ def main() -> int:
                           + ", ".join(f"{r['jobs_per_s']:,.0f}" for r in ours) + f" jobs/s; median {med:,.0f};"
                           f" client wall median {statistics.median(r['client_wall_s'] for r in ours):.2f} s;"
                           f" max attempts {max(r['max_attempts'] for r in ours)}, workers seen"
-                          f" {ours[0]['workers_seen']}")
+                          f" {ours[0]['workers_seen']}; CPU (workers + PostgreSQL) median"
+                          f" {statistics.median(r['cpu_ms_per_job'] for r in ours):.3f} ms per job")
                     best = None
                     for label, runs in theirs.items():
                         pm = statistics.median(r["jobs_per_s"] for r in runs)
