@@ -98,17 +98,34 @@ returning j.id, j.source, j.music_video_id, j.platform, j.status, j.attempts, j.
 
 # Renew the leases of the jobs in hand, all in one statement (one round trip however many jobs).
 # Rows not returned are no longer ours: another worker took them over after our lease expired.
+# A job a committer of ours is finishing right now is row-locked by its transaction: it is skipped
+# (its finish ends the lease anyway) but still returned as ours, read from the statement's snapshot.
+# Waiting for those locks instead held the heartbeat's own row locks meanwhile, in another order
+# than the committer's, and a 100,000-video sync ended one of the two in a deadlock.
 HEARTBEAT_SQL = """
-update public.music_video_metric_imports as j
-set locked_until = now() + make_interval(secs => %(lease)s), heartbeat_at = now()
+with free as (
+  select j.id
+  from public.music_video_metric_imports as j
+  where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+  for update skip locked
+),
+renewed as (
+  update public.music_video_metric_imports as j
+  set locked_until = now() + make_interval(secs => %(lease)s), heartbeat_at = now()
+  from free
+  where j.id = free.id
+)
+select j.id
+from public.music_video_metric_imports as j
 where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
-returning j.id
 """
 
 # First step of the finish transaction: lock the jobs this worker still holds, so the metric upsert
 # writes samples only for those, and a worker taking one over meanwhile waits for our commit.
 # Driven by the ids, one primary-key probe each (a lateral subquery with its own row lock runs per
-# id). The status is compared as text on purpose: `status = 'processing'` matches the predicate of
+# id), in the ids' sorted order (QueueOps.finish sorts them): the two committers' jobs are disjoint,
+# but a release or another statement locking several jobs then cannot take them in a crossing order.
+# The status is compared as text on purpose: `status = 'processing'` matches the predicate of
 # the lease index (status = 'processing'), and on a queue that was all pending when last analyzed
 # the planner takes that index for a one-row scan and reads every job in hand through it, for each
 # id (81 ms for 250 ids with 2,500 jobs in hand, against ~1 ms by the primary key; docs/queue.md).
@@ -296,7 +313,7 @@ class QueueOps:
 
         Returns (finished rows, sample counts, event payloads). Jobs no longer held are left out.
         """
-        ids = [r.job.id for r in resolved]
+        ids = sorted(r.job.id for r in resolved)  # locked in this order (HELD_SQL)
         with conn.transaction():
             held = {r["id"] for r in conn.execute(HELD_SQL, {"ids": ids, "worker": self.worker_id})}
             mine = [r for r in resolved if r.job.id in held]
