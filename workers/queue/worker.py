@@ -1,8 +1,9 @@
 """The worker: runs source handlers over the job queue (``music_video_metric_imports``) until stopped.
 
-:class:`Worker` wires the parts together: the dispatcher claims (:mod:`.dispatch`), each batch
-runs its handler in a thread of its own, the committer finishes it (:mod:`.completion`), the
-heartbeat renews leases (:mod:`.lease`); the SQL is in :mod:`.statements`. docs/queue.md
+:class:`Worker` wires the parts together: the dispatcher claims (:mod:`.dispatch`), each slot
+runs its batches' handler in a thread of its own, the committer finishes them (:mod:`.completion`),
+the heartbeat renews leases (:mod:`.lease`), quota pauses are :mod:`.pauses`; the SQL is in
+:mod:`.statements`. docs/queue.md
 explains the design: claiming, waking, leases, finishing, retries, quota, shutdown.
 """
 
