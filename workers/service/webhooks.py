@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.requests import Request
@@ -33,8 +32,9 @@ from starlette.responses import JSONResponse, Response
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.queue.handler import raw_payload_path
+from workers.service.batcher import IntakeBusy
 from workers.service.responses import ServiceProblem, problem_response
-from workers.sources.webhook.intake import ACCEPT_SQL, refusal
+from workers.sources.webhook.intake import refusal_of
 from workers.sources.webhook.parser import SOURCES, PushRejected, parse_push_references, problem
 from workers.storage import RAW_PAYLOAD_BUCKET, LocalStorage, StorageError, StorageUnavailable
 from workers.telemetry import WEBHOOKS
@@ -152,6 +152,8 @@ async def _receive(request: Request, source: str) -> tuple[int, dict[str, Any]]:
         raise ServiceProblem(422, exc.problems, "invalid_payload") from None
     try:
         return await _accept(request, source, webhook_id, body, refs)
+    except IntakeBusy:
+        raise ServiceProblem(503, [problem("database", "busy", "too many pushes are waiting; retry later")]) from None
     except (psycopg.OperationalError, PoolTimeout) as exc:
         log.warning("webhook: database unavailable", extra={"source": source, "error": str(exc)[:300]})
         raise ServiceProblem(
@@ -179,24 +181,26 @@ async def _run_storage(storage: Any, op: str, source: str, *args: Any) -> None:
 
 async def _accept(request: Request, source: str, webhook_id: str, body: bytes,
                   refs: list[str]) -> tuple[int, dict[str, Any]]:
-    """Store the body, then one statement records, judges and enqueues (intake.py); the body is
-    deleted again when the push is refused or a replay, so nothing of it stays."""
+    """Store the body, then the process's batcher records, judges and enqueues it with the pushes
+    of the same window (one statement, one commit: batcher.py, intake.py); the body is deleted
+    again when the push is refused or a replay, so nothing of it stays."""
     app = request.app
     content_type, ext = _CONTENT_TYPES.get(source, ("application/json", "json"))
     path = raw_payload_path(f"webhook/{source}", ext, datetime.now(UTC))
     await _run_storage(app.state.storage, "put", source, RAW_PAYLOAD_BUCKET, path, body, content_type)
     meta = {"format": "atom" if source == "youtube" else "broadcast_json"}
     try:
-        async with app.state.pool.connection() as conn:
-            cur = await conn.execute(ACCEPT_SQL, {"source": source, "webhook_id": webhook_id, "refs": refs,
-                                                  "path": path, "metadata": Jsonb(meta)})
-            result = (await cur.fetchone())["result"]
-    except psycopg.Error as exc:
+        result = await app.state.batcher.accept({"source": source, "webhook_id": webhook_id, "refs": refs,
+                                                 "path": path, "metadata": meta})
+    except (IntakeBusy, psycopg.Error) as exc:
+        # nothing committed, except perhaps when the connection broke during the commit: that
+        # body stays (an unreferenced object at worst, never a job without its body)
+        if isinstance(exc, IntakeBusy | PoolTimeout) or not isinstance(exc, psycopg.OperationalError):
+            await _discard(app.state.storage, source, path)
+        raise
+    if "sqlstate" in result:
         await _discard(app.state.storage, source, path)
-        refused = refusal(exc)
-        if refused is None:
-            raise
-        raise ServiceProblem(*refused) from None
+        raise _failed(source, result)
     ids = result["import_ids"]
     if result["outcome"] == "duplicate":
         await _discard(app.state.storage, source, path)
@@ -204,6 +208,23 @@ async def _accept(request: Request, source: str, webhook_id: str, body: bytes,
     if source != "youtube":  # a YouTube sync job was notified by its insert
         app.state.pushed.set()
     return 202, {"webhook_id": webhook_id, "job_id": ids[0] if ids else None, "job_ids": ids}
+
+
+# A push that lost a lock race or waited too long: the partner's retry will pass.
+_RETRYABLE = {"40P01", "40001", "55P03", "57014"}
+
+
+def _failed(source: str, result: dict[str, Any]) -> ServiceProblem:
+    """The answer for a push the batch statement reported an error for."""
+    refused = refusal_of(result["sqlstate"], result.get("message"), result.get("detail"))
+    if refused is not None:
+        return ServiceProblem(*refused)
+    log.error("webhook: the database failed a push",
+              extra={"source": source, "sqlstate": result["sqlstate"], "error": (result.get("message") or "")[:300]})
+    if result["sqlstate"] in _RETRYABLE:
+        return ServiceProblem(503, [problem("database", "busy", "the push could not be recorded now; retry later")])
+    return ServiceProblem(500, [problem("body", "internal_error", "the push could not be processed; retry later")],
+                          "error")
 
 
 async def _discard(storage: Any, source: str, path: str) -> None:
