@@ -143,11 +143,12 @@ def sign_all(path: Path, refs: list[str], count: int) -> None:
             fh.write(f"{msg_id}\t{int(now.timestamp())}\t{hook.sign(msg_id, now, body)}\t{body}\n")
 
 
-def start_service(url: str, port: int, workers: int, storage_dir: Path, log: Path) -> subprocess.Popen:
+def start_service(url: str, port: int, workers: int, storage_dir: Path, log: Path,
+                  extra: dict[str, str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MV_")}
     env.update({"MV_DATABASE_URL": url, "MV_SERVICE_PORT": str(port), "MV_SERVICE_WORKERS": str(workers),
                 "MV_STORAGE_BACKEND": "local", "MV_STORAGE_LOCAL_DIR": str(storage_dir),
-                "MV_WEBHOOK_SECRETS": json.dumps({"mtv": [SECRET]}), "MV_LOG_LEVEL": "WARNING"})
+                "MV_WEBHOOK_SECRETS": json.dumps({"mtv": [SECRET]}), "MV_LOG_LEVEL": "WARNING", **extra})
     proc = subprocess.Popen([sys.executable, "-m", "workers", "service"], cwd=ROOT, env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -190,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="service processes")
     ap.add_argument("--port", type=int, default=54391)
     ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    ap.add_argument("--env", action="append", default=[], metavar="MV_NAME=VALUE",
+                    help="a setting for the service, e.g. MV_SERVICE_INTAKE_BATCH_MAX=1 (repeatable)")
     args = ap.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -198,12 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     dbname = clone_database(admin, ensure_template(admin), prefix="mv_bench")
     url = with_dbname(admin, dbname)
     tmp = Path(tempfile.mkdtemp(prefix="mv-bench-webhooks-"))
-    print(f"benchmark database {dbname}; {args.workers} service processes; wrk {args.threads} thread(s);"
+    print(f"benchmark database {dbname}; {args.workers} service processes {' '.join(args.env)};"
+          f" wrk {args.threads} thread(s);"
           f" load average {os.getloadavg()} on {os.cpu_count()} CPUs", flush=True)
     proc = None
     try:
         refs = seed(url, args.videos)
-        proc = start_service(url, args.port, args.workers, tmp / "storage", tmp / "service.log")
+        extra = dict(kv.split("=", 1) for kv in args.env)
+        proc = start_service(url, args.port, args.workers, tmp / "storage", tmp / "service.log", extra)
         (tmp / "bench.lua").write_text(LUA)
         for conns in args.connections:
             before = check(url)

@@ -300,7 +300,8 @@ def test_only_admins_and_the_service_role_read_the_deliveries(webhook_service: S
             c.execute("insert into private.metrics_webhook_deliveries (source, webhook_id) values ('mtv', 'forged')")
     with pytest.raises(psycopg.errors.InsufficientPrivilege), \
             postgrest_request(svc.conn, svc.factory.user(admin=True).claims()) as c:
-        c.execute("select private.accept_metrics_webhook('mtv', 'forged', array['x'], 'webhook/x.json', '{}')")
+        c.execute("select private.accept_metrics_webhooks('[{\"source\": \"mtv\", \"webhook_id\": \"forged\","
+                      " \"refs\": [\"x\"], \"path\": \"webhook/x.json\", \"metadata\": {}}]')")
 
 
 def test_accepted_pushes_wake_the_workers_with_one_notification(webhook_service: Service):

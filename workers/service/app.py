@@ -46,7 +46,8 @@ def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
         app.state.pool = pool
         app.state.pushed = asyncio.Event()
         app.state.batcher = IntakeBatcher(pool, max_batch=settings.service_intake_batch_max,
-                                          max_queue=settings.service_intake_queue_max)
+                                          max_queue=settings.service_intake_queue_max,
+                                          max_inflight=settings.service_intake_inflight)
         app.state.batcher.start()
         notifier = asyncio.create_task(_notify_workers(app))
         try:

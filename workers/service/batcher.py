@@ -38,9 +38,12 @@ class IntakeBusy(Exception):
 
 
 class IntakeBatcher:
-    def __init__(self, pool: AsyncConnectionPool, *, max_batch: int = 50, max_queue: int = 1024) -> None:
+    def __init__(self, pool: AsyncConnectionPool, *, max_batch: int = 50, max_queue: int = 1024,
+                 max_inflight: int = 1) -> None:
         self.pool = pool
         self.max_batch = max_batch
+        self._slots = asyncio.Semaphore(max_inflight)
+        self._flushes: set[asyncio.Task] = set()
         self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future]] = asyncio.Queue(max_queue)
         self._task: asyncio.Task | None = None
         self.batches = 0  # statements run (for tests and profiling)
@@ -53,6 +56,8 @@ class IntakeBatcher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
         while not self._queue.empty():  # uvicorn drained the requests first; anything left is told
             _, fut = self._queue.get_nowait()
             if not fut.done():
@@ -70,10 +75,19 @@ class IntakeBatcher:
 
     async def _run(self) -> None:
         while True:
+            await self._slots.acquire()  # at most max_inflight statements at once
             batch = [await self._queue.get()]
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            task = asyncio.create_task(self._flush_then_release(batch))
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+    async def _flush_then_release(self, batch: list[tuple[dict[str, Any], asyncio.Future]]) -> None:
+        try:
             await self._flush(batch)
+        finally:
+            self._slots.release()
 
     async def _flush(self, batch: list[tuple[dict[str, Any], asyncio.Future]]) -> None:
         try:
