@@ -330,3 +330,40 @@ def test_accepted_pushes_wake_the_workers_with_one_notification(webhook_service:
             assert svc.push("mtv", body, signed_headers(SECRET_NEW, body)).status_code == 202
         got = [n.payload for n in listener.notifies(timeout=2.0, stop_after=1)]
     assert got == ["webhook"]
+
+
+def test_concurrent_pushes_each_get_their_own_answer(webhook_service: Service):
+    """Pushes arriving together share a statement (the group commit): each still gets its answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    svc = webhook_service
+    refs = [_video(svc)[1] for _ in range(4)]
+    sends = []
+    for i in range(24):
+        body = _push(refs[i % 4] if i % 6 else "MTV-nobody-here", viewers=i)
+        sends.append((body, signed_headers(SECRET_NEW, body)))
+    sends += [sends[1], sends[2]]  # two replays among them
+
+    def send(item):
+        body, headers = item
+        with httpx.Client(timeout=10) as http:
+            return http.post(f"{svc.base}/functions/v1/metrics-webhook/mtv", content=body, headers=headers)
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(send, sends))
+    assert [answers[i].status_code for i in range(0, 24, 6)] == [404] * 4
+    assert all(answers[i].json()["problems"][0]["code"] == "unknown_video" for i in range(0, 24, 6))
+    firsts = [r for i, r in enumerate(answers[:24]) if i % 6 and i not in (1, 2)]
+    assert {r.status_code for r in firsts} == {202}
+    for replay, first in ((answers[24], answers[1]), (answers[25], answers[2])):
+        # either copy may be answered first: one is accepted, the other its replay
+        assert sorted([replay.status_code, first.status_code]) == [200, 202]
+        assert replay.json()["job_id"] == first.json()["job_id"]
+    accepted = [r.json()["job_id"] for r in answers if r.status_code == 202]
+    assert len(accepted) == len(set(accepted)) == 20
+    ids = [h["webhook-id"] for _, h in sends[:24]]
+    rows = svc.conn.execute("select webhook_id, cardinality(import_ids) as n from private.metrics_webhook_deliveries"
+                            " where webhook_id = any(%s)", (ids,)).fetchall()
+    assert len(rows) == 20 and all(r["n"] == 1 for r in rows)
