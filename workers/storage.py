@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -138,7 +138,10 @@ class LocalStorage:
         target = self._file(bucket, path)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            # a unique temp name opened exclusively: half of tempfile.mkstemp's cost (its name
+            # generator and checks), which the webhook service pays once per push
+            tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as exc:
             raise StorageUnavailable(f"storage upload {bucket}/{path} failed: {exc.strerror or exc}") from exc
         try:
