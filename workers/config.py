@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     webhook_secrets: dict[str, list[SecretStr]] = Field(default_factory=dict)
     # A push's body is read up to this many bytes; a longer one is refused (413) while reading.
     webhook_max_body_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # Delivery rows (the replay check by webhook-id) older than this are purged by the scheduler:
+    # a replay outside the Standard Webhooks timestamp window (5 minutes either way) is refused by
+    # its signature check first, so a row serves at most 10 minutes; the rest is a margin (clocks).
+    webhook_delivery_retention_seconds: int = Field(3600, ge=600)
+    # How often the scheduler purges, and how many rows per statement (at most 100 statements a run).
+    webhook_purge_interval_seconds: int = Field(300, ge=10)
+    webhook_purge_batch: int = Field(5000, ge=1, le=100_000)
     # The HTTP service (`music-videos service`): where it listens and how many processes.
     service_host: str = "127.0.0.1"
     service_port: int = Field(54331, ge=0, le=65535)

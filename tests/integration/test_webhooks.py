@@ -367,3 +367,60 @@ def test_concurrent_pushes_each_get_their_own_answer(webhook_service: Service):
     rows = svc.conn.execute("select webhook_id, cardinality(import_ids) as n from private.metrics_webhook_deliveries"
                             " where webhook_id = any(%s)", (ids,)).fetchall()
     assert len(rows) == 20 and all(r["n"] == 1 for r in rows)
+
+
+def test_the_scheduler_purges_old_deliveries_and_a_replay_in_the_window_is_still_refused(webhook_service: Service,
+                                                                                          tmp_path):
+    import psycopg
+
+    from tests.helpers.queue_support import make_settings
+    from workers.scheduler import NightlyScheduler
+
+    svc = webhook_service
+    _vid, ref = _video(svc)
+    sent = {}
+    for name in ("old_1", "old_2", "old_3", "recent"):
+        body = _push(ref, viewers=len(sent) + 1, day=f"2026-11-2{len(sent)}")
+        headers = signed_headers(SECRET_NEW, body)
+        sent[name] = (body, headers, svc.push("mtv", body, headers))
+        assert sent[name][2].status_code == 202
+    ids = {name: h["webhook-id"] for name, (_, h, _) in sent.items()}
+    old = [ids["old_1"], ids["old_2"], ids["old_3"]]
+    svc.conn.execute("update private.metrics_webhook_deliveries set received_at = now() - interval '2 hours'"
+                     " where webhook_id = any(%s)", (old,))
+    settings = make_settings(tmp_path, svc.db_url, webhook_delivery_retention_seconds=3600, webhook_purge_batch=2)
+    scheduler = NightlyScheduler(settings, svc.db_url)
+    assert scheduler.purge_webhook_deliveries() == 3  # two statements of at most 2 rows (other tests' rows are recent)
+    left = {r["webhook_id"] for r in svc.conn.execute(
+        "select webhook_id from private.metrics_webhook_deliveries where webhook_id = any(%s)",
+        (list(ids.values()),)).fetchall()}
+    assert left == {ids["recent"]}
+    # the old pushes' jobs and stored bodies stay (as every source's raw payloads)
+    for name in ("old_1", "recent"):
+        [job] = svc.conn.execute("select metadata from public.music_video_metric_imports where id = %s",
+                                 (sent[name][2].json()["job_id"],)).fetchall()
+        assert (RAW_PAYLOAD_BUCKET, job["metadata"]["raw_payload"]["path"]) in svc.storage.objects
+    # a replay inside the window is still refused: the first delivery's job, nothing enqueued
+    body, headers, first = sent["recent"]
+    again = svc.push("mtv", body, headers)
+    assert again.status_code == 200 and again.json()["duplicate"] and again.json()["job_id"] == first.json()["job_id"]
+    assert scheduler.purge_webhook_deliveries() == 0
+    # the purge never shortens the replay window below the timestamp window (either way)
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as bad:
+        svc.conn.execute("select private.purge_metrics_webhook_deliveries(interval '5 minutes', 10)")
+    assert json.loads(bad.value.diag.message_detail)["problems"][0]["code"] == "too_short"
+
+
+def test_the_scheduler_runs_the_purge_periodically(tmp_path):
+    from tests.helpers.queue_support import make_settings
+    from workers.scheduler import NightlyScheduler
+
+    settings = make_settings(tmp_path, "postgresql://127.0.0.1:9/none", webhook_purge_interval_seconds=120)
+    scheduler = NightlyScheduler(settings, settings.database_url)
+    scheduler.settings = settings.model_copy(update={"sync_catchup_hours": 0})
+    scheduler.start()
+    try:
+        job = scheduler._scheduler.get_job("purge-webhook-deliveries")
+        assert job is not None and job.trigger.interval.total_seconds() == 120
+    finally:
+        scheduler.shutdown()

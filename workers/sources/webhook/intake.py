@@ -18,9 +18,12 @@ each push in a subtransaction of its own: per push, the answer above or ``{"sqls
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
-__all__ = ["ACCEPT_BATCH_SQL", "refusal_of"]
+import psycopg
+
+__all__ = ["ACCEPT_BATCH_SQL", "purge_deliveries", "refusal_of"]
 
 # %s: a jsonb array of {source, webhook_id, refs, path, metadata}
 ACCEPT_BATCH_SQL = "select private.accept_metrics_webhooks(%s) as results"
@@ -40,3 +43,21 @@ def refusal_of(sqlstate: str | None, message: str | None, detail: str | None
         problems = []
     return status, problems or [{"field": "body", "code": "refused", "message": message or ""}]
 
+
+
+def purge_deliveries(conn: psycopg.Connection, older_than: timedelta, *, batch: int, max_batches: int) -> int:
+    """Delete the deliveries received more than ``older_than`` ago (migration 20261202010100), in
+    statements of at most ``batch`` rows (each its own short transaction on an autocommit
+    connection), until none is left or ``max_batches`` ran; answers how many were deleted.
+
+    The rows are the replay check of the Standard Webhooks timestamp window; the raw bodies they
+    name stay in Storage (the import jobs name them too).
+    """
+    total = 0
+    for _ in range(max_batches):
+        deleted = conn.execute("select private.purge_metrics_webhook_deliveries(%s, %s)",
+                               (older_than, batch)).fetchone()[0]
+        total += deleted
+        if deleted < batch:
+            break
+    return total
