@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # ("whsec_<base64>"), e.g. MV_WEBHOOK_SECRETS='{"mtv": ["whsec_..."]}'. Two at once during a
     # rotation (the old one and the new one); a source without a secret accepts nothing.
     webhook_secrets: dict[str, list[SecretStr]] = Field(default_factory=dict)
+    # The PubSubHubbub topics we subscribe to at Google's hub (workers/service/hub.py), exactly as
+    # subscribed, e.g. ["https://www.youtube.com/xml/feeds/videos.xml?channel_id=UC..."]: the hub's
+    # verification GET is confirmed for these only.
+    webhook_youtube_hub_topics: list[str] = Field(default_factory=list)
     # A push's body is read up to this many bytes; a longer one is refused (413) while reading.
     webhook_max_body_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
     # Delivery rows (the replay check by webhook-id) older than this are purged by the scheduler:

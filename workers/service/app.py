@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from workers.config import Settings, load_settings
-from workers.service import health, webhooks
+from workers.service import health, hub, webhooks
 from workers.service.batcher import IntakeBatcher
 
 __all__ = ["app_from_env", "create_app"]
@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/functions/v1/metrics-webhook/{source}", webhooks.receive, methods=["POST"]),
+            Route("/functions/v1/metrics-webhook/{source}", hub.verify_intent, methods=["GET"]),
             Route("/healthz", health.healthz, methods=["GET"]),
             Route("/metrics", health.metrics, methods=["GET"]),
         ],

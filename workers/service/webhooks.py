@@ -7,10 +7,12 @@ In order (docs/webhooks.md):
 3. Standard Webhooks verification with the ``standardwebhooks`` library against each of the
    source's secrets (two during a rotation): the ``webhook-id`` / ``-timestamp`` / ``-signature``
    headers, the signature, and the library's timestamp window (5 minutes either way): 400 for
-   missing headers, 401 for a bad signature or a stale timestamp;
+   missing headers, 401 for a bad signature or a stale timestamp; for ``youtube``, Google's hub's
+   ``X-Hub-Signature`` instead (:mod:`workers.service.hub`, which also answers the hub's GET);
 4. the body is parsed (422 with every problem);
-5. the raw body goes to Storage (``music-video-raw-payloads/webhook/<source>/...``), then one
-   statement (:mod:`workers.sources.webhook.intake`) records the delivery under its unique id,
+5. the raw body goes to Storage (``music-video-raw-payloads/webhook/<source>/...``), then the
+   process's batcher (:mod:`workers.service.batcher`: one statement for the pushes of the same
+   window, :mod:`workers.sources.webhook.intake`) records the delivery under its unique id,
    resolves and judges the video references and enqueues: 202 with the job id. A replayed id
    answers 200 with the first delivery's job ids; an unknown video 404, a video that does not
    take pushes 422; in both cases the stored body is deleted again, so nothing of it stays.
@@ -33,6 +35,7 @@ from workers.config import Settings
 from workers.errors import ConfigError
 from workers.queue.handler import raw_payload_path
 from workers.service.batcher import IntakeBusy
+from workers.service.hub import HUB_SIGNATURE, HUB_SOURCE, verify_hub_signature
 from workers.service.responses import ServiceProblem, problem_response
 from workers.sources.webhook.intake import refusal_of
 from workers.sources.webhook.parser import SOURCES, PushRejected, parse_push_references, problem
@@ -145,7 +148,12 @@ async def _receive(request: Request, source: str) -> tuple[int, dict[str, Any]]:
             ],
         )
     body = await read_body(request, settings.webhook_max_body_bytes)
-    webhook_id = verify(hooks, body, request.headers)
+    hub_signature = request.headers.get(HUB_SIGNATURE)
+    if source == HUB_SOURCE and hub_signature is not None and "webhook-signature" not in request.headers:
+        # Google's hub itself (hub.py): X-Hub-Signature, the body's hash as the delivery id
+        webhook_id = verify_hub_signature(settings.webhook_secret_values(source), body, hub_signature)
+    else:
+        webhook_id = verify(hooks, body, request.headers)
     try:
         refs = parse_push_references(source, body)
     except PushRejected as exc:
