@@ -3,8 +3,8 @@
 -- transaction (workers/service/batcher.py): many pushes share one round trip, one commit (one WAL
 -- flush), one insert of their delivery rows and one insert of their import jobs (the import
 -- table's statement triggers, the summary note and the notify check, run once per batch instead
--- of once per push). It replaces the one-push private.accept_metrics_webhook (20261201020200) as
--- the one home of the intake's rules, which are unchanged:
+-- of once per push). It takes over from the one-push private.accept_metrics_webhook
+-- (20261201020200) as the one home of the intake's rules, which are unchanged:
 -- * the delivery is recorded under its unique (source, webhook_id); an id already recorded
 --   (by any process or machine: a concurrent insert of the same id waits for the first
 --   transaction, then conflicts), or twice in the batch, is a replay: {outcome: 'duplicate',
@@ -23,9 +23,6 @@
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
-
--- Superseded by the batch function below (one home of the intake); only the service called it.
-drop function private.accept_metrics_webhook(text, text, text[], text, jsonb);
 
 create function private.accept_metrics_webhooks(p_pushes jsonb)
 returns jsonb
@@ -204,3 +201,33 @@ $$;
 -- Only the service (service role, or the database owner it connects as) calls it.
 revoke all on function private.accept_metrics_webhooks(jsonb) from public, anon, authenticated;
 grant execute on function private.accept_metrics_webhooks(jsonb) to service_role;
+
+-- The one-push function stays for service processes of the previous release still running
+-- during a deploy (they call it until restarted), now a batch of one: the same answer, and a
+-- refusal raised as before (PT404 / PT422 with the problems as detail). Drop it once no such
+-- process can remain.
+create or replace function private.accept_metrics_webhook(
+  p_source text,
+  p_webhook_id text,
+  p_refs text[],
+  p_raw_path text,
+  p_metadata jsonb
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_result jsonb := private.accept_metrics_webhooks(jsonb_build_array(jsonb_build_object(
+    'source', p_source, 'webhook_id', p_webhook_id, 'refs', to_jsonb(p_refs), 'path', p_raw_path,
+    'metadata', p_metadata))) -> 0;
+begin
+  if v_result ? 'sqlstate' then
+    raise exception using
+      errcode = v_result ->> 'sqlstate', message = v_result ->> 'message', detail = coalesce(v_result ->> 'detail', '');
+  end if;
+  return v_result;
+end;
+$$;

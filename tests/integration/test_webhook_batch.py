@@ -10,6 +10,7 @@ import threading
 import uuid
 
 import psycopg
+import pytest
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -121,3 +122,17 @@ def test_concurrent_batches_with_the_same_ids_enqueue_once_and_do_not_deadlock(d
         assert outs[0]["import_ids"] == outs[1]["import_ids"] and len(outs[0]["import_ids"]) == 1
     assert conn.execute("select count(*) as n from public.music_video_metric_imports where source = 'webhook'"
                         ).fetchone()["n"] == len(pushes)
+
+
+def test_the_one_push_function_of_the_previous_release_answers_as_before(conn, factory, owner):
+    """Service processes of the previous release, still running during a deploy, call it."""
+    _vid, ref = _webhook_video(factory, owner)
+    call = "select private.accept_metrics_webhook(%s, %s, %s, %s, %s) as r"
+    first = conn.execute(call, ("mtv", "msg_old_release", [ref], "webhook/mtv/a.json", Jsonb({}))).fetchone()["r"]
+    assert first["outcome"] == "accepted" and len(first["import_ids"]) == 1
+    again = conn.execute(call, ("mtv", "msg_old_release", [ref], "webhook/mtv/b.json", Jsonb({}))).fetchone()["r"]
+    assert again == {"outcome": "duplicate", "import_ids": first["import_ids"]}
+    with pytest.raises(psycopg.Error) as refused:
+        conn.execute(call, ("mtv", "msg_old_unknown", ["MTV-nobody"], "webhook/mtv/c.json", Jsonb({})))
+    assert refused.value.sqlstate == "PT404"
+    assert json.loads(refused.value.diag.message_detail)["problems"][0]["code"] == "unknown_video"
