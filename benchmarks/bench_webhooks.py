@@ -18,7 +18,8 @@ the answers by status. wrk uses a small share of one core at these rates, so it 
 bottleneck (its CPU time is printed). For each ``--connections`` value, one run of
 ``--seconds``; printed: pushes/s (202 answers per second), latency p50/p90/p95/p99 (wrk's, per
 request: from the request's first byte to the answer's last, over keep-alive connections),
-socket errors, non-202 answers, and the check that nothing was lost or duplicated: every 202
+socket errors, non-202 answers, the CPU of the service processes and of their database backends
+(``/proc``: the cluster runs on this machine), and the check that nothing was lost or duplicated: every 202
 has its delivery row and exactly one ``webhook`` job, and no ``webhook-id`` appears twice.
 
 Targets (issue 12): p95 < 10 ms and >= 1,000 pushes/s on this 2-core machine, nothing lost.
@@ -216,12 +217,14 @@ def main(argv: list[str] | None = None) -> int:
             sign_all(reqs, refs, max(20_000, 4_000 * args.seconds))  # more than the run can send
             env = {**os.environ, "BENCH_REQUESTS": str(reqs), "BENCH_THREADS": str(args.threads)}
             cpu0 = sum(cpu_of(p) for p in _children(proc.pid))
+            db0 = _backends_cpu(url)
             t0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run(["wrk", "-t", str(args.threads), "-c", str(conns), "-d", f"{args.seconds}s",
                                   "--timeout", "5s", "-s", str(tmp / "bench.lua"), f"http://127.0.0.1:{args.port}"],
                                  env=env, capture_output=True, text=True, check=True).stdout
             t1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             service_cpu = sum(cpu_of(p) for p in _children(proc.pid)) - cpu0
+            db_cpu = sum(cpu - db0.get(pid, 0.0) for pid, cpu in _backends_cpu(url).items())
             wrk_cpu = (t1.ru_utime - t0.ru_utime) + (t1.ru_stime - t0.ru_stime)
             line = next(ln for ln in out.splitlines() if ln.startswith("BENCH "))
             r = json.loads(line[6:])
@@ -238,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
                   f" p95 {r['p95_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms, max {r['max_us'] / 1000:.1f} ms")
             print(f"  wrk CPU {wrk_cpu:.2f} s over {secs:.1f} s ({100 * wrk_cpu / secs:.0f}% of one core);"
                   f" service processes CPU {service_cpu:.2f} s"
-                  f" ({1000 * service_cpu / max(1, r['accepted'] + r['other']):.2f} ms per request)")
+                  f" ({1000 * service_cpu / max(1, r['accepted'] + r['other']):.2f} ms per request);"
+                  f" the service's database backends {db_cpu:.2f} s"
+                  f" ({1000 * db_cpu / max(1, r['accepted'] + r['other']):.2f} ms per request)")
             # a 202 without its delivery is lost; deliveries beyond the 202s counted are the requests
             # still in flight when wrk stopped (answered after it stopped counting)
             lost = max(0, r["accepted"] - new_deliveries)
@@ -258,6 +263,15 @@ def main(argv: list[str] | None = None) -> int:
             drop_database(admin, dbname)
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of the service (same machine: /proc)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("select pid from pg_stat_activity where datname = current_database()"
+                                           " and application_name = 'mv-service'").fetchall()]
+    cpus = {pid: cpu_of(pid) for pid in pids}
+    return {pid: cpu for pid, cpu in cpus.items() if cpu == cpu}  # a backend gone meanwhile reads nan
 
 
 def _children(pid: int) -> list[int]:

@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     service_intake_batch_max: int = Field(50, ge=1, le=60)
     service_intake_queue_max: int = Field(1024, ge=1, le=100_000)
     # Batches in flight at once per process (the next one forms while they run).
-    service_intake_inflight: int = Field(1, ge=1, le=16)
+    service_intake_inflight: int = Field(2, ge=1, le=16)
 
     # The nightly scheduler.
     sync_cron: str = "0 3 * * *"

@@ -34,8 +34,11 @@ as $$
 declare
   v_out jsonb[] := array_fill(null::jsonb, array[jsonb_array_length(p_pushes)]);
   v_new bigint[];
+  v_job_ids uuid[];
+  v_job_by_n uuid[] := array_fill(null::uuid, array[jsonb_array_length(p_pushes)]);
   v_push record;
   v_acc_n bigint[] := '{}';
+  v_acc_id uuid[] := '{}';
   v_acc_video uuid[] := '{}';
   v_acc_videos jsonb[] := '{}';
   v_refused bigint[] := '{}';
@@ -45,23 +48,30 @@ declare
   v_detail text;
 begin
   -- 1. The deliveries, in key order (two batches naming the same ids lock them in the same order).
+  -- A broadcast push's job id is drawn here and recorded with its delivery (no second write of
+  -- the row once the job exists); a YouTube push's jobs are known after its enqueue.
   with p as (
-    select e.n, e.value ->> 'source' as source, e.value ->> 'webhook_id' as webhook_id, e.value ->> 'path' as path
+    select
+      e.n, e.value ->> 'source' as source, e.value ->> 'webhook_id' as webhook_id, e.value ->> 'path' as path,
+      case when e.value ->> 'source' <> 'youtube' then gen_random_uuid() end as job_id
     from jsonb_array_elements(p_pushes) with ordinality as e (value, n)
   ),
 
   ins as (
-    insert into private.metrics_webhook_deliveries (source, webhook_id, raw_payload_path)
-    select p.source, p.webhook_id, p.path from p
+    insert into private.metrics_webhook_deliveries (source, webhook_id, raw_payload_path, import_ids)
+    select p.source, p.webhook_id, p.path, case when p.job_id is null then '{}' else array[p.job_id] end from p
     order by p.source, p.webhook_id, p.n
     on conflict do nothing
     returning source, webhook_id, raw_payload_path
   )
 
-  select array_agg(distinct p.n) into v_new
+  select array_agg(p.n order by p.n), array_agg(p.job_id order by p.n) into v_new, v_job_ids
   from ins
   inner join p on ins.source = p.source and ins.webhook_id = p.webhook_id and ins.raw_payload_path = p.path;
   v_new := coalesce(v_new, '{}');
+  for i in 1 .. cardinality(v_new) loop
+    v_job_by_n[v_new[i]] := v_job_ids[i];
+  end loop;
 
   -- 2. The new pushes' references, each in order: a target of the push's platform whose
   -- external_id is the reference (the partner's id of the video, or the YouTube video id), else a
@@ -121,6 +131,10 @@ begin
       begin
         select array_agg(s.import_id) into v_ids
         from private.enqueue_music_video_syncs(v_push.video_ids, 'webhook', false, null, array['youtube']) as s;
+        update private.metrics_webhook_deliveries as d
+        set import_ids = coalesce(v_ids, '{}')
+        from jsonb_array_elements(p_pushes) with ordinality as e (value, n)
+        where e.n = v_push.n and d.source = e.value ->> 'source' and d.webhook_id = e.value ->> 'webhook_id';
         v_out[v_push.n] := jsonb_build_object('outcome', 'accepted', 'import_ids', to_jsonb(coalesce(v_ids, '{}')));
       exception when others then
         get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
@@ -129,54 +143,43 @@ begin
       end;
     else
       v_acc_n := v_acc_n || v_push.n;
+      v_acc_id := v_acc_id || v_job_by_n[v_push.n];
       v_acc_video := v_acc_video || case when cardinality(v_push.video_ids) = 1 then v_push.video_ids[1] end;
       v_acc_videos := v_acc_videos || v_push.videos;
     end if;
   end loop;
 
-  -- 3. One `webhook` import job per accepted broadcast push, naming its stored body and videos.
+  -- 3. One `webhook` import job per accepted broadcast push (the id its delivery names), naming
+  -- its stored body and videos.
   if cardinality(v_acc_n) > 0 then
-    with a as (
-      select u.n, u.video, u.videos, e.value
-      from unnest(v_acc_n, v_acc_video, v_acc_videos) as u (n, video, videos)
-      inner join jsonb_array_elements(p_pushes) with ordinality as e (value, n) on u.n = e.n
-    ),
-
-    j as (
-      insert into public.music_video_metric_imports (music_video_id, platform, source, metadata)
-      select
-        a.video, (a.value ->> 'source')::public.platform_enum, 'webhook',
-        coalesce(a.value -> 'metadata', '{}'::jsonb) || jsonb_build_object(
-          'webhook_id', a.value ->> 'webhook_id',
-          'partner', a.value ->> 'source',
-          'raw_payload', jsonb_build_object('bucket', 'music-video-raw-payloads', 'path', a.value ->> 'path'),
-          'videos', a.videos)
-      from a
-      order by a.n
-      returning id, metadata ->> 'partner' as source, metadata ->> 'webhook_id' as webhook_id
-    )
-
-    select array_agg(a.n order by a.n), array_agg(j.id order by a.n) into v_acc_n, v_ids
-    from j
-    inner join a on j.source = a.value ->> 'source' and j.webhook_id = a.value ->> 'webhook_id';
+    insert into public.music_video_metric_imports (id, music_video_id, platform, source, metadata)
+    select
+      u.id, u.video, (e.value ->> 'source')::public.platform_enum, 'webhook',
+      coalesce(e.value -> 'metadata', '{}'::jsonb) || jsonb_build_object(
+        'webhook_id', e.value ->> 'webhook_id',
+        'partner', e.value ->> 'source',
+        'raw_payload', jsonb_build_object('bucket', 'music-video-raw-payloads', 'path', e.value ->> 'path'),
+        'videos', u.videos)
+    from unnest(v_acc_n, v_acc_id, v_acc_video, v_acc_videos) as u (n, id, video, videos)
+    inner join jsonb_array_elements(p_pushes) with ordinality as e (value, n) on u.n = e.n
+    order by u.n;
     for i in 1 .. cardinality(v_acc_n) loop
-      v_out[v_acc_n[i]] := jsonb_build_object('outcome', 'accepted', 'import_ids', jsonb_build_array(v_ids[i]));
+      v_out[v_acc_n[i]] := jsonb_build_object('outcome', 'accepted', 'import_ids', jsonb_build_array(v_acc_id[i]));
     end loop;
   end if;
 
-  -- 4. The new deliveries name their jobs; the refused ones leave nothing.
-  update private.metrics_webhook_deliveries as d
-  set import_ids = array(select jsonb_array_elements_text(v_out[e.n] -> 'import_ids')::uuid)
-  from jsonb_array_elements(p_pushes) with ordinality as e (value, n)
-  where
-    e.n = any(v_new) and not e.n = any(v_refused)
-    and d.source = e.value ->> 'source' and d.webhook_id = e.value ->> 'webhook_id';
-  delete from private.metrics_webhook_deliveries as d
-  using jsonb_array_elements(p_pushes) with ordinality as e (value, n)
-  where e.n = any(v_refused) and d.source = e.value ->> 'source' and d.webhook_id = e.value ->> 'webhook_id';
+  -- 4. The refused pushes leave nothing.
+  if cardinality(v_refused) > 0 then
+    delete from private.metrics_webhook_deliveries as d
+    using jsonb_array_elements(p_pushes) with ordinality as e (value, n)
+    where e.n = any(v_refused) and d.source = e.value ->> 'source' and d.webhook_id = e.value ->> 'webhook_id';
+  end if;
 
   -- 5. Replays (a new statement: it sees the first delivery's commit, or this batch's own row).
   -- A replay within the batch of a push refused here is refused alike.
+  if cardinality(v_new) = jsonb_array_length(p_pushes) then
+    return to_jsonb(v_out);
+  end if;
   for v_push in
     select e.n, d.import_ids, (
       select v_out[f.n]

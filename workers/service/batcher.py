@@ -39,7 +39,7 @@ class IntakeBusy(Exception):
 
 class IntakeBatcher:
     def __init__(self, pool: AsyncConnectionPool, *, max_batch: int = 50, max_queue: int = 1024,
-                 max_inflight: int = 1) -> None:
+                 max_inflight: int = 2) -> None:
         self.pool = pool
         self.max_batch = max_batch
         self._slots = asyncio.Semaphore(max_inflight)
