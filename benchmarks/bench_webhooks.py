@@ -20,7 +20,8 @@ bottleneck (its CPU time is printed). For each ``--connections`` value, one run 
 request: from the request's first byte to the answer's last, over keep-alive connections),
 socket errors, non-202 answers, the CPU of the service processes and of their database backends
 (``/proc``: the cluster runs on this machine), and the check that nothing was lost or duplicated: every 202
-has its delivery row and exactly one ``webhook`` job, and no ``webhook-id`` appears twice.
+has its delivery row, every delivery names exactly one ``webhook`` job that exists and carries its
+``webhook-id``, and no ``webhook-id`` appears twice.
 
 Targets (issue 12): p95 < 10 ms and >= 1,000 pushes/s on this 2-core machine, nothing lost.
 Nothing here asserts; it prints figures. The machine is shared: quote figures with the load average.
@@ -171,7 +172,12 @@ def check(url: str) -> dict[str, int]:
               (select count(distinct metadata ->> 'webhook_id') from public.music_video_metric_imports
                 where source = 'webhook') as distinct_ids,
               (select count(*) from private.metrics_webhook_deliveries
-                where source = 'mtv' and cardinality(import_ids) <> 1) as deliveries_without_one_job
+                where source = 'mtv' and cardinality(import_ids) <> 1) as deliveries_without_one_job,
+              (select count(*) from private.metrics_webhook_deliveries as d
+                where d.source = 'mtv' and not exists (
+                  select 1 from public.music_video_metric_imports as i
+                  where i.id = any(d.import_ids) and i.metadata ->> 'webhook_id' = d.webhook_id
+                )) as deliveries_whose_job_is_missing
         """).fetchone()
 
 
@@ -248,10 +254,13 @@ def main(argv: list[str] | None = None) -> int:
             # still in flight when wrk stopped (answered after it stopped counting)
             lost = max(0, r["accepted"] - new_deliveries)
             in_flight = max(0, new_deliveries - r["accepted"])
-            ok = lost == 0 and new_jobs == new_deliveries and after["jobs"] == after["distinct_ids"]
+            ok = (lost == 0 and new_jobs == new_deliveries and after["jobs"] == after["distinct_ids"]
+                  and after["deliveries_without_one_job"] == 0 and after["deliveries_whose_job_is_missing"] == 0)
             print(f"  check: {new_deliveries} delivery rows, {new_jobs} webhook jobs, distinct ids"
                   f" {after['distinct_ids']} of {after['jobs']} jobs, deliveries without exactly one job"
-                  f" {after['deliveries_without_one_job']}; lost {lost}, in flight at the stop {in_flight}, duplicated"
+                  f" {after['deliveries_without_one_job']}, whose job is missing"
+                  f" {after['deliveries_whose_job_is_missing']}; lost {lost}, in flight at the stop {in_flight},"
+                  f" duplicated"
                   f" {after['jobs'] - after['distinct_ids']}"
                   f" -> {'OK' if ok else 'MISMATCH'}")
         print(f"\n  targets: p95 < 10 ms, >= 1,000 pushes/s (service log: {tmp / 'service.log'})")
