@@ -114,8 +114,9 @@ class Settings(BaseSettings):
     # Database connections per service process.
     service_db_pool_max: int = Field(8, ge=1, le=200)
     # Group commit of the intake (workers/service/batcher.py): at most this many pushes per
-    # statement (below 64, PostgreSQL's per-backend cache of subtransaction ids), and at most this
-    # many waiting per process before the service answers 503 instead of queueing longer.
+    # statement (below 64, PostgreSQL's per-backend cache of subtransaction ids: a YouTube push's
+    # enqueue runs in one of its own), and at most this many waiting per process before the
+    # service answers 503 instead of queueing longer.
     service_intake_batch_max: int = Field(50, ge=1, le=60)
     service_intake_queue_max: int = Field(1024, ge=1, le=100_000)
     # Batches in flight at once per process (the next one forms while they run).

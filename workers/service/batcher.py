@@ -3,16 +3,17 @@
 Each service process runs one :class:`IntakeBatcher` task. A verified, stored push is queued
 (:meth:`IntakeBatcher.accept`) and its request waits for its own answer; the task takes every
 push queued so far (at most ``max_batch``), runs ``private.accept_metrics_webhooks`` on them in one
-round trip and one transaction, and answers each request with its own result. While that round
-trip (and its commit's WAL flush) runs, the next pushes queue up: the window is the previous
-batch's round trip, no timer, so a lone push waits for nothing.
+round trip and one transaction, and answers each request with its own result. At most
+``max_inflight`` statements run at once (``MV_SERVICE_INTAKE_INFLIGHT``, default 2: the next batch
+executes while the previous one waits for its commit's WAL flush); while they run, the next
+pushes queue up. The window is the round trip, no timer, so a lone push waits for nothing.
 
-A push's refusal never fails the others (the statement runs each push in a subtransaction of its
-own). A batch whose statement fails as a whole for another reason than the connection (a bug,
-which rolls everything back) is retried push by push, so only the push that causes it fails. A
-lost connection or an exhausted pool fails the batch's pushes with that error (the service answers
-503; the partner retries and a push that did commit is answered as a replay). The queue is bounded:
-past ``max_queue`` waiting pushes the service answers 503 at once instead of growing latency.
+A push's refusal never fails the others (the statement answers per push). A batch whose statement
+fails as a whole for another reason than the connection (a bug, which rolls everything back) is
+retried push by push, so only the push that causes it fails. A lost connection or an exhausted
+pool fails the batch's pushes with that error (the service answers 503; the partner retries and a
+push that did commit is answered as a replay). The queue is bounded: past ``max_queue`` waiting
+pushes the service answers 503 at once instead of growing latency.
 """
 
 from __future__ import annotations
