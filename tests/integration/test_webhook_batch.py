@@ -136,3 +136,49 @@ def test_the_one_push_function_of_the_previous_release_answers_as_before(conn, f
         conn.execute(call, ("mtv", "msg_old_unknown", ["MTV-nobody"], "webhook/mtv/c.json", Jsonb({})))
     assert refused.value.sqlstate == "PT404"
     assert json.loads(refused.value.diag.message_detail)["problems"][0]["code"] == "unknown_video"
+
+
+def test_the_batcher_batches_and_one_failing_push_never_fails_the_others(db_url, conn, factory, owner, caplog):
+    """The service's batcher on a real pool: pushes arriving together share statements; a push
+    that makes the whole statement fail (a source that is no platform: the cast fails) sends the
+    batch back one push at a time, so only that push fails; a full queue is refused at once."""
+    import asyncio
+
+    from psycopg_pool import AsyncConnectionPool
+
+    from workers.service.batcher import IntakeBatcher, IntakeBusy
+
+    refs = [_webhook_video(factory, owner)[1] for _ in range(12)]
+    pushes = [_push([ref]) for ref in refs]
+    pushes.insert(5, _push(["MTV-x"], source="not-a-platform"))
+
+    async def run() -> tuple[list, int, bool]:
+        async with AsyncConnectionPool(db_url, min_size=1, max_size=2, open=False,
+                                       kwargs={"autocommit": True, "row_factory": dict_row}) as pool:
+            batcher = IntakeBatcher(pool, max_batch=50, max_queue=len(pushes), max_inflight=1)
+            batcher.start()
+            try:
+                answers = await asyncio.gather(*(batcher.accept(p) for p in pushes), return_exceptions=True)
+                full = IntakeBatcher(pool, max_queue=1)  # not started: nothing drains its queue
+                waiting = asyncio.ensure_future(full.accept(_push([refs[0]])))
+                await asyncio.sleep(0)
+                try:
+                    await full.accept(_push([refs[1]]))
+                    busy = False
+                except IntakeBusy:
+                    busy = True
+                waiting.cancel()
+                return answers, batcher.batches, busy
+            finally:
+                await batcher.close()
+
+    answers, batches, busy = asyncio.run(run())
+    bad = answers.pop(5)
+    assert isinstance(bad, psycopg.errors.InvalidTextRepresentation)  # the failing push alone
+    assert [a["outcome"] for a in answers] == ["accepted"] * 12
+    assert len({a["import_ids"][0] for a in answers}) == 12
+    # one statement for the 13 pushes together (it failed as a whole), then one per push (12 passed)
+    [retry] = [r for r in caplog.records if "retrying its pushes one by one" in r.getMessage()]
+    assert retry.pushes == 13 and batches == 12 and busy
+    assert conn.execute("select count(*) as n from private.metrics_webhook_deliveries where webhook_id = any(%s)",
+                        ([p["webhook_id"] for p in pushes],)).fetchone()["n"] == 12
