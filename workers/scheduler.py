@@ -20,6 +20,10 @@ imports' one-live-sync index); webhook and manual videos are never polled (only
 ``sync_strategy = 'scheduled'``), nor targets with ``auto_sync = false``.
 
 Settings: ``MV_SYNC_CRON`` (5-field crontab, or 6 fields with seconds first), ``MV_SYNC_TIMEZONE``.
+
+The same scheduler purges the partner webhooks' delivery rows (the replay check) past
+``MV_WEBHOOK_DELIVERY_RETENTION_SECONDS`` every ``MV_WEBHOOK_PURGE_INTERVAL_SECONDS``, in bounded
+batches (:meth:`NightlyScheduler.purge_webhook_deliveries`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from psycopg.rows import dict_row
 
 from workers.config import DEFAULT_KEY_NAME, YOUTUBE_DAILY_UNITS_DEFAULT, Settings
@@ -42,6 +47,9 @@ from workers.sync import NightlyPlan, plan_nightly
 __all__ = ["NightlyScheduler", "cron_trigger", "enqueue_nightly", "previous_fire_time"]
 
 log = logging.getLogger("workers.scheduler")
+
+# Statements per purge run: a backlog (a long outage of the scheduler) drains over several runs.
+PURGE_MAX_BATCHES = 100
 
 
 def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None,
@@ -130,10 +138,31 @@ class NightlyScheduler:
         log.info("catching up on a recent nightly run", extra={"fire_time": prev.isoformat()})
         return self.run_for(prev.astimezone(self.tz).date())
 
+    def purge_webhook_deliveries(self) -> int:
+        """Delete the webhook deliveries past ``MV_WEBHOOK_DELIVERY_RETENTION_SECONDS`` (bounded
+        batches, :func:`workers.sources.webhook.intake.purge_deliveries`); answers how many."""
+        from workers.sources.webhook.intake import purge_deliveries
+
+        s = self.settings
+        with psycopg.connect(self.conninfo, autocommit=True, application_name="mv-scheduler") as conn:
+            deleted = purge_deliveries(conn, timedelta(seconds=s.webhook_delivery_retention_seconds),
+                                       batch=s.webhook_purge_batch, max_batches=PURGE_MAX_BATCHES)
+        if deleted:
+            log.info("purged webhook deliveries", extra={"deleted": deleted})
+        return deleted
+
+    def _purge(self) -> None:
+        try:
+            self.purge_webhook_deliveries()
+        except psycopg.Error as exc:  # APScheduler would swallow it; the next interval retries
+            log.error("webhook delivery purge failed", extra={"error": str(exc)[:300]})
+
     def start(self) -> None:
         self._scheduler = BackgroundScheduler(timezone=self.tz)
         self._scheduler.add_job(self._fire, self.trigger, id="nightly-metrics-sync", coalesce=True,
                                 max_instances=1, misfire_grace_time=3600, replace_existing=True)
+        self._scheduler.add_job(self._purge, IntervalTrigger(seconds=self.settings.webhook_purge_interval_seconds),
+                                id="purge-webhook-deliveries", coalesce=True, max_instances=1, replace_existing=True)
         self._scheduler.start()
         try:
             self.catch_up()
