@@ -131,6 +131,8 @@ def child(args: argparse.Namespace) -> int:
 
         handlers = {"youtube": YouTubeHandler(settings)}
     worker = Worker(settings, args.url, handlers=handlers)
+    if os.environ.get("MV_BENCH_TRACE"):
+        trace_calls(Path(os.environ["MV_BENCH_TRACE"]))
     # connect before "go": warm the pool like a long-running worker
     from psycopg_pool import ConnectionPool
 
@@ -140,6 +142,37 @@ def child(args: argparse.Namespace) -> int:
     if args.wait_go:
         sys.stdin.readline()
     return worker.run(install_signals=True, exit_when_idle=args.exit_when_idle)
+
+
+def trace_calls(out: Path) -> None:
+    """Diagnostic (``--yt-trace``): record when each step of the worker's pipeline ran, written to
+    ``out`` as JSON lines (kind, start, end, thread) when the process exits."""
+    import atexit
+    import functools
+
+    from workers.queue import completion, dispatch, worker
+    from workers.sources.youtube import client, job, quota
+
+    spans: list = []
+
+    def wrap(owner, name: str, kind: str) -> None:
+        fn = getattr(owner, name)
+
+        @functools.wraps(fn)
+        def timed(*a, **kw):
+            t0 = time.time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spans.append((kind, t0, time.time(), threading.current_thread().name))
+        setattr(owner, name, timed)
+
+    for owner, name, kind in ((dispatch.Dispatcher, "claim", "claim"), (worker.Worker, "_start", "start"),
+                              (job, "_targets", "targets"), (quota.DbQuotaLedger, "spend", "spend"),
+                              (client.YouTubeClient, "_fetch_with", "http"), (job.YouTubeHandler, "process", "process"),
+                              (worker.Worker, "_run_batch", "batch"), (completion.Committer, "_commit", "commit")):
+        wrap(owner, name, kind)
+    atexit.register(lambda: out.write_text("\n".join(json.dumps(s) for s in spans)))
 
 
 def spawn(kind: str, url: str, storage: Path, *, batch: int = 50, concurrency: int = 4, poll: float = 2.0,
@@ -158,10 +191,33 @@ def spawn(kind: str, url: str, storage: Path, *, batch: int = 50, concurrency: i
     return p
 
 
-def cpu_seconds(pid: int) -> float:
-    """user + system CPU time of a running process (Linux /proc)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """user + system CPU time of a running process (Linux /proc); ``reaped``: plus that of its
+    children that have exited and been waited for."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(conn: psycopg.Connection) -> dict[str, float]:
+    """CPU time of the whole PostgreSQL server so far, by process kind: the postmaster with the
+    backends it reaped ("exited"), and every live child by its application name or backend type
+    ("mv-worker", "checkpointer", "autovacuum worker" ...). Same machine only."""
+    datadir = conn.execute("show data_directory").fetchone()["data_directory"]
+    pm = int(Path(datadir, "postmaster.pid").read_text().splitlines()[0])
+    kinds = {r["pid"]: r["kind"] for r in conn.execute(
+        "select pid, coalesce(nullif(application_name, ''), backend_type) as kind from pg_stat_activity")}
+    out = {"postmaster and exited": cpu_seconds(pm, reaped=True)}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text.rsplit(")", 1)[1].split()[1]) == pm:
+            pid = int(stat.parent.name)
+            kind = kinds.get(pid, "other")
+            out[kind] = out.get(kind, 0.0) + cpu_seconds(pid)
+    return out
 
 
 def stop(procs: Sequence[subprocess.Popen]) -> None:
@@ -272,6 +328,8 @@ def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int,
                      " select 'broadcast' from generate_series(1, %s)", (n,))
         conn.execute("analyze public.music_video_metric_imports")
     procs = [spawn("noop", db.url, storage, batch=batch, concurrency=concurrency, poll=0.5) for _ in range(workers)]
+    with db.connect() as conn:
+        cpu0 = sum(cpu_seconds(p.pid) for p in procs) + sum(server_cpu_seconds(conn).values())
     t0 = time.monotonic()
     for p in procs:
         p.stdin.write("go\n")
@@ -287,6 +345,8 @@ def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int,
                     raise RuntimeError(f"only {done}/{n} done after 300 s")
                 time.sleep(0.05)
             wall = time.monotonic() - t0
+            # workers + PostgreSQL (this loop's count queries included): the CPU a job costs
+            cpu = sum(cpu_seconds(p.pid) for p in procs) + sum(server_cpu_seconds(conn).values()) - cpu0
             row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
                                " max(attempts) as max_attempts, count(distinct metadata ->> 'worker') as workers"
                                " from public.music_video_metric_imports").fetchone()
@@ -294,7 +354,7 @@ def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int,
         stop(procs)
     window = (row["b"] - row["a"]).total_seconds()
     return {"n": n, "workers": workers, "window_s": window, "jobs_per_s": n / window, "client_wall_s": wall,
-            "max_attempts": row["max_attempts"], "workers_seen": row["workers"]}
+            "max_attempts": row["max_attempts"], "workers_seen": row["workers"], "cpu_ms_per_job": cpu / n * 1e3}
 
 
 # ----------------------------------------------------------------------------- 2b. peer queues, same run
@@ -472,6 +532,7 @@ class FakeYouTubeServer:
         templates = doc["items"]
         self.calls = 0
         self.ids_per_call: list[int] = []
+        self.first_call = self.last_answer = 0.0  # when the first call came in, the last answer went out
         lock = threading.Lock()
         outer = self
 
@@ -495,6 +556,7 @@ class FakeYouTubeServer:
                 with lock:
                     outer.calls += 1
                     outer.ids_per_call.append(len(ids))
+                    outer.first_call = outer.first_call or time.time()
                 time.sleep(latency)
                 items = ",".join(pre[n % len(pre)].replace("@ID@", vid) for n, vid in enumerate(ids))
                 body = ('{"kind":"youtube#videoListResponse","etag":' + json.dumps(etag) + ',"items":[' + items
@@ -505,6 +567,7 @@ class FakeYouTubeServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                outer.last_answer = time.time()
 
             def log_message(self, *a):
                 pass
@@ -556,7 +619,7 @@ def set_summary_triggers(conn: psycopg.Connection, enabled: bool) -> list[str]:
 
 
 def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: int, processes: int = 1,
-                  summary_triggers: bool = True) -> dict:
+                  summary_triggers: bool = True, profile: Path | None = None, trace: Path | None = None) -> dict:
     from workers.sync import sync_music_video_metrics
 
     fake = FakeYouTubeServer(latency)
@@ -568,10 +631,19 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             rid = seed_videos(conn, n)
         env = {"MV_YOUTUBE_API_KEY": "AIzaBENCHMARK-not-a-real-key", "MV_YOUTUBE_BASE_URL": fake.base_url}
         per = max(1, concurrency // processes)
-        procs = [spawn("youtube", db.url, storage, batch=50, concurrency=per, poll=0.5, env=env)
-                 for _ in range(processes)]
+        procs = [spawn("youtube", db.url, storage, batch=50, concurrency=per, poll=0.5,
+                       env={**env, "MV_BENCH_TRACE": str(trace / f"worker-{i}.jsonl")} if trace else env)
+                 for i in range(processes)]
         with db.connect() as conn:
             req = sync_music_video_metrics(conn, release_id=rid)
+            spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--nonblocking",
+                   "--rate", "250"]
+            spies = [subprocess.Popen([*spy, "--pid", str(p.pid), "--output", str(profile / f"worker-{i}.txt")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for i, p in enumerate(procs)] if profile is not None else []
+            if spies:
+                time.sleep(1.0)  # py-spy attaches
+            cpu0 = (sum(cpu_seconds(p.pid) for p in procs), server_cpu_seconds(conn), time.process_time())
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
@@ -587,7 +659,11 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                     if time.monotonic() - t0 > 600:
                         raise RuntimeError(f"only {done}/{req.created} done")
                     time.sleep(0.05)
-                cpu = sum(cpu_seconds(p.pid) for p in procs)
+                cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0[0]
+                server_by = server_cpu_seconds(conn)
+                server_by = {k: v - cpu0[1].get(k, 0.0) for k, v in server_by.items()}
+                server_cpu = sum(server_by.values())
+                own_cpu = time.process_time() - cpu0[2]  # the fake videos.list and this polling loop
                 row = conn.execute("select min(started_at) as a, max(completed_at) as b,"
                                    " count(*) filter (where status = 'succeeded') as ok"
                                    " from public.music_video_metric_imports").fetchone()
@@ -598,6 +674,8 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                 events = conn.execute("select count(*) as n from public.music_video_events").fetchone()["n"]
         finally:
             stop(procs)
+            for spy in spies:
+                spy.wait(30)
     finally:
         fake.close()
     wall = (row["b"] - row["a"]).total_seconds()
@@ -608,6 +686,8 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
             "max_ids_per_call": max(fake.ids_per_call), "wall_s": wall, "bound_s": bound,
             "wall_ratio": wall / bound, "concurrency": concurrency, "latency_s": latency,
             "rounds_bound_s": math.ceil(calls_min / concurrency) * latency, "worker_cpu_s": cpu,
+            "start_s": fake.first_call - row["a"].timestamp(), "tail_s": row["b"].timestamp() - fake.last_answer,
+            "server_cpu_s": server_cpu, "server_cpu_by_kind": server_by, "fake_cpu_s": own_cpu,
             "load_avg": os.getloadavg()[0], "processes": processes, "summary_triggers": summary_triggers,
             "batch_ms_median": statistics.median((b["done"] - b["started_at"]).total_seconds() * 1000
                                                  for b in batches),
@@ -691,6 +771,10 @@ def main() -> int:
     ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
     ap.add_argument("--yt-processes", type=int, default=1)
     ap.add_argument("--yt-runs", type=int, default=1)
+    ap.add_argument("--yt-trace", type=Path,
+                    help="diagnostic: record each pipeline step's start and end in the YouTube workers (JSON lines)")
+    ap.add_argument("--yt-profile", type=Path,
+                    help="diagnostic: sample the YouTube workers with py-spy (the bench extra) into this folder")
     ap.add_argument("--without-summary-triggers", action="store_true",
                     help="diagnostic: disable the card-summary triggers on the queue and metric tables")
     ap.add_argument("--nightly-videos", type=int, default=1_000_000)
@@ -761,7 +845,8 @@ def main() -> int:
                           + ", ".join(f"{r['jobs_per_s']:,.0f}" for r in ours) + f" jobs/s; median {med:,.0f};"
                           f" client wall median {statistics.median(r['client_wall_s'] for r in ours):.2f} s;"
                           f" max attempts {max(r['max_attempts'] for r in ours)}, workers seen"
-                          f" {ours[0]['workers_seen']}")
+                          f" {ours[0]['workers_seen']}; CPU (workers + PostgreSQL) median"
+                          f" {statistics.median(r['cpu_ms_per_job'] for r in ours):.3f} ms per job")
                     best = None
                     for label, runs in theirs.items():
                         pm = statistics.median(r["jobs_per_s"] for r in runs)
@@ -782,7 +867,7 @@ def main() -> int:
             for n in args.yt_sizes:
                 for _ in range(args.yt_runs):
                     r = bench_youtube(db, storage, n, args.yt_latency, args.yt_concurrency, args.yt_processes,
-                                      not args.without_summary_triggers)
+                                      not args.without_summary_triggers, args.yt_profile, args.yt_trace)
                     results["youtube"].append(r)
                     print(f"\nYouTube sync of {n:,} videos ({r['latency_s'] * 1000:.0f} ms per call, concurrency "
                           f"{r['concurrency']} in {r['processes']} process(es)"
@@ -793,8 +878,18 @@ def main() -> int:
                           f" latency = {r['rounds_bound_s']:.2f} s: {r['wall_s'] / r['rounds_bound_s']:.2f}x);"
                           f" {r['succeeded']} jobs succeeded, {r['metric_rows']} metric rows, {r['events']} events;"
                           f" worker CPU {r['worker_cpu_s']:.2f} s ({r['worker_cpu_s'] / r['jobs'] * 1e3:.3f} ms"
-                          f" per job); load average {r['load_avg']:.2f}; per batch"
-                          f" claim -> committed median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms")
+                          f" per job); PostgreSQL CPU {r['server_cpu_s']:.2f} s"
+                          f" ({r['server_cpu_s'] / r['jobs'] * 1e3:.3f} ms per job: "
+                          + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r["server_cpu_by_kind"].items(),
+                                                                       key=lambda kv: -kv[1]) if v >= 0.01)
+                          + f"); fake videos.list + this"
+                          f" script {r['fake_cpu_s']:.2f} s; all together"
+                          f" {(r['worker_cpu_s'] + r['server_cpu_s'] + r['fake_cpu_s']) / r['jobs'] * 1e3:.3f} ms"
+                          f" per job against the 2 cores x bound = {2 * r['bound_s'] / r['jobs'] * 1e3:.3f} ms;"
+                          f" load average {r['load_avg']:.2f}; per batch"
+                          f" claim -> committed median {r['batch_ms_median']:.0f} ms, p95 {r['batch_ms_p95']:.0f} ms;"
+                          f" first claim -> first call {r['start_s'] * 1e3:.0f} ms, last answer -> last commit"
+                          f" {r['tail_s'] * 1e3:.0f} ms")
                 runs = [r for r in results["youtube"] if r["videos"] == n]
                 if len(runs) > 1:
                     walls = [r["wall_s"] for r in runs]

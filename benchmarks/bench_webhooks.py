@@ -18,8 +18,10 @@ the answers by status. wrk uses a small share of one core at these rates, so it 
 bottleneck (its CPU time is printed). For each ``--connections`` value, one run of
 ``--seconds``; printed: pushes/s (202 answers per second), latency p50/p90/p95/p99 (wrk's, per
 request: from the request's first byte to the answer's last, over keep-alive connections),
-socket errors, non-202 answers, and the check that nothing was lost or duplicated: every 202
-has its delivery row and exactly one ``webhook`` job, and no ``webhook-id`` appears twice.
+socket errors, non-202 answers, the CPU of the service processes and of their database backends
+(``/proc``: the cluster runs on this machine), and the check that nothing was lost or duplicated: every 202
+has its delivery row, every delivery names exactly one ``webhook`` job that exists and carries its
+``webhook-id``, and no ``webhook-id`` appears twice.
 
 Targets (issue 12): p95 < 10 ms and >= 1,000 pushes/s on this 2-core machine, nothing lost.
 Nothing here asserts; it prints figures. The machine is shared: quote figures with the load average.
@@ -143,11 +145,12 @@ def sign_all(path: Path, refs: list[str], count: int) -> None:
             fh.write(f"{msg_id}\t{int(now.timestamp())}\t{hook.sign(msg_id, now, body)}\t{body}\n")
 
 
-def start_service(url: str, port: int, workers: int, storage_dir: Path, log: Path) -> subprocess.Popen:
+def start_service(url: str, port: int, workers: int, storage_dir: Path, log: Path,
+                  extra: dict[str, str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MV_")}
     env.update({"MV_DATABASE_URL": url, "MV_SERVICE_PORT": str(port), "MV_SERVICE_WORKERS": str(workers),
                 "MV_STORAGE_BACKEND": "local", "MV_STORAGE_LOCAL_DIR": str(storage_dir),
-                "MV_WEBHOOK_SECRETS": json.dumps({"mtv": [SECRET]}), "MV_LOG_LEVEL": "WARNING"})
+                "MV_WEBHOOK_SECRETS": json.dumps({"mtv": [SECRET]}), "MV_LOG_LEVEL": "WARNING", **extra})
     proc = subprocess.Popen([sys.executable, "-m", "workers", "service"], cwd=ROOT, env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -169,7 +172,12 @@ def check(url: str) -> dict[str, int]:
               (select count(distinct metadata ->> 'webhook_id') from public.music_video_metric_imports
                 where source = 'webhook') as distinct_ids,
               (select count(*) from private.metrics_webhook_deliveries
-                where source = 'mtv' and cardinality(import_ids) <> 1) as deliveries_without_one_job
+                where source = 'mtv' and cardinality(import_ids) <> 1) as deliveries_without_one_job,
+              (select count(*) from private.metrics_webhook_deliveries as d
+                where d.source = 'mtv' and not exists (
+                  select 1 from public.music_video_metric_imports as i
+                  where i.id = any(d.import_ids) and i.metadata ->> 'webhook_id' = d.webhook_id
+                )) as deliveries_whose_job_is_missing
         """).fetchone()
 
 
@@ -190,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="service processes")
     ap.add_argument("--port", type=int, default=54391)
     ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    ap.add_argument("--env", action="append", default=[], metavar="MV_NAME=VALUE",
+                    help="a setting for the service, e.g. MV_SERVICE_INTAKE_BATCH_MAX=1 (repeatable)")
     args = ap.parse_args(argv)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -198,12 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     dbname = clone_database(admin, ensure_template(admin), prefix="mv_bench")
     url = with_dbname(admin, dbname)
     tmp = Path(tempfile.mkdtemp(prefix="mv-bench-webhooks-"))
-    print(f"benchmark database {dbname}; {args.workers} service processes; wrk {args.threads} thread(s);"
+    print(f"benchmark database {dbname}; {args.workers} service processes {' '.join(args.env)};"
+          f" wrk {args.threads} thread(s);"
           f" load average {os.getloadavg()} on {os.cpu_count()} CPUs", flush=True)
     proc = None
     try:
         refs = seed(url, args.videos)
-        proc = start_service(url, args.port, args.workers, tmp / "storage", tmp / "service.log")
+        extra = dict(kv.split("=", 1) for kv in args.env)
+        proc = start_service(url, args.port, args.workers, tmp / "storage", tmp / "service.log", extra)
         (tmp / "bench.lua").write_text(LUA)
         for conns in args.connections:
             before = check(url)
@@ -211,12 +223,14 @@ def main(argv: list[str] | None = None) -> int:
             sign_all(reqs, refs, max(20_000, 4_000 * args.seconds))  # more than the run can send
             env = {**os.environ, "BENCH_REQUESTS": str(reqs), "BENCH_THREADS": str(args.threads)}
             cpu0 = sum(cpu_of(p) for p in _children(proc.pid))
+            db0 = _backends_cpu(url)
             t0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run(["wrk", "-t", str(args.threads), "-c", str(conns), "-d", f"{args.seconds}s",
                                   "--timeout", "5s", "-s", str(tmp / "bench.lua"), f"http://127.0.0.1:{args.port}"],
                                  env=env, capture_output=True, text=True, check=True).stdout
             t1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             service_cpu = sum(cpu_of(p) for p in _children(proc.pid)) - cpu0
+            db_cpu = sum(cpu - db0.get(pid, 0.0) for pid, cpu in _backends_cpu(url).items())
             wrk_cpu = (t1.ru_utime - t0.ru_utime) + (t1.ru_stime - t0.ru_stime)
             line = next(ln for ln in out.splitlines() if ln.startswith("BENCH "))
             r = json.loads(line[6:])
@@ -233,15 +247,20 @@ def main(argv: list[str] | None = None) -> int:
                   f" p95 {r['p95_us'] / 1000:.2f} ms, p99 {r['p99_us'] / 1000:.2f} ms, max {r['max_us'] / 1000:.1f} ms")
             print(f"  wrk CPU {wrk_cpu:.2f} s over {secs:.1f} s ({100 * wrk_cpu / secs:.0f}% of one core);"
                   f" service processes CPU {service_cpu:.2f} s"
-                  f" ({1000 * service_cpu / max(1, r['accepted'] + r['other']):.2f} ms per request)")
+                  f" ({1000 * service_cpu / max(1, r['accepted'] + r['other']):.2f} ms per request);"
+                  f" the service's database backends {db_cpu:.2f} s"
+                  f" ({1000 * db_cpu / max(1, r['accepted'] + r['other']):.2f} ms per request)")
             # a 202 without its delivery is lost; deliveries beyond the 202s counted are the requests
             # still in flight when wrk stopped (answered after it stopped counting)
             lost = max(0, r["accepted"] - new_deliveries)
             in_flight = max(0, new_deliveries - r["accepted"])
-            ok = lost == 0 and new_jobs == new_deliveries and after["jobs"] == after["distinct_ids"]
+            ok = (lost == 0 and new_jobs == new_deliveries and after["jobs"] == after["distinct_ids"]
+                  and after["deliveries_without_one_job"] == 0 and after["deliveries_whose_job_is_missing"] == 0)
             print(f"  check: {new_deliveries} delivery rows, {new_jobs} webhook jobs, distinct ids"
                   f" {after['distinct_ids']} of {after['jobs']} jobs, deliveries without exactly one job"
-                  f" {after['deliveries_without_one_job']}; lost {lost}, in flight at the stop {in_flight}, duplicated"
+                  f" {after['deliveries_without_one_job']}, whose job is missing"
+                  f" {after['deliveries_whose_job_is_missing']}; lost {lost}, in flight at the stop {in_flight},"
+                  f" duplicated"
                   f" {after['jobs'] - after['distinct_ids']}"
                   f" -> {'OK' if ok else 'MISMATCH'}")
         print(f"\n  targets: p95 < 10 ms, >= 1,000 pushes/s (service log: {tmp / 'service.log'})")
@@ -253,6 +272,15 @@ def main(argv: list[str] | None = None) -> int:
             drop_database(admin, dbname)
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of the service (same machine: /proc)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("select pid from pg_stat_activity where datname = current_database()"
+                                           " and application_name = 'mv-service'").fetchall()]
+    cpus = {pid: cpu_of(pid) for pid in pids}
+    return {pid: cpu for pid, cpu in cpus.items() if cpu == cpu}  # a backend gone meanwhile reads nan
 
 
 def _children(pid: int) -> list[int]:

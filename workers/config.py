@@ -94,14 +94,33 @@ class Settings(BaseSettings):
     # ("whsec_<base64>"), e.g. MV_WEBHOOK_SECRETS='{"mtv": ["whsec_..."]}'. Two at once during a
     # rotation (the old one and the new one); a source without a secret accepts nothing.
     webhook_secrets: dict[str, list[SecretStr]] = Field(default_factory=dict)
+    # The PubSubHubbub topics we subscribe to at Google's hub (workers/service/hub.py), exactly as
+    # subscribed, e.g. ["https://www.youtube.com/xml/feeds/videos.xml?channel_id=UC..."]: the hub's
+    # verification GET is confirmed for these only.
+    webhook_youtube_hub_topics: list[str] = Field(default_factory=list)
     # A push's body is read up to this many bytes; a longer one is refused (413) while reading.
     webhook_max_body_bytes: int = Field(256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # Delivery rows (the replay check by webhook-id) older than this are purged by the scheduler:
+    # a replay outside the Standard Webhooks timestamp window (5 minutes either way) is refused by
+    # its signature check first, so a row serves at most 10 minutes; the rest is a margin (clocks).
+    webhook_delivery_retention_seconds: int = Field(3600, ge=600)
+    # How often the scheduler purges, and how many rows per statement (at most 100 statements a run).
+    webhook_purge_interval_seconds: int = Field(300, ge=10)
+    webhook_purge_batch: int = Field(5000, ge=1, le=100_000)
     # The HTTP service (`music-videos service`): where it listens and how many processes.
     service_host: str = "127.0.0.1"
     service_port: int = Field(54331, ge=0, le=65535)
     service_workers: int = Field(2, ge=1, le=64)
     # Database connections per service process.
     service_db_pool_max: int = Field(8, ge=1, le=200)
+    # Group commit of the intake (workers/service/batcher.py): at most this many pushes per
+    # statement (below 64, PostgreSQL's per-backend cache of subtransaction ids: a YouTube push's
+    # enqueue runs in one of its own), and at most this many waiting per process before the
+    # service answers 503 instead of queueing longer.
+    service_intake_batch_max: int = Field(50, ge=1, le=60)
+    service_intake_queue_max: int = Field(1024, ge=1, le=100_000)
+    # Batches in flight at once per process (the next one forms while they run).
+    service_intake_inflight: int = Field(2, ge=1, le=16)
 
     # The nightly scheduler.
     sync_cron: str = "0 3 * * *"

@@ -15,6 +15,8 @@ body naming an unknown parameter or leaving out a required one is PostgREST's PG
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +38,32 @@ def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10, name: str
     return ConnectionPool(conninfo, min_size=min_size, max_size=max_size, name=name, open=True,
                           check=ConnectionPool.check_connection,
                           kwargs={"autocommit": True, "row_factory": dict_row})
+
+
+class CheckWhenIdle:
+    """A pool ``check`` (with :meth:`returned` as the pool's ``reset``) that pings a connection only
+    when it sat in the pool for ``idle_s`` seconds or more.
+
+    A connection handed back moments ago was working then. Pinging it before every use cost the
+    worker's slots a round trip per checkout, two per batch on the way to the source's API call;
+    a database that went away within the window fails the statement instead, which the callers
+    retry as they retry a database lost mid-statement.
+    """
+
+    def __init__(self, idle_s: float = 1.0) -> None:
+        self.idle_s = idle_s
+        self._lock = threading.Lock()
+        self._returned: WeakKeyDictionary[psycopg.Connection, float] = WeakKeyDictionary()
+
+    def returned(self, conn: psycopg.Connection) -> None:
+        with self._lock:
+            self._returned[conn] = time.monotonic()
+
+    def __call__(self, conn: psycopg.Connection) -> None:
+        with self._lock:
+            at = self._returned.get(conn)
+        if at is None or time.monotonic() - at >= self.idle_s:
+            ConnectionPool.check_connection(conn)
 
 
 def jwt_claims(*, role: str = "authenticated", sub: UUID | str | None = None,

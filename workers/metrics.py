@@ -126,9 +126,9 @@ insert into public.music_video_metrics as m (
 select u.music_video_id, u.platform::public.platform_enum, u.collected_at, u.source, u.views_total,
        u.likes_total, u.shares_total, u.comments_total, u.favorites_total, u.chart_position,
        u.external_reference, u.detail, u.import_batch_id, now(), null
-from unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::text[], %s::bigint[], %s::bigint[],
-            %s::bigint[], %s::bigint[], %s::bigint[], %s::integer[], %s::text[], %s::jsonb[],
-            %s::uuid[])
+from unnest(%b::uuid[], %b::text[], %b::timestamptz[], %b::text[], %b::bigint[], %b::bigint[],
+            %b::bigint[], %b::bigint[], %b::bigint[], %b::integer[], %b::text[], %b::jsonb[],
+            %b::uuid[])
   as u(music_video_id, platform, collected_at, source, views_total, likes_total, shares_total,
        comments_total, favorites_total, chart_position, external_reference, detail, import_batch_id)
 on conflict (music_video_id, platform, collected_at) do update
@@ -180,7 +180,7 @@ def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) ->
     by_import: dict[UUID | None, tuple[int, int]] = {}
     inserted = updated = 0
     with conn.cursor() as cur:
-        cur.execute(_UPSERT_SQL, cols, binary=True)  # binary arrays: no per-element text escaping
+        cur.execute(_UPSERT_SQL, cols, binary=True)  # %b: binary arrays in, no per-element text escaping
         for r in cur.fetchall():
             flag, batch = (r["inserted"], r["import_batch_id"]) if isinstance(r, Mapping) else (r[0], r[1])
             i, u = by_import.get(batch, (0, 0))
@@ -229,8 +229,8 @@ insert into public.music_video_chart_positions as p (
 )
 select u.music_video_id, u.chart, u.week_start, u.chart_rank, nullif(greatest(u.feed_peak_rank, 0), 0),
        u.feed_previous_rank, nullif(greatest(u.feed_weeks_on_chart, 0), 0), u.matched_by, u.import_batch_id, null
-from unnest(%s::uuid[], %s::text[], %s::date[], %s::integer[], %s::integer[], %s::integer[], %s::integer[],
-            %s::text[], %s::uuid[])
+from unnest(%b::uuid[], %b::text[], %b::date[], %b::integer[], %b::integer[], %b::integer[], %b::integer[],
+            %b::text[], %b::uuid[])
   as u(music_video_id, chart, week_start, chart_rank, feed_peak_rank, feed_previous_rank, feed_weeks_on_chart,
        matched_by, import_batch_id)
 on conflict (music_video_id, chart, week_start) do update

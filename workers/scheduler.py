@@ -25,6 +25,10 @@ Beside it, the release timeline's stored lanes are rebuilt for the new day
 (:func:`workers.timeline.refresh_timeline_lanes`) at :data:`TIMELINE_CRON` in UTC, just after the
 day the RPC's default ``as_of`` uses begins, and once on start; idempotent, so a second scheduler
 or a restart only repeats a scan.
+
+The same scheduler purges the partner webhooks' delivery rows (the replay check) past
+``MV_WEBHOOK_DELIVERY_RETENTION_SECONDS`` every ``MV_WEBHOOK_PURGE_INTERVAL_SECONDS``, in bounded
+batches (:meth:`NightlyScheduler.purge_webhook_deliveries`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from psycopg.rows import dict_row
 
 from workers.config import DEFAULT_KEY_NAME, YOUTUBE_DAILY_UNITS_DEFAULT, Settings
@@ -51,6 +56,9 @@ log = logging.getLogger("workers.scheduler")
 
 # The timeline lanes' rebuild: a minute past midnight UTC ("today" of the timeline's overdue flags).
 TIMELINE_CRON = "1 0 * * *"
+
+# Statements per purge run: a backlog (a long outage of the scheduler) drains over several runs.
+PURGE_MAX_BATCHES = 100
 
 
 def enqueue_nightly(conn: psycopg.Connection, run_date: date, *, sources: Sequence[str] | None = None,
@@ -152,12 +160,33 @@ class NightlyScheduler:
         log.info("catching up on a recent nightly run", extra={"fire_time": prev.isoformat()})
         return self.run_for(prev.astimezone(self.tz).date())
 
+    def purge_webhook_deliveries(self) -> int:
+        """Delete the webhook deliveries past ``MV_WEBHOOK_DELIVERY_RETENTION_SECONDS`` (bounded
+        batches, :func:`workers.sources.webhook.intake.purge_deliveries`); answers how many."""
+        from workers.sources.webhook.intake import purge_deliveries
+
+        s = self.settings
+        with psycopg.connect(self.conninfo, autocommit=True, application_name="mv-scheduler") as conn:
+            deleted = purge_deliveries(conn, timedelta(seconds=s.webhook_delivery_retention_seconds),
+                                       batch=s.webhook_purge_batch, max_batches=PURGE_MAX_BATCHES)
+        if deleted:
+            log.info("purged webhook deliveries", extra={"deleted": deleted})
+        return deleted
+
+    def _purge(self) -> None:
+        try:
+            self.purge_webhook_deliveries()
+        except psycopg.Error as exc:  # APScheduler would swallow it; the next interval retries
+            log.error("webhook delivery purge failed", extra={"error": str(exc)[:300]})
+
     def start(self) -> None:
         self._scheduler = BackgroundScheduler(timezone=self.tz)
         self._scheduler.add_job(self._fire, self.trigger, id="nightly-metrics-sync", coalesce=True,
                                 max_instances=1, misfire_grace_time=3600, replace_existing=True)
         self._scheduler.add_job(self.refresh_timeline, cron_trigger(TIMELINE_CRON, "UTC"), id="timeline-lanes",
                                 coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True)
+        self._scheduler.add_job(self._purge, IntervalTrigger(seconds=self.settings.webhook_purge_interval_seconds),
+                                id="purge-webhook-deliveries", coalesce=True, max_instances=1, replace_existing=True)
         self._scheduler.start()
         try:
             self.catch_up()

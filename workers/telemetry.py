@@ -36,6 +36,7 @@ __all__ = [
     "queue_families",
     "queue_lag",
     "scrape_registry",
+    "serve_worker_metrics",
 ]
 
 JOBS_FINISHED = Counter(
@@ -142,3 +143,16 @@ def scrape_registry(queue_rows: Iterable[Mapping[str, Any]] | None) -> Collector
     if queue_rows is not None:
         registry.register(_Fixed(queue_families(queue_rows)))
     return registry
+
+
+def serve_worker_metrics(fetch, host: str, port: int) -> Any:
+    """Serve a worker's Prometheus metrics on ``host:port`` (0: any free port) in a thread: this
+    process's counters and the queue read through ``fetch()`` at each scrape (rows of
+    :data:`QUEUE_SQL`). Returns the server (``server_port``; ``shutdown()``, ``server_close()``)."""
+    from prometheus_client import start_http_server
+
+    registry = CollectorRegistry()
+    for metric in (JOBS_FINISHED, JOB_DURATION, API_CALLS, QUOTA_PAUSES, QueueCollector(fetch)):
+        registry.register(metric)
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server

@@ -8,6 +8,8 @@ Supabase Storage, and yields a :class:`Service` with a real HTTP client.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -36,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_OLD = "whsec_" + base64.b64encode(b"mtv-old-secret-for-tests-32bytes").decode()
 SECRET_NEW = "whsec_" + base64.b64encode(b"mtv-new-secret-for-tests-32bytes").decode()
 SECRET_YOUTUBE = "whsec_" + base64.b64encode(b"youtube-relay-secret-for-tests!!").decode()
+# The youtube source's second secret (a rotation); both are hub.secret values too (hub.py).
+SECRET_YOUTUBE_NEW = "whsec_" + base64.b64encode(b"youtube-rotated-secret-for-tests").decode()
+# The PubSubHubbub topic the service subscribes to (MV_WEBHOOK_YOUTUBE_HUB_TOPICS).
+HUB_TOPIC = "https://www.youtube.com/xml/feeds/videos.xml?channel_id=UCFahBR2wixu0xOex84bXFvg"
 MAX_BODY = 4096
 
 
@@ -46,6 +52,13 @@ def signed_headers(secret: str, body: bytes, *, msg_id: str | None = None, at: d
     at = at or datetime.now(UTC)
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())),
             "webhook-signature": Webhook(secret).sign(msg_id, at, body.decode()), "content-type": content_type}
+
+
+def hub_signed_headers(secret: str, body: bytes, method: str = "sha1") -> dict[str, str]:
+    """The headers Google's hub sends with a notification: X-Hub-Signature, HMAC of the body keyed
+    with the subscription's hub.secret (PubSubHubbub 0.4 / WebSub)."""
+    digest = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
+    return {"x-hub-signature": f"{method}={digest}", "content-type": "application/atom+xml"}
 
 
 def free_port() -> int:
@@ -59,7 +72,9 @@ def service_env(db_url: str, storage_url: str, port: int, **extra: str) -> dict[
     env.update({
         "MV_DATABASE_URL": db_url, "MV_STORAGE_BACKEND": "supabase", "MV_SUPABASE_URL": storage_url,
         "MV_SUPABASE_SERVICE_KEY": SERVICE_KEY, "MV_SERVICE_PORT": str(port), "MV_SERVICE_WORKERS": "2",
-        "MV_WEBHOOK_SECRETS": json.dumps({"mtv": [SECRET_OLD, SECRET_NEW], "youtube": [SECRET_YOUTUBE]}),
+        "MV_WEBHOOK_SECRETS": json.dumps({"mtv": [SECRET_OLD, SECRET_NEW],
+                                          "youtube": [SECRET_YOUTUBE, SECRET_YOUTUBE_NEW]}),
+        "MV_WEBHOOK_YOUTUBE_HUB_TOPICS": json.dumps([HUB_TOPIC]),
         "MV_WEBHOOK_MAX_BODY_BYTES": str(MAX_BODY), "MV_LOG_JSON": "false",
     })
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)

@@ -295,3 +295,28 @@ def test_card_last_sync_follows_the_job_and_heartbeats_do_not_refresh(conn, fact
     assert done["status"] == "failed" and done["completed_at"] is not None
     conn.execute("delete from public.music_video_metric_imports where id = %s", (job,))
     assert last_sync() is None
+
+
+def test_card_keeps_its_views_through_job_updates_and_an_import_moved_away_leaves_both_cards_right(conn, factory):
+    # An update that keeps the import's video refreshes only the card's last sync (20261202040100);
+    # one that moves the import to another video recomputes both cards in full.
+    owner = factory.user()
+    rel = factory.release(owner)
+    one, two = factory.video(rel, "One"), factory.video(rel, "Two")
+    conn.execute("insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at)"
+                 " values (%s, 'youtube', 7, now() - interval '1 hour')", (one,))
+    job = conn.execute("insert into public.music_video_metric_imports (music_video_id, source)"
+                       " values (%s, 'youtube') returning id", (one,)).fetchone()["id"]
+
+    def cards():
+        return {c["title"]: (c["views_total"], c["views_by_platform"], c["last_sync_status"])
+                for c in rpc(conn, owner.claims(), release_id=rel)}
+
+    conn.execute("update public.music_video_metric_imports set status = 'processing', locked_by = 'w1',"
+                 " locked_until = now() + interval '1 minute' where id = %s", (job,))
+    assert cards() == {"One": (7, {"youtube": 7}, "processing"), "Two": (None, {}, None)}
+    conn.execute("update public.music_video_metric_imports set music_video_id = %s where id = %s", (two, job))
+    assert cards() == {"One": (7, {"youtube": 7}, None), "Two": (None, {}, "processing")}
+    conn.execute("update public.music_video_metric_imports set status = 'succeeded', completed_at = now(),"
+                 " locked_by = null, locked_until = null where id = %s", (job,))
+    assert cards() == {"One": (7, {"youtube": 7}, None), "Two": (None, {}, "succeeded")}

@@ -300,7 +300,8 @@ def test_only_admins_and_the_service_role_read_the_deliveries(webhook_service: S
             c.execute("insert into private.metrics_webhook_deliveries (source, webhook_id) values ('mtv', 'forged')")
     with pytest.raises(psycopg.errors.InsufficientPrivilege), \
             postgrest_request(svc.conn, svc.factory.user(admin=True).claims()) as c:
-        c.execute("select private.accept_metrics_webhook('mtv', 'forged', array['x'], 'webhook/x.json', '{}')")
+        c.execute("select private.accept_metrics_webhooks('[{\"source\": \"mtv\", \"webhook_id\": \"forged\","
+                      " \"refs\": [\"x\"], \"path\": \"webhook/x.json\", \"metadata\": {}}]')")
 
 
 def test_accepted_pushes_wake_the_workers_with_one_notification(webhook_service: Service):
@@ -329,3 +330,97 @@ def test_accepted_pushes_wake_the_workers_with_one_notification(webhook_service:
             assert svc.push("mtv", body, signed_headers(SECRET_NEW, body)).status_code == 202
         got = [n.payload for n in listener.notifies(timeout=2.0, stop_after=1)]
     assert got == ["webhook"]
+
+
+def test_concurrent_pushes_each_get_their_own_answer(webhook_service: Service):
+    """Pushes arriving together share a statement (the group commit): each still gets its answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    svc = webhook_service
+    refs = [_video(svc)[1] for _ in range(4)]
+    sends = []
+    for i in range(24):
+        body = _push(refs[i % 4] if i % 6 else "MTV-nobody-here", viewers=i)
+        sends.append((body, signed_headers(SECRET_NEW, body)))
+    sends += [sends[1], sends[2]]  # two replays among them
+
+    def send(item):
+        body, headers = item
+        with httpx.Client(timeout=10) as http:
+            return http.post(f"{svc.base}/functions/v1/metrics-webhook/mtv", content=body, headers=headers)
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(send, sends))
+    assert [answers[i].status_code for i in range(0, 24, 6)] == [404] * 4
+    assert all(answers[i].json()["problems"][0]["code"] == "unknown_video" for i in range(0, 24, 6))
+    firsts = [r for i, r in enumerate(answers[:24]) if i % 6 and i not in (1, 2)]
+    assert {r.status_code for r in firsts} == {202}
+    for replay, first in ((answers[24], answers[1]), (answers[25], answers[2])):
+        # either copy may be answered first: one is accepted, the other its replay
+        assert sorted([replay.status_code, first.status_code]) == [200, 202]
+        assert replay.json()["job_id"] == first.json()["job_id"]
+    accepted = [r.json()["job_id"] for r in answers if r.status_code == 202]
+    assert len(accepted) == len(set(accepted)) == 20
+    ids = [h["webhook-id"] for _, h in sends[:24]]
+    rows = svc.conn.execute("select webhook_id, cardinality(import_ids) as n from private.metrics_webhook_deliveries"
+                            " where webhook_id = any(%s)", (ids,)).fetchall()
+    assert len(rows) == 20 and all(r["n"] == 1 for r in rows)
+
+
+def test_the_scheduler_purges_old_deliveries_and_a_replay_in_the_window_is_still_refused(webhook_service: Service,
+                                                                                          tmp_path):
+    import psycopg
+
+    from tests.helpers.queue_support import make_settings
+    from workers.scheduler import NightlyScheduler
+
+    svc = webhook_service
+    _vid, ref = _video(svc)
+    sent = {}
+    for name in ("old_1", "old_2", "old_3", "recent"):
+        body = _push(ref, viewers=len(sent) + 1, day=f"2026-11-2{len(sent)}")
+        headers = signed_headers(SECRET_NEW, body)
+        sent[name] = (body, headers, svc.push("mtv", body, headers))
+        assert sent[name][2].status_code == 202
+    ids = {name: h["webhook-id"] for name, (_, h, _) in sent.items()}
+    old = [ids["old_1"], ids["old_2"], ids["old_3"]]
+    svc.conn.execute("update private.metrics_webhook_deliveries set received_at = now() - interval '2 hours'"
+                     " where webhook_id = any(%s)", (old,))
+    settings = make_settings(tmp_path, svc.db_url, webhook_delivery_retention_seconds=3600, webhook_purge_batch=2)
+    scheduler = NightlyScheduler(settings, svc.db_url)
+    assert scheduler.purge_webhook_deliveries() == 3  # two statements of at most 2 rows (other tests' rows are recent)
+    left = {r["webhook_id"] for r in svc.conn.execute(
+        "select webhook_id from private.metrics_webhook_deliveries where webhook_id = any(%s)",
+        (list(ids.values()),)).fetchall()}
+    assert left == {ids["recent"]}
+    # the old pushes' jobs and stored bodies stay (as every source's raw payloads)
+    for name in ("old_1", "recent"):
+        [job] = svc.conn.execute("select metadata from public.music_video_metric_imports where id = %s",
+                                 (sent[name][2].json()["job_id"],)).fetchall()
+        assert (RAW_PAYLOAD_BUCKET, job["metadata"]["raw_payload"]["path"]) in svc.storage.objects
+    # a replay inside the window is still refused: the first delivery's job, nothing enqueued
+    body, headers, first = sent["recent"]
+    again = svc.push("mtv", body, headers)
+    assert again.status_code == 200 and again.json()["duplicate"] and again.json()["job_id"] == first.json()["job_id"]
+    assert scheduler.purge_webhook_deliveries() == 0
+    # the purge never shortens the replay window below the timestamp window (either way)
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as bad:
+        svc.conn.execute("select private.purge_metrics_webhook_deliveries(interval '5 minutes', 10)")
+    assert json.loads(bad.value.diag.message_detail)["problems"][0]["code"] == "too_short"
+
+
+def test_the_scheduler_runs_the_purge_periodically(tmp_path):
+    from tests.helpers.queue_support import make_settings
+    from workers.scheduler import NightlyScheduler
+
+    settings = make_settings(tmp_path, "postgresql://127.0.0.1:9/none", webhook_purge_interval_seconds=120)
+    scheduler = NightlyScheduler(settings, settings.database_url)
+    scheduler.settings = settings.model_copy(update={"sync_catchup_hours": 0})
+    scheduler.start()
+    try:
+        job = scheduler._scheduler.get_job("purge-webhook-deliveries")
+        assert job is not None and job.trigger.interval.total_seconds() == 120
+    finally:
+        scheduler.shutdown()

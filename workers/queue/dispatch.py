@@ -107,6 +107,19 @@ class Dispatcher:
             self._conn = conn
         return self._conn
 
+    def next_ready(self, source: str) -> Claimed | None:
+        """A batch of ``source`` claimed ahead, for a slot that just finished one of that source;
+        none while another source has batches waiting (the dispatcher shares the slots out)."""
+        if any(q for s, q in self.ready.items() if s != source):
+            return None
+        return self._pop(source)
+
+    def _pop(self, source: str) -> Claimed | None:
+        try:  # the slots pop too: a check-then-pop could find the deque emptied meanwhile
+            return self.ready[source].popleft()
+        except IndexError:
+            return None
+
     def close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(psycopg.Error):
@@ -145,8 +158,8 @@ class Dispatcher:
                         break
                     source = sources[(self._rr + i) % len(sources)]
                     ready = self.ready[source]
-                    while ready and free() > 0:
-                        start(source, ready.popleft())  # claimed ahead: no claim wait
+                    while free() > 0 and (batch := self._pop(source)) is not None:
+                        start(source, batch)  # claimed ahead: no claim wait
                         claimed_any = True
                     if source not in maybe_due:
                         continue

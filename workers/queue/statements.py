@@ -98,25 +98,56 @@ returning j.id, j.source, j.music_video_id, j.platform, j.status, j.attempts, j.
 
 # Renew the leases of the jobs in hand, all in one statement (one round trip however many jobs).
 # Rows not returned are no longer ours: another worker took them over after our lease expired.
+# A job a committer of ours is finishing right now is row-locked by its transaction: it is skipped
+# (its finish ends the lease anyway) but still returned as ours, read from the statement's snapshot.
+# Waiting for those locks instead held the heartbeat's own row locks meanwhile, in another order
+# than the committer's, and a 100,000-video sync ended one of the two in a deadlock.
 HEARTBEAT_SQL = """
-update public.music_video_metric_imports as j
-set locked_until = now() + make_interval(secs => %(lease)s), heartbeat_at = now()
+with free as (
+  select j.id
+  from public.music_video_metric_imports as j
+  where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+  for update skip locked
+),
+renewed as (
+  update public.music_video_metric_imports as j
+  set locked_until = now() + make_interval(secs => %(lease)s), heartbeat_at = now()
+  from free
+  where j.id = free.id
+)
+select j.id
+from public.music_video_metric_imports as j
 where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
-returning j.id
 """
 
 # First step of the finish transaction: lock the jobs this worker still holds, so the metric upsert
 # writes samples only for those, and a worker taking one over meanwhile waits for our commit.
+# Driven by the ids, one primary-key probe each (a lateral subquery with its own row lock runs per
+# id), in the ids' sorted order (QueueOps.finish sorts them): the two committers' jobs are disjoint,
+# but a release or another statement locking several jobs then cannot take them in a crossing order.
+# The status is compared as text on purpose: `status = 'processing'` matches the predicate of
+# the lease index (status = 'processing'), and on a queue that was all pending when last analyzed
+# the planner takes that index for a one-row scan and reads every job in hand through it, for each
+# id (81 ms for 250 ids with 2,500 jobs in hand, against ~1 ms by the primary key; docs/queue.md).
 HELD_SQL = """
-select j.id
-from public.music_video_metric_imports as j
-where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
-for update
+select h.id
+from unnest(%(ids)b::uuid[]) as u(id)
+cross join lateral (
+  select j.id
+  from public.music_video_metric_imports as j
+  where j.id = u.id and j.locked_by = %(worker)b and j.status::text = 'processing'
+  for update
+) as h
 """
 
 # Finish every job of the commit in one statement (arrays through unnest, sent in binary: one round
-# trip, no per-row statements). `delay` (seconds from now) or `run_after` (absolute) reschedule
-# retries and deferrals; `refund` takes back an attempt that did not count (a deferral).
+# trip, no per-row statements). The ids are those HELD_SQL returned in the same transaction: still
+# this worker's and processing, and locked since, so the statement joins on the id alone. A
+# `locked_by` or `status` filter here gave the planner a way to start from the table (the lease
+# index, or a scan it estimated at one row from stale statistics) and re-read the whole unnest for
+# every processing job: ~0.4 s for a 250-job finish with 2,500 jobs in hand (docs/queue.md).
+# `delay` (seconds from now) or `run_after` (absolute) reschedule retries and deferrals; `refund`
+# takes back an attempt that did not count (a deferral).
 # The same statement takes the advisory locks of the syncs whose jobs it finished (sorted, one per
 # sync: workers/events.py), so the events statement that follows, with a snapshot of its own, sees
 # what another worker finishing the same sync committed before us. It returns each finished job's
@@ -138,10 +169,10 @@ with f as (
       locked_by = null,
       locked_until = null,
       heartbeat_at = null
-  from unnest(%(ids)s::uuid[], %(status)s::text[], %(error)s::text[], %(meta)s::jsonb[],
-              %(attempt_error)s::jsonb[], %(run_after)s::timestamptz[], %(delay)s::float8[],
-              %(refund)s::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
-  where j.id = u.id and j.locked_by = %(worker)s and j.status = 'processing'
+  from unnest(%(ids)b::uuid[], %(status)b::text[], %(error)b::text[], %(meta)b::jsonb[],
+              %(attempt_error)b::jsonb[], %(run_after)b::timestamptz[], %(delay)b::float8[],
+              %(refund)b::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
+  where j.id = u.id
   returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at,
     j.music_video_id, j.metadata ->> 'sync_id' as sync_id,
     coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_key
@@ -282,7 +313,7 @@ class QueueOps:
 
         Returns (finished rows, sample counts, event payloads). Jobs no longer held are left out.
         """
-        ids = [r.job.id for r in resolved]
+        ids = sorted(r.job.id for r in resolved)  # locked in this order (HELD_SQL)
         with conn.transaction():
             held = {r["id"] for r in conn.execute(HELD_SQL, {"ids": ids, "worker": self.worker_id})}
             mine = [r for r in resolved if r.job.id in held]
@@ -307,7 +338,7 @@ class QueueOps:
                 "delay": [r.delay for r in mine],
                 "refund": [r.refund for r in mine],
                 "worker": self.worker_id,
-            }, binary=True).fetchall()  # binary arrays: no per-element text escaping
+            }, binary=True).fetchall()  # %b: binary arrays in, no per-element text escaping
             ended = [r for r in rows if r["status"] in TERMINAL and r["music_video_id"] is not None]
             events = record_locked_sync_events(conn, [r["music_video_id"] for r in ended],
                                                [r["sync_key"] for r in ended],

@@ -1,17 +1,20 @@
 """The worker: runs source handlers over the job queue (``music_video_metric_imports``) until stopped.
 
-:class:`Worker` wires the parts together: the dispatcher claims (:mod:`.dispatch`), each batch
-runs its handler in a thread of its own, the committer finishes it (:mod:`.completion`), the
-heartbeat renews leases (:mod:`.lease`); the SQL is in :mod:`.statements`. docs/queue.md
+:class:`Worker` wires the parts together: the dispatcher claims (:mod:`.dispatch`), each slot
+runs its batches' handler in a thread of its own, the committer finishes them (:mod:`.completion`),
+the heartbeat renews leases (:mod:`.lease`), quota pauses are :mod:`.pauses`; the SQL is in
+:mod:`.statements`. docs/queue.md
 explains the design: claiming, waking, leases, finishing, retries, quota, shutdown.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -21,19 +24,21 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from workers.config import Settings
-from workers.errors import ConfigError, QuotaExceeded
+from workers.db import CheckWhenIdle
+from workers.errors import ConfigError
 from workers.logs import job_fields
 from workers.queue.completion import Committer, backoff_delay, call_handler, resolve
 from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
 from workers.queue.lease import Leases
+from workers.queue.pauses import SourcePauses
 from workers.queue.statements import CHANNEL, DB_ERRORS, Claimed, QueueOps
 from workers.raw_spool import RawSpool
 from workers.storage import StorageError
-from workers.telemetry import QUOTA_PAUSES
+from workers.telemetry import QUEUE_SQL, serve_worker_metrics
 
 __all__ = ["CHANNEL", "QueueOps", "Worker", "backoff_delay"]
 
@@ -53,7 +58,7 @@ class Worker:
     ``run()`` blocks; ``stop()`` (or SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
 
-    PAUSE_CHECK_S = 0.5
+    SWITCH_INTERVAL_S = 0.001  # sys.setswitchinterval while running (see run())
 
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
@@ -77,8 +82,7 @@ class Worker:
         self._hurry = threading.Event()
         self._lock = threading.Lock()
         self._busy = 0  # batches in a handler (the concurrency limit)
-        self._paused: dict[str, tuple[datetime, str]] = {}  # source -> (quota reset, reason) seen here
-        self._pause_checked: dict[str, tuple[float, tuple[datetime, str] | None]] = {}  # source -> (when, pause)
+        self.pauses = SourcePauses(self.ops)
         self.leases = Leases(self.ops, settings.lease_seconds)
         self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
@@ -106,6 +110,11 @@ class Worker:
     def run(self, *, install_signals: bool = True, exit_when_idle: bool = False) -> int:
         """Run until stopped (or, with ``exit_when_idle``, until nothing is due or in hand)."""
         previous = {}
+        # The slots' threads wait for the GIL behind a committer building a large commit: at the
+        # default 5 ms switch interval each wake-up (an API answer, a query result) could wait that
+        # long, on the way to the next call (bench_queue.py: ~12 -> ~5 ms between a slot's calls).
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, self.SWITCH_INTERVAL_S))
         if install_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, self._on_signal)
@@ -115,9 +124,11 @@ class Worker:
             self.conninfo, min_size=self.concurrency + 1 + self.committer.threads,
             max_size=self.concurrency + 2 + self.committer.threads,
             name=f"worker-{self.worker_id}",
-            open=False, check=ConnectionPool.check_connection, timeout=5.0, reconnect_timeout=3600,
+            open=False, check=(check := CheckWhenIdle()), reset=check.returned, timeout=5.0, reconnect_timeout=3600,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "mv-worker"})
         self._pool.open(wait=False)
+        with contextlib.suppress(PoolTimeout):  # claim once the slots have connections (a database
+            self._pool.wait(timeout=s.poll_interval)  # that is down is retried by the dispatcher)
         self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
                               log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
         self.leases.start(self._pool)
@@ -133,24 +144,18 @@ class Worker:
                                 exit_when_idle=exit_when_idle, pool=self._pool, on_idle=self._on_idle)
         finally:
             self._shutdown()
+            sys.setswitchinterval(switch)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
 
     def _serve_metrics(self, port: int) -> None:
         """Prometheus metrics on ``port``: this worker's counters and the queue read at each scrape."""
-        from prometheus_client import CollectorRegistry, start_http_server
-
-        from workers.telemetry import API_CALLS, JOB_DURATION, JOBS_FINISHED, QUEUE_SQL, QueueCollector
-
         def fetch() -> list:
             with self._pool.connection() as conn:
                 return conn.execute(QUEUE_SQL).fetchall()
 
-        registry = CollectorRegistry()
-        for metric in (JOBS_FINISHED, JOB_DURATION, API_CALLS, QUOTA_PAUSES, QueueCollector(fetch)):
-            registry.register(metric)
-        self._metrics_server, _thread = start_http_server(port, addr=self.settings.service_host, registry=registry)
+        self._metrics_server = serve_worker_metrics(fetch, self.settings.service_host, port)
         self.metrics_port = self._metrics_server.server_port
         log.info("worker metrics served", extra={"worker": self.worker_id, "port": self.metrics_port})
 
@@ -234,8 +239,20 @@ class Worker:
         self.leases.drop(ids)
         self.dispatcher.wakeup.poke()
 
-    def _run_batch(self, source: str, claimed: Claimed) -> None:
-        """Run the handler, then hand the outcomes to the committer and free the slot at once."""
+    def _run_batch(self, source: str, claimed: Claimed | None) -> None:
+        """A slot: run the batch, then the source's next batch claimed ahead, in the same thread (no
+        hop through the dispatcher, which may be busy claiming), until none is ready or we stop."""
+        try:
+            while claimed is not None:
+                self._run_one(source, claimed)
+                claimed = None if self._stop.is_set() else self.dispatcher.next_ready(source)
+        finally:
+            with self._lock:
+                self._busy -= 1
+            self.dispatcher.wakeup.poke()
+
+    def _run_one(self, source: str, claimed: Claimed) -> None:
+        """Run the handler, then hand the outcomes to the committer (the slot goes on at once)."""
         t0 = time.monotonic()
         jobs = claimed.jobs
         queued = False
@@ -250,16 +267,14 @@ class Worker:
         finally:
             if not queued:
                 self.leases.drop(j.id for j in jobs)
-            with self._lock:
-                self._busy -= 1
             self.stats["batches"] += 1
-            self.dispatcher.wakeup.poke()
+            self.dispatcher.wakeup.poke()  # the ready batches may need a refill
 
     def _outcomes(self, source: str, claimed: Claimed) -> list[JobOutcome]:
         """The handler's outcomes, or deferrals without a call while the source is paused (quota)."""
         jobs = claimed.jobs
         now = self.clock()
-        pause = self._source_pause(source, claimed)
+        pause = self.pauses.since_claim(source, claimed, self._pool)
         if pause is not None and pause[0] > now:
             # Paused since the claim (quota): no call; wait for the reset like the pending jobs.
             return [JobOutcome.defer(j, pause[0], f"deferred until {pause[0].isoformat()}: {pause[1]}")
@@ -269,40 +284,4 @@ class Worker:
             return [JobOutcome.defer(j, claimed.paused_until, f"{source} is paused until "
                                      f"{claimed.paused_until.isoformat()}") for j in jobs]
         return call_handler(source, self.handlers[source], self.ctx, jobs,
-                            on_quota=lambda exc: self._pause(source, exc, jobs))
-
-    def _source_pause(self, source: str, claimed: Claimed) -> tuple[datetime, str] | None:
-        """A pause of the source that began after this batch was claimed (here or by another worker).
-
-        Batches claimed ahead look the pause up, at most once per ``PAUSE_CHECK_S`` per source (a
-        round of batches ahead would otherwise add a query to every batch).
-        """
-        pause = self._paused.get(source)
-        if pause is not None or not claimed.ahead:
-            return pause
-        checked_at, pause = self._pause_checked.get(source, (-1e9, None))
-        if time.monotonic() - checked_at < self.PAUSE_CHECK_S:
-            return pause
-        try:
-            with self._pool.connection() as conn:
-                row = conn.execute("select paused_until, reason from private.worker_source_pauses"
-                                   " where source = %s and paused_until > now()", (source,)).fetchone()
-            pause = (row["paused_until"], row["reason"]) if row else None
-        except DB_ERRORS:
-            return None  # the handler's own call will tell
-        self._pause_checked[source] = (time.monotonic(), pause)
-        return pause
-
-    def _pause(self, source: str, exc: QuotaExceeded, jobs: list) -> None:
-        """Quota: pause the source for every worker and defer all its pending jobs."""
-        self._paused[source] = (exc.retry_at, str(exc))
-        QUOTA_PAUSES.labels(source).inc()
-        try:
-            with self._pool.connection() as conn:
-                deferred = self.ops.pause_source(conn, source, exc.retry_at, str(exc))
-        except DB_ERRORS as db_exc:  # the jobs in hand are still deferred by their outcomes
-            deferred = -1
-            log.warning("could not record the source pause", extra={"source": source, "error": str(db_exc)})
-        log.warning("source quota exceeded; every pending job deferred", extra={
-            "source": source, "until": exc.retry_at.isoformat(), "pending_deferred": deferred,
-            "job_ids": [str(j.id) for j in jobs], "worker": self.worker_id})
+                            on_quota=lambda exc: self.pauses.record(source, exc, jobs, self._pool))

@@ -19,7 +19,8 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from workers.config import Settings, load_settings
-from workers.service import health, webhooks
+from workers.service import health, hub, webhooks
+from workers.service.batcher import IntakeBatcher
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -44,16 +45,22 @@ def create_app(settings: Settings, *, storage: Any = None) -> Starlette:
         await pool.open(wait=False)
         app.state.pool = pool
         app.state.pushed = asyncio.Event()
+        app.state.batcher = IntakeBatcher(pool, max_batch=settings.service_intake_batch_max,
+                                          max_queue=settings.service_intake_queue_max,
+                                          max_inflight=settings.service_intake_inflight)
+        app.state.batcher.start()
         notifier = asyncio.create_task(_notify_workers(app))
         try:
             yield
         finally:
             notifier.cancel()
+            await app.state.batcher.close()
             await pool.close()
 
     app = Starlette(
         routes=[
             Route("/functions/v1/metrics-webhook/{source}", webhooks.receive, methods=["POST"]),
+            Route("/functions/v1/metrics-webhook/{source}", hub.verify_intent, methods=["GET"]),
             Route("/healthz", health.healthz, methods=["GET"]),
             Route("/metrics", health.metrics, methods=["GET"]),
         ],

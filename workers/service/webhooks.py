@@ -7,10 +7,12 @@ In order (docs/webhooks.md):
 3. Standard Webhooks verification with the ``standardwebhooks`` library against each of the
    source's secrets (two during a rotation): the ``webhook-id`` / ``-timestamp`` / ``-signature``
    headers, the signature, and the library's timestamp window (5 minutes either way): 400 for
-   missing headers, 401 for a bad signature or a stale timestamp;
+   missing headers, 401 for a bad signature or a stale timestamp; for ``youtube``, Google's hub's
+   ``X-Hub-Signature`` instead (:mod:`workers.service.hub`, which also answers the hub's GET);
 4. the body is parsed (422 with every problem);
-5. the raw body goes to Storage (``music-video-raw-payloads/webhook/<source>/...``), then one
-   statement (:mod:`workers.sources.webhook.intake`) records the delivery under its unique id,
+5. the raw body goes to Storage (``music-video-raw-payloads/webhook/<source>/...``), then the
+   process's batcher (:mod:`workers.service.batcher`: one statement for the pushes of the same
+   window, :mod:`workers.sources.webhook.intake`) records the delivery under its unique id,
    resolves and judges the video references and enqueues: 202 with the job id. A replayed id
    answers 200 with the first delivery's job ids; an unknown video 404, a video that does not
    take pushes 422; in both cases the stored body is deleted again, so nothing of it stays.
@@ -24,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.requests import Request
@@ -33,8 +34,10 @@ from starlette.responses import JSONResponse, Response
 from workers.config import Settings
 from workers.errors import ConfigError
 from workers.queue.handler import raw_payload_path
+from workers.service.batcher import IntakeBusy
+from workers.service.hub import HUB_SIGNATURE, HUB_SOURCE, verify_hub_signature
 from workers.service.responses import ServiceProblem, problem_response
-from workers.sources.webhook.intake import ACCEPT_SQL, refusal
+from workers.sources.webhook.intake import refusal_of
 from workers.sources.webhook.parser import SOURCES, PushRejected, parse_push_references, problem
 from workers.storage import RAW_PAYLOAD_BUCKET, LocalStorage, StorageError, StorageUnavailable
 from workers.telemetry import WEBHOOKS
@@ -145,13 +148,20 @@ async def _receive(request: Request, source: str) -> tuple[int, dict[str, Any]]:
             ],
         )
     body = await read_body(request, settings.webhook_max_body_bytes)
-    webhook_id = verify(hooks, body, request.headers)
+    hub_signature = request.headers.get(HUB_SIGNATURE)
+    if source == HUB_SOURCE and hub_signature is not None and "webhook-signature" not in request.headers:
+        # Google's hub itself (hub.py): X-Hub-Signature, the body's hash as the delivery id
+        webhook_id = verify_hub_signature(settings.webhook_secret_values(source), body, hub_signature)
+    else:
+        webhook_id = verify(hooks, body, request.headers)
     try:
         refs = parse_push_references(source, body)
     except PushRejected as exc:
         raise ServiceProblem(422, exc.problems, "invalid_payload") from None
     try:
         return await _accept(request, source, webhook_id, body, refs)
+    except IntakeBusy:
+        raise ServiceProblem(503, [problem("database", "busy", "too many pushes are waiting; retry later")]) from None
     except (psycopg.OperationalError, PoolTimeout) as exc:
         log.warning("webhook: database unavailable", extra={"source": source, "error": str(exc)[:300]})
         raise ServiceProblem(
@@ -179,24 +189,26 @@ async def _run_storage(storage: Any, op: str, source: str, *args: Any) -> None:
 
 async def _accept(request: Request, source: str, webhook_id: str, body: bytes,
                   refs: list[str]) -> tuple[int, dict[str, Any]]:
-    """Store the body, then one statement records, judges and enqueues (intake.py); the body is
-    deleted again when the push is refused or a replay, so nothing of it stays."""
+    """Store the body, then the process's batcher records, judges and enqueues it with the pushes
+    of the same window (one statement, one commit: batcher.py, intake.py); the body is deleted
+    again when the push is refused or a replay, so nothing of it stays."""
     app = request.app
     content_type, ext = _CONTENT_TYPES.get(source, ("application/json", "json"))
     path = raw_payload_path(f"webhook/{source}", ext, datetime.now(UTC))
     await _run_storage(app.state.storage, "put", source, RAW_PAYLOAD_BUCKET, path, body, content_type)
     meta = {"format": "atom" if source == "youtube" else "broadcast_json"}
     try:
-        async with app.state.pool.connection() as conn:
-            cur = await conn.execute(ACCEPT_SQL, {"source": source, "webhook_id": webhook_id, "refs": refs,
-                                                  "path": path, "metadata": Jsonb(meta)})
-            result = (await cur.fetchone())["result"]
-    except psycopg.Error as exc:
+        result = await app.state.batcher.accept({"source": source, "webhook_id": webhook_id, "refs": refs,
+                                                 "path": path, "metadata": meta})
+    except (IntakeBusy, psycopg.Error) as exc:
+        # nothing committed, except perhaps when the connection broke during the commit: that
+        # body stays (an unreferenced object at worst, never a job without its body)
+        if isinstance(exc, IntakeBusy | PoolTimeout) or not isinstance(exc, psycopg.OperationalError):
+            await _discard(app.state.storage, source, path)
+        raise
+    if "sqlstate" in result:
         await _discard(app.state.storage, source, path)
-        refused = refusal(exc)
-        if refused is None:
-            raise
-        raise ServiceProblem(*refused) from None
+        raise _failed(source, result)
     ids = result["import_ids"]
     if result["outcome"] == "duplicate":
         await _discard(app.state.storage, source, path)
@@ -204,6 +216,23 @@ async def _accept(request: Request, source: str, webhook_id: str, body: bytes,
     if source != "youtube":  # a YouTube sync job was notified by its insert
         app.state.pushed.set()
     return 202, {"webhook_id": webhook_id, "job_id": ids[0] if ids else None, "job_ids": ids}
+
+
+# A push that lost a lock race or waited too long: the partner's retry will pass.
+_RETRYABLE = {"40P01", "40001", "55P03", "57014"}
+
+
+def _failed(source: str, result: dict[str, Any]) -> ServiceProblem:
+    """The answer for a push the batch statement reported an error for."""
+    refused = refusal_of(result["sqlstate"], result.get("message"), result.get("detail"))
+    if refused is not None:
+        return ServiceProblem(*refused)
+    log.error("webhook: the database failed a push",
+              extra={"source": source, "sqlstate": result["sqlstate"], "error": (result.get("message") or "")[:300]})
+    if result["sqlstate"] in _RETRYABLE:
+        return ServiceProblem(503, [problem("database", "busy", "the push could not be recorded now; retry later")])
+    return ServiceProblem(500, [problem("body", "internal_error", "the push could not be processed; retry later")],
+                          "error")
 
 
 async def _discard(storage: Any, source: str, path: str) -> None:

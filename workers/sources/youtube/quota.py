@@ -35,8 +35,14 @@ class DbQuotaLedger:
         self.daily_units = daily_units
 
     def spend(self, key: ApiKey, units: int = 1) -> bool:
+        """Reserve ``units`` of ``key`` before a call. Commits asynchronously (``synchronous_commit``
+        off for this one statement's transaction): the day's rows are serialised by one advisory
+        lock, held until the commit, and with a durable commit every call of every worker queued
+        behind the previous call's WAL flush. A server crash can lose the last few reservations;
+        the count is then a few units low, and YouTube's own ``quotaExceeded`` still stops us."""
         with self.pool.connection() as conn:
-            row = conn.execute("select private.spend_youtube_units(%s, %s, %s, %s) as ok",
+            row = conn.execute("select set_config('synchronous_commit', 'off', true),"
+                               " private.spend_youtube_units(%s, %s, %s, %s) as ok",
                                (key.name, key.daily_units, self.daily_units, units)).fetchone()
         return bool(row["ok"] if isinstance(row, Mapping) else row[0])
 

@@ -1,0 +1,76 @@
+"""Source pauses (quota): recording one for every worker, and seeing one before a batch's call.
+
+``QuotaExceeded`` pauses the source for every worker (``private.worker_source_pauses``) and, in
+the same transaction, moves all its pending jobs to the reset time (:data:`~.statements.PAUSE_SQL`).
+A batch claimed ahead of a free slot re-checks the pause before its call: this worker's own pause
+at once, another worker's through a look-up shared by the source's batches for
+:attr:`SourcePauses.CHECK_S` seconds. docs/queue.md, "Quota".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from psycopg_pool import ConnectionPool
+
+from workers.errors import QuotaExceeded
+from workers.queue.handler import Job
+from workers.queue.statements import DB_ERRORS, Claimed, QueueOps
+from workers.telemetry import QUOTA_PAUSES
+
+__all__ = ["SourcePauses"]
+
+log = logging.getLogger("workers.queue")
+
+# The pause of one source: (paused until, reason).
+Pause = tuple[datetime, str]
+
+
+class SourcePauses:
+    """The pauses this worker recorded or looked up, per source (thread-safe enough: each entry is
+    replaced whole, and a stale read only costs one look-up or one call)."""
+
+    CHECK_S = 0.5  # how long one look-up of another worker's pause serves a source's batches
+
+    def __init__(self, ops: QueueOps) -> None:
+        self.ops = ops
+        self._paused: dict[str, Pause] = {}  # recorded here
+        self._checked: dict[str, tuple[float, Pause | None]] = {}  # source -> (when looked up, pause)
+
+    def since_claim(self, source: str, claimed: Claimed, pool: ConnectionPool) -> Pause | None:
+        """A pause of the source that began after this batch was claimed (here or by another worker).
+
+        Only batches claimed ahead look another worker's pause up, at most once per ``CHECK_S`` per
+        source (a round of batches ahead would otherwise add a query to every batch).
+        """
+        pause = self._paused.get(source)
+        if pause is not None or not claimed.ahead:
+            return pause
+        checked_at, pause = self._checked.get(source, (-1e9, None))
+        if time.monotonic() - checked_at < self.CHECK_S:
+            return pause
+        try:
+            with pool.connection() as conn:
+                row = conn.execute("select paused_until, reason from private.worker_source_pauses"
+                                   " where source = %s and paused_until > now()", (source,)).fetchone()
+            pause = (row["paused_until"], row["reason"]) if row else None
+        except DB_ERRORS:
+            return None  # the handler's own call will tell
+        self._checked[source] = (time.monotonic(), pause)
+        return pause
+
+    def record(self, source: str, exc: QuotaExceeded, jobs: list[Job], pool: ConnectionPool) -> None:
+        """Quota: pause the source for every worker and defer all its pending jobs."""
+        self._paused[source] = (exc.retry_at, str(exc))
+        QUOTA_PAUSES.labels(source).inc()
+        try:
+            with pool.connection() as conn:
+                deferred = self.ops.pause_source(conn, source, exc.retry_at, str(exc))
+        except DB_ERRORS as db_exc:  # the jobs in hand are still deferred by their outcomes
+            deferred = -1
+            log.warning("could not record the source pause", extra={"source": source, "error": str(db_exc)})
+        log.warning("source quota exceeded; every pending job deferred", extra={
+            "source": source, "until": exc.retry_at.isoformat(), "pending_deferred": deferred,
+            "job_ids": [str(j.id) for j in jobs], "worker": self.ops.worker_id})
