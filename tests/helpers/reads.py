@@ -69,5 +69,11 @@ def panel(conn: psycopg.Connection, claims: dict, video_id: Any) -> dict:
 
 def timeline_items(lanes: list[dict]) -> list[dict]:
     """The items of music_video_release_timeline's lanes, each with its lane's ``music_video_id``,
-    lane after lane (the order the RPC returns)."""
-    return [{"music_video_id": lane["music_video_id"], **item} for lane in lanes for item in lane["items"]]
+    lane after lane (the order the RPC returns), every field present (the RPC leaves a null out:
+    read a missing key as null, as the API reference says)."""
+    return [{"music_video_id": lane["music_video_id"], **dict.fromkeys(TIMELINE_ITEM_FIELDS), **item}
+            for lane in lanes for item in lane["items"]]
+
+
+TIMELINE_ITEM_FIELDS = ("date", "kind", "source", "id", "label", "owner_id", "done", "done_at", "overdue",
+                        "starts_at", "time_zone", "platform")
