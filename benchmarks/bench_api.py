@@ -6,8 +6,8 @@
 1. Per volume (--metric-rows, default 1M), a database of its own cloned from the test template
    (built here like tests/conftest.py does when missing), bulk-seeded as the superuser with
    generate_series: per 1M metric rows 10,000 videos (100 metric rows each: 60 daily YouTube,
-   20 weekly MTV, 20 weekly chart positions, 1 % soft-deleted, written day by day as the nightly
-   writes them), 2,000 releases, 500 users, YouTube/MTV targets, 40,000 budget line items,
+   20 weekly MTV, 20 weekly chart positions, the last of each today, 1 % soft-deleted, written
+   day by day as the nightly writes them), 2,000 releases, 500 users, YouTube/MTV targets, 40,000 budget line items,
    20,000 cast assignments, 20,000 status-history rows and 30,000 import jobs; at every volume
    the owner has the same four releases and the big release the same 200 videos. Triggers are
    off during the seed (session_replication_role = replica); the metrics are loaded with their
@@ -191,9 +191,12 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
 from generate_series(1, {videos}) as v cross join generate_series(1, 2) as k cross join opts;
 """
 
-# 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions. Written in
-# the order a nightly sync writes them (each day's samples of every video together), so one
-# video's samples lie on as many heap pages as in production, not side by side.
+# 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions, each
+# platform's last sample today (UTC midnight of the seed's day), as the nightly leaves them: the
+# statistics then see the recent samples as production's do (a seed whose samples ended months ago
+# made the planner estimate ~1 row in any recent window at 100M). Written in the order a nightly
+# sync writes them (each day's samples of every video together), so one video's samples lie on as
+# many heap pages as in production, not side by side.
 METRICS_SQL = """
 set session_replication_role = replica;
 insert into public.music_video_metrics (music_video_id, platform, views_total, likes_total, chart_position,
@@ -203,11 +206,12 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, p.platfor
        case when p.platform = 'youtube' then d * 11 end,
        case when p.platform = 'other' then 1 + (v + d) % 100 end,
        case p.platform when 'youtube' then 'youtube' when 'mtv' then 'broadcast' else 'billboard_hot_100' end,
-       timestamptz '2026-01-01 00:00+00' + d * p.step,
-       timestamptz '2026-01-01 00:00+00' + d * p.step + interval '1 hour',
-       case when (v + d) % 100 = 0 then timestamptz '2026-11-01 00:00+00' end
-from (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
-             ('other', 20, interval '7 days')) as p (platform, n, step)
+       t.today - (p.n - d) * p.step,
+       t.today - (p.n - d) * p.step + interval '1 hour',
+       case when (v + d) % 100 = 0 then t.today - (p.n - d) * p.step + interval '1 day' end
+from (select (now() at time zone 'UTC')::date::timestamp at time zone 'UTC' as today) as t
+cross join (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
+                   ('other', 20, interval '7 days')) as p (platform, n, step)
 cross join lateral generate_series(1, p.n) as d
 cross join lateral generate_series(1, {videos} + 0 * d) as v;  -- "+ 0 * d": the videos loop inside the days
 """
@@ -248,8 +252,11 @@ def seed(url: str, metric_rows: int = VOLUMES["1M"]) -> None:
         counts = conn.execute(
             "select (select count(*) from public.music_videos), (select count(*) from public.releases),"
             " (select count(*) from public.music_video_metrics),"
-            " (select count(*) from public.music_videos where release_id = %s)", (BIG_RELEASE,)).fetchone()
-        print(f"seeded {counts[0]:,} videos over {counts[1]:,} releases, {counts[2]:,} metric rows,"
+            " (select count(*) from public.music_videos where release_id = %s),"
+            " (select min(collected_at) || ' to ' || max(collected_at) from public.music_video_metrics"
+            "  where music_video_id = %s)", (BIG_RELEASE, HISTORY_VIDEO)).fetchone()
+        print(f"seeded {counts[0]:,} videos over {counts[1]:,} releases, {counts[2]:,} metric rows"
+              f" (a video's samples from {counts[4]}),"
               f" {counts[3]} videos on the big release in {time.perf_counter() - t0:.1f} s (the rest"
               f" {t1 - t0:.1f} s, metrics with their indexes {t2 - t1:.1f} s, card summaries {t3 - t2:.1f} s,"
               f" vacuum analyze {time.perf_counter() - t3:.1f} s)")
