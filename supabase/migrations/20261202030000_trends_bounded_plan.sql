@@ -82,6 +82,9 @@ begin
         and mm.platform = e.platform
         and mm.deleted_at is null
         and mm.collected_at >= v_lower
+      -- offset 0 keeps this subquery a per-platform index range scan (video, platform,
+      -- collected_at >= lower): pulled up, the planner may join all the video's entries instead
+      offset 0
     ) as m
   ),
   -- each sample with its platform's latest sample time (with views), and its UTC day's last
