@@ -26,7 +26,7 @@ set local statement_timeout = '60s';
 -- the caller may not read (checked again here: this function bypasses RLS).
 create or replace function private.music_video_trend_rows(
   p_music_video_id uuid,
-  p_platforms public.platform_enum [],
+  p_platforms public.platform_enum[],
   p_days integer
 )
 returns setof public.music_video_trend
@@ -222,15 +222,15 @@ begin
   order by p.platform;
 end
 $$;
-revoke all on function private.music_video_trend_rows(uuid, public.platform_enum [], integer) from public;
-grant execute on function private.music_video_trend_rows(uuid, public.platform_enum [], integer)
+revoke all on function private.music_video_trend_rows(uuid, public.platform_enum[], integer) from public;
+grant execute on function private.music_video_trend_rows(uuid, public.platform_enum[], integer)
 to authenticated, service_role;
 
 -- The public RPC: same signature, checks and errors as 20261201010400; the rows come from
 -- private.music_video_trend_rows once the caller may read the video.
 create or replace function public.music_video_trends(
   id text,
-  platforms public.platform_enum [] default null,
+  platforms public.platform_enum[] default null,
   days integer default 90
 )
 returns setof public.music_video_trend
@@ -259,6 +259,6 @@ begin
   select * from private.music_video_trend_rows(v_video, v_platforms, v_days);
 end
 $$;
-revoke all on function public.music_video_trends(text, public.platform_enum [], integer) from public, anon;
-grant execute on function public.music_video_trends(text, public.platform_enum [], integer)
+revoke all on function public.music_video_trends(text, public.platform_enum[], integer) from public, anon;
+grant execute on function public.music_video_trends(text, public.platform_enum[], integer)
 to authenticated, service_role;
