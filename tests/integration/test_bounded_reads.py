@@ -2,11 +2,12 @@
 
 music_video_trends now reads one index range per platform and joins no sample to another
 (20261202030000), and get_music_video's latest metrics are one probe per platform
-(20261202030100). The previous definitions are loaded from their landed migrations into a
-scratch schema and both are called on the same generated data: several platforms (daily, weekly,
-irregular, chart-only, one that stopped long ago), two samples on some days, odd data that the
-flag trigger marks, soft-deleted samples, admin overrides and a rolled-back import, then a
-machine re-sync of the corrected samples (corrections stick: the overridden values and the
+(20261202030100). The previous definitions (the newest migration before each of those that
+defines the function) are loaded into a scratch schema and both are called on the same
+generated data: several platforms (daily, weekly, irregular, chart-only, one that stopped long
+ago), two samples on some days, odd data that the flag trigger marks, soft-deleted samples,
+admin overrides and a rolled-back import, then a machine re-sync of the corrected samples
+(corrections stick: the overridden values and the
 rolled-back rows must show as before, in both definitions).
 """
 
@@ -26,23 +27,32 @@ from workers.db import call_rpc, postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 
 MIGRATIONS = PROJECT_ROOT / "supabase" / "migrations"
-# (landed migration, function): the definitions these reads had before 20261202030000/030100
-PREVIOUS = [("20261201010400_trends_rows.sql", "public.music_video_trends"),
-            ("20261130210400_budget_actuals.sql", "private.music_video_document")]
+# function -> the migration that made it bounded; the previous definition is the newest one before it
+REPLACED_BY = {"public.music_video_trends": "20261202030000_trends_bounded_plan.sql",
+               "private.music_video_document": "20261202030100_latest_metrics_per_platform_probe.sql"}
 DAY0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)  # today, UTC midnight
+
+
+def previous_definition(name: str, replaced_by: str) -> str:
+    """The ``create function`` statement of ``name`` in the newest migration before ``replaced_by``."""
+    for path in sorted(MIGRATIONS.glob("*.sql"), reverse=True):
+        if path.name >= replaced_by:
+            continue
+        text = path.read_text()
+        start = re.search(rf"create (or replace )?function {re.escape(name)}\(", text)
+        if start:
+            return text[start.start():text.index("\n$$;", start.start()) + 4]
+    raise AssertionError(f"no definition of {name} before {replaced_by}")
 
 
 def load_previous(conn: psycopg.Connection) -> None:
     """The previous definitions, as landed, in the schema ``previous`` (callable by the API roles)."""
     conn.execute("create schema previous")
     conn.execute("grant usage on schema previous to authenticated, service_role")
-    for file, name in PREVIOUS:
-        text = (MIGRATIONS / file).read_text()
-        start = re.search(rf"create (or replace )?function {re.escape(name)}\(", text)
-        assert start, f"{name} not in {file}"
-        body = text[start.start():text.index("\n$$;", start.start()) + 4]
+    for name, replaced_by in REPLACED_BY.items():
+        statement = previous_definition(name, replaced_by)
         short = name.split(".")[1]
-        conn.execute(body.replace(f"function {name}(", f"function previous.{short}(", 1))
+        conn.execute(statement.replace(f"function {name}(", f"function previous.{short}(", 1))
     conn.execute("grant execute on all functions in schema previous to authenticated, service_role")
 
 
