@@ -476,9 +476,11 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
         for k, v in {"log_min_duration": "0", "log_analyze": "on", "log_buffers": "on", "log_timing": "off",
                      "log_nested_statements": "on", "log_format": "json", "log_level": "notice"}.items():
             conn.execute(f"set auto_explain.{k} = '{v}'")
+        conn.execute("set track_io_timing = on")  # how long the pages not in shared_buffers took to read
         run_once(conn, claims, case, 10_000_000)
     finally:
         conn.execute("set auto_explain.log_min_duration = '-1'")
+        conn.execute("reset track_io_timing")
         conn.remove_notice_handler(grab)
     findings = []
     rows = hit = read = 0
@@ -504,6 +506,17 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
     # bounded: the same rows and pages of the metrics table at every volume
     case.metrics_read[who] = (rows, hit + read)
     print(f"    music_video_metrics: {rows} rows read, {hit + read} pages ({read} not in shared_buffers)")
+    # the whole call (its top node counts the buffers of everything nested in it): pages found in
+    # shared_buffers, pages read from the operating system (its page cache or the disk), and the
+    # time those reads took (a few microseconds a page from the page cache, far more from disk)
+    for text in notices:
+        doc = json.loads(text[text.index("{"):])
+        if "_postgrest_t" in doc["Query Text"]:
+            top = doc["Plan"]
+            n_read, io_ms = top.get("Shared Read Blocks", 0), top.get("I/O Read Time", 0.0)
+            per_page = f", {1000 * io_ms / n_read:.0f} us a page" if n_read else ""
+            print(f"    whole call: {top.get('Shared Hit Blocks', 0)} pages hit, {n_read} read"
+                  f" ({io_ms:.2f} ms reading{per_page})")
     return findings
 
 
