@@ -7,8 +7,8 @@ defines the function) are loaded into a scratch schema and both are called on th
 generated data: several platforms (daily, weekly, irregular, chart-only, one that stopped long
 ago), two samples on some days, odd data that the flag trigger marks, soft-deleted samples,
 admin overrides and a rolled-back import, then a machine re-sync of the corrected samples
-(corrections stick: the overridden values and the
-rolled-back rows must show as before, in both definitions).
+(corrections stick: the overridden values and the rolled-back rows must show as before, in both
+definitions).
 """
 
 from __future__ import annotations
