@@ -1,7 +1,7 @@
 """API speed at a realistic volume: p50/p95 of the read RPCs (and the plan RPCs once committed).
 
     .venv/bin/python benchmarks/bench_api.py [--iterations 300] [--metric-rows 1M 10M 100M] [--keep]
-        [--lock /tmp/bench.lock] [--seed-only] [--drop]
+        [--lock /tmp/bench.lock] [--seed-only] [--drop] [--cold N]
 
 1. Per volume (--metric-rows, default 1M), a database of its own cloned from the test template
    (built here like tests/conftest.py does when missing), bulk-seeded as the superuser with
@@ -29,6 +29,9 @@
    checks that none of them is a Seq Scan on a big table.
 4. With several volumes, prints each case's p50/p95 per volume and the ratio to the first
    (goal: within 1.2x of 1M at 100M).
+5. With --cold N, what limits a cold read: N EXPLAIN (ANALYZE, BUFFERS) runs per read and volume
+   on videos and releases no earlier run read, with track_io_timing: the pages found in
+   shared_buffers, the pages read from the operating system and the time reading them.
 
 get_music_video and create_music_video are measured once their migration is committed (git).
 The list's json size per card (the text PostgREST ships) is printed too.
@@ -672,6 +675,49 @@ def report(conn: psycopg.Connection, cases: list[Case], args: argparse.Namespace
     return timings(cases)
 
 
+# The cold probe's reads, as the service role: (label, statement with one placeholder, argument of call i).
+COLD_READS: list[tuple[str, str, Callable[[int, int, int], str]]] = [
+    ("history page (100)", "select * from public.music_video_metrics_history(id => %s, page_size => 100)",
+     lambda i, videos, releases: vid_uuid(spread(i, videos))),
+    ("trends (365 days)", "select * from public.music_video_trends(id => %s, days => 365)",
+     lambda i, videos, releases: vid_uuid(spread(i, videos))),
+    ("card list (first page)", "select * from public.list_music_videos(release_id => %s)",
+     lambda i, videos, releases: rel_uuid(1 + spread(i, releases - 1))),
+]
+
+
+def cold_probe(conn: psycopg.Connection, url: str, calls: int) -> None:
+    """What limits a cold read: ``calls`` EXPLAIN (ANALYZE, BUFFERS) runs of each COLD_READS read on
+    videos and releases picked from a random offset (so not the ones an earlier run read), with
+    track_io_timing on; prints the medians of the execution time, of the pages found in
+    shared_buffers and read from the operating system, and of the time those reads took."""
+    with psycopg.connect(url) as c:
+        videos, releases = c.execute(
+            "select (select count(*) from public.music_videos where slug like 'bench-video-%%'),"
+            " (select count(*) - 1 from public.releases where title like 'Bench release %%')").fetchone()
+    conn.execute("set track_io_timing = on")
+    try:
+        print(f"  cold probe: {calls} calls each, service role; medians per call")
+        for label, statement, arg in COLD_READS:
+            start = int.from_bytes(os.urandom(3), "big")  # per read: not the videos the previous read warmed
+            runs = []
+            for i in range(start, start + calls):
+                with postgrest_request(conn, bench_roles()["service"]) as c:
+                    plan = c.execute("explain (analyze, buffers, format json) " + statement,
+                                     (arg(i, videos, releases),)).fetchone()["QUERY PLAN"]
+                doc = (json.loads(plan) if isinstance(plan, str) else plan)[0]  # json is loaded as text here
+                top = doc["Plan"]
+                runs.append((doc["Execution Time"], top.get("Shared Hit Blocks", 0), top.get("Shared Read Blocks", 0),
+                             top.get("I/O Read Time", 0.0)))
+            med = [statistics.median(r[k] for r in runs) for k in range(4)]
+            pages, io_ms = sum(r[2] for r in runs), sum(r[3] for r in runs)
+            per_page = f"{1000 * io_ms / pages:.0f} us a page" if pages else "no page read"
+            print(f"    {label:<24} execution {med[0]:6.2f} ms; pages hit {med[1]:4.0f}, read {med[2]:4.0f}"
+                  f" in {med[3]:5.2f} ms ({per_page})")
+    finally:
+        conn.execute("reset track_io_timing")
+
+
 def volume_args(ap: argparse.ArgumentParser) -> None:
     """The options every metrics-volume benchmark shares (bench_api, bench_trends, bench_exports)."""
     ap.add_argument("--metric-rows", type=volume, nargs="+", default=[VOLUMES["1M"]], metavar="1M|10M|100M",
@@ -692,6 +738,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--parse-json", action="store_true",
                     help="also parse the json bodies in Python (PostgREST does not; the default loads them as text)")
+    ap.add_argument("--cold", type=int, default=0, metavar="N",
+                    help="after the timings, probe N never-read videos and releases per read and volume:"
+                         " pages read from outside shared_buffers and the time reading them (track_io_timing)")
     volume_args(ap)
     args = ap.parse_args(argv)
 
@@ -708,15 +757,20 @@ def main(argv: list[str] | None = None) -> int:
         for rows in args.metric_rows:
             url = stack.enter_context(bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop))
             if not args.seed_only:
-                runs.append((rows, stack.enter_context(bench_connection(url, args.parse_json)), api_cases(url)))
+                runs.append((rows, url, stack.enter_context(bench_connection(url, args.parse_json)), api_cases(url)))
         if runs:
             with bench_lock(args.lock):
-                print(f"\ntiming {', '.join(volume_label(r) for r, _, _ in runs)} interleaved;"
+                print(f"\ntiming {', '.join(volume_label(r) for r, _, _, _ in runs)} interleaved;"
                       f" load average {os.getloadavg()}")
-                time_cases([(conn, cases) for _, conn, cases in runs], args.warmup, args.iterations)
-                for rows, conn, cases in runs:
+                time_cases([(conn, cases) for _, _, conn, cases in runs], args.warmup, args.iterations)
+                for rows, _, conn, cases in runs:
                     print(f"\n=== {volume_label(rows)} metric rows")
                     results[rows] = report(conn, cases, args)
+                if args.cold:
+                    print(f"\ncold reads; load average {os.getloadavg()}")
+                    for rows, url, conn, _ in runs:
+                        print(f"=== {volume_label(rows)} metric rows")
+                        cold_probe(conn, url, args.cold)
     print_volume_ratios(results)
     return 0
 
