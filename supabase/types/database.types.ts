@@ -1377,8 +1377,8 @@ export type Database = {
     Functions: {
       add_music_video_milestone: {
         Args: {
-          due_date?: string
-          kind?: string
+          due_date: string
+          kind: Database["public"]["Enums"]["music_video_milestone_kind"]
           label?: string
           music_video_id: string
           owner_id?: string
@@ -1408,18 +1408,24 @@ export type Database = {
         Args: {
           angle?: string
           cast_assignment_ids?: Json
-          description?: string
+          description: string
           duration_seconds?: number
           lens?: string
           location?: string
           movement?: string
-          music_video_id?: string
+          music_video_id: string
           scene?: string
           shot_number?: number
           shot_size?: Database["public"]["Enums"]["shot_size_enum"]
           status?: Database["public"]["Enums"]["shot_status_enum"]
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_shot_list"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_shot_list"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       assign_music_video_cast: {
         Args: {
@@ -1506,9 +1512,24 @@ export type Database = {
           title: string
           video_theme_id: string
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
-      delete_music_video: { Args: { id: string }; Returns: Json }
+      delete_music_video: {
+        Args: { id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_deletion"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_deletion"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       get_music_video: {
         Args: { id: string }
         Returns: Database["public"]["CompositeTypes"]["music_video_panel"][]
@@ -1538,7 +1559,16 @@ export type Database = {
         }
         Returns: string
       }
-      list_music_video_sync_plans: { Args: { nights?: number }; Returns: Json }
+      list_music_video_sync_plans: {
+        Args: { nights?: number }
+        Returns: Database["public"]["CompositeTypes"]["music_video_sync_plan"][]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_sync_plan"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       list_music_videos: {
         Args: {
           cursor?: string
@@ -1557,10 +1587,33 @@ export type Database = {
       }
       mark_music_video_alert_read: {
         Args: { id: string; read?: boolean }
-        Returns: Json
+        Returns: {
+          created_at: string
+          dedupe_key: string
+          detail: NonNullable<Json>
+          id: string
+          import_id: string | null
+          kind: string
+          link_path: string
+          metric_id: string | null
+          music_video_id: string
+          occurred_at: string
+          platform: Database["public"]["Enums"]["platform_enum"] | null
+          read_at: string | null
+          release_id: string
+          source: string | null
+          title: string
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_alerts"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       move_music_video_promo: {
-        Args: { id: string; starts_at?: string; time_zone?: string }
+        Args: { id: string; starts_at: string; time_zone?: string }
         Returns: {
           cancelled_at: string | null
           cancelled_by: string | null
@@ -1714,7 +1767,33 @@ export type Database = {
           shares_total?: number
           views_total?: number
         }
-        Returns: Json
+        Returns: {
+          chart_position: number | null
+          collected_at: string
+          comments_total: number | null
+          created_at: string
+          deleted_at: string | null
+          detail: NonNullable<Json>
+          external_reference: string | null
+          favorites_total: number | null
+          flags: string[]
+          id: string
+          import_batch_id: string | null
+          likes_total: number | null
+          music_video_id: string
+          platform: Database["public"]["Enums"]["platform_enum"]
+          shares_total: number | null
+          source: string | null
+          synced_at: string
+          updated_at: string
+          views_total: number | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "music_video_metrics"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       reimport_music_video_import: {
         Args: { import_id: string; reason: string }
@@ -1744,35 +1823,80 @@ export type Database = {
         }
       }
       remove_music_video_shot: {
-        Args: { music_video_id?: string; shot_id?: string }
-        Returns: Json
+        Args: { music_video_id: string; shot_id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_shot_list"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_shot_list"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       reorder_music_video_shots: {
-        Args: { music_video_id?: string; shot_ids?: Json }
-        Returns: Json
+        Args: { music_video_id: string; shot_ids: Json }
+        Returns: Database["public"]["CompositeTypes"]["music_video_shot_list"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_shot_list"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       request_music_video_chart_backfill: {
         Args: { music_video_id: string; weeks?: number }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_chart_backfill_request"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_chart_backfill_request"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       request_music_video_export: {
         Args: {
           format: Database["public"]["Enums"]["export_format_enum"]
           release_id: string
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_export_request"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_export_request"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
-      request_music_video_metrics_sync: { Args: { id: string }; Returns: Json }
+      request_music_video_metrics_sync: {
+        Args: { id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_sync_request"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_sync_request"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       request_music_video_shotlist_export: {
         Args: {
           format: Database["public"]["Enums"]["export_format_enum"]
           music_video_id: string
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_export_request"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_export_request"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       rollback_music_video_import: {
         Args: { import_id: string; reason: string }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_import_rollback"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_import_rollback"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       save_music_video_draft: {
         Args: {
@@ -1782,17 +1906,23 @@ export type Database = {
           wizard_state?: Json
           wizard_step?: string
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       schedule_music_video_promo: {
         Args: {
-          kind?: string
+          kind: Database["public"]["Enums"]["music_video_promo_kind"]
           link?: string
           music_video_id: string
           notes?: string
-          platform?: string
-          starts_at?: string
-          time_zone?: string
+          platform: Database["public"]["Enums"]["platform_enum"]
+          starts_at: string
+          time_zone: string
         }
         Returns: {
           cancelled_at: string | null
@@ -1817,8 +1947,14 @@ export type Database = {
         }
       }
       set_music_video_budget_actuals: {
-        Args: { actuals?: Json; music_video_id?: string }
-        Returns: Json
+        Args: { actuals: Json; music_video_id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       set_music_video_platform_targets: {
         Args: {
@@ -1826,10 +1962,34 @@ export type Database = {
           sync_strategy?: Database["public"]["Enums"]["sync_strategy_enum"]
           targets: Json
         }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
-      submit_music_video: { Args: { id: string }; Returns: Json }
-      update_music_video: { Args: { id: string; patch: Json }; Returns: Json }
+      submit_music_video: {
+        Args: { id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      update_music_video: {
+        Args: { id: string; patch: Json }
+        Returns: Database["public"]["CompositeTypes"]["music_video_panel"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_panel"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       update_music_video_cast_assignment: {
         Args: {
           assignment_id: string
@@ -1869,8 +2029,14 @@ export type Database = {
         }
       }
       update_music_video_shot: {
-        Args: { music_video_id?: string; patch?: Json; shot_id?: string }
-        Returns: Json
+        Args: { music_video_id: string; patch: Json; shot_id: string }
+        Returns: Database["public"]["CompositeTypes"]["music_video_shot_list"]
+        SetofOptions: {
+          from: "*"
+          to: "music_video_shot_list"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
     }
     Enums: {
@@ -1969,6 +2135,13 @@ export type Database = {
           | null
         settings: Json | null
       }
+      music_video_chart_backfill_request: {
+        import_id: string | null
+        music_video_id: string | null
+        status: Database["public"]["Enums"]["import_status_enum"] | null
+        created: boolean | null
+        backfill_weeks: number | null
+      }
       music_video_chart_week: {
         week_start: string | null
         on_chart: boolean | null
@@ -2026,6 +2199,12 @@ export type Database = {
           | Database["public"]["CompositeTypes"]["music_video_draft_ref"]
           | null
       }
+      music_video_deletion: {
+        id: string | null
+        release_id: string | null
+        deleted: boolean | null
+        storage_cleanup_job_id: string | null
+      }
       music_video_draft_ref: {
         id: string | null
         title: string | null
@@ -2034,6 +2213,15 @@ export type Database = {
         wizard_state: Json | null
         updated_at: string | null
       }
+      music_video_export_request: {
+        id: string | null
+        release_id: string | null
+        format: Database["public"]["Enums"]["export_format_enum"] | null
+        status: Database["public"]["Enums"]["import_status_enum"] | null
+        created: boolean | null
+        kind: string | null
+        music_video_id: string | null
+      }
       music_video_import_error: {
         line: number | null
         column_name: string | null
@@ -2041,6 +2229,15 @@ export type Database = {
         reason: string | null
         total: number | null
         next_after_line: number | null
+      }
+      music_video_import_rollback: {
+        import_id: string | null
+        status: Database["public"]["Enums"]["import_status_enum"] | null
+        previous_status:
+          | Database["public"]["Enums"]["import_status_enum"]
+          | null
+        rows_deleted: number | null
+        chart_positions_deleted: number | null
       }
       music_video_metric_sample: {
         id: string | null
@@ -2114,6 +2311,19 @@ export type Database = {
         name: string | null
         role: string | null
       }
+      music_video_shot_list: {
+        music_video_id: string | null
+        title: string | null
+        shot_count: number | null
+        total_duration_seconds: number | null
+        shots:
+          | Database["public"]["CompositeTypes"]["music_video_shot_row"][]
+          | null
+        shot:
+          | Database["public"]["CompositeTypes"]["music_video_shot_row"]
+          | null
+        removed_shot_id: string | null
+      }
       music_video_shot_row: {
         id: string | null
         shot_number: number | null
@@ -2134,6 +2344,41 @@ export type Database = {
       music_video_status_count: {
         status: Database["public"]["Enums"]["video_status_enum"] | null
         videos: number | null
+      }
+      music_video_sync_job: {
+        id: string | null
+        source: string | null
+        status: Database["public"]["Enums"]["import_status_enum"] | null
+        created: boolean | null
+      }
+      music_video_sync_plan: {
+        id: string | null
+        run_date: string | null
+        quota_day: string | null
+        planned_at: string | null
+        runs: number | null
+        last_run_at: string | null
+        daily_budget: number | null
+        units_left: number | null
+        scheduled_videos: number | null
+        calls_needed: number | null
+        planned_videos: number | null
+        calls_planned: number | null
+        planned_by_reason: Json | null
+        skipped_videos: number | null
+        skipped_by_reason: Json | null
+        round_robin_nights: number | null
+        weekly_rotation_met: boolean | null
+        jobs_created: number | null
+        jobs_reused: number | null
+        jobs_already_enqueued: number | null
+      }
+      music_video_sync_request: {
+        music_video_id: string | null
+        import_ids: string[] | null
+        imports:
+          | Database["public"]["CompositeTypes"]["music_video_sync_job"][]
+          | null
       }
       music_video_timeline_item: {
         music_video_id: string | null

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tests.helpers.reads import read
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, jwt_claims, postgrest_request
 
 AS_OF = datetime(2026, 8, 10, 12, 0, tzinfo=UTC)  # a Monday: the latest Hot 100 is dated 2026-08-08
 LATEST = date(2026, 8, 8)
@@ -52,7 +52,7 @@ def write_weeks(folder: Path, docs: dict[date, dict]) -> str:
 
 def request_backfill(conn, user, vid, weeks=None):
     with postgrest_request(conn, user.claims()) as c:
-        return call_rpc(c, "request_music_video_chart_backfill",
+        return call_as_postgrest(c, "request_music_video_chart_backfill",
                         {"music_video_id": vid, **({"weeks": weeks} if weeks is not None else {})}).body
 
 

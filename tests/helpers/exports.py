@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from workers.db import call_rpc, postgrest_request
+from workers.db import call_as_postgrest, postgrest_request
 from workers.exports.job import EXPORT_BUCKET
 
 
 def request_export(conn, user_or_claims, release_id, fmt):
     claims = user_or_claims if isinstance(user_or_claims, dict) else user_or_claims.claims()
     with postgrest_request(conn, claims) as c:
-        return call_rpc(c, "request_music_video_export", {"release_id": str(release_id), "format": fmt}).body
+        return call_as_postgrest(c, "request_music_video_export", {"release_id": str(release_id), "format": fmt}).body
 
 
 def job_as(conn, claims, job_id):

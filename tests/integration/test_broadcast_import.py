@@ -8,6 +8,7 @@ owner through PostgREST's role switch, which proves the storage policy lets them
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import pairwise
 
 import psycopg
 import pytest
@@ -25,7 +26,7 @@ from tests.helpers.broadcast import (
     upload,
 )
 from tests.helpers.plan_rpc import RpcError, to_rpc_error
-from tests.helpers.reads import next_page
+from tests.helpers.reads import next_page, read
 from workers.db import call_rpc, jwt_claims, postgrest_request
 from workers.sources.broadcast import ColumnMapping
 from workers.sources.broadcast.job import BROADCAST_BUCKET
@@ -213,3 +214,48 @@ def test_a_bad_mapping_or_a_vanished_file_fails_the_job(conn, db_url, tmp_path, 
     assert j["status"] == "failed"
     assert "missing column 'air_date'" in j["error_message"]
     assert import_errors(conn, owner, bad)[0]["line"] == 1
+
+
+def test_a_real_tv_import_is_a_daily_audience_not_a_falling_count(conn, db_url, tmp_path, owned, shared_fixtures):
+    """TV samples are one air date's viewers (20261202020200, private.platform_views_are_cumulative):
+    the real NZ daily-viewers file, imported by the worker, rises and falls day to day; none of
+    its rows is flagged, the card counts the audience to date (the sum), the trends' deltas are
+    the days' audiences, while a YouTube count that goes down is still views_decreased."""
+    owner, stranger, _admin, rel, vid, storage = owned
+    name = "nz_news_current_affairs_daily_viewers_excerpt.csv"
+    data = (shared_fixtures / "tv_ratings" / name).read_bytes()
+    mapping = {"air_date": "Date", "viewers": "*", "layout": "wide"}
+    import_id = request_import(conn, owner, vid, upload(conn, storage, owner, rel, name, data), mapping)
+    run(db_url, tmp_path, storage)
+    assert job(conn, import_id)["status"] == "succeeded"
+
+    totals = [t for _, t in sorted(expected_totals(data, ColumnMapping(**mapping)).items())]
+    drops = sum(1 for a, b in pairwise(totals) if b < a)
+    assert drops >= 5, "the real file has days with fewer viewers than the day before"
+    flags = conn.execute("select collected_at, flags from public.music_video_metrics where music_video_id = %s"
+                         " and platform = 'mtv' order by collected_at", (vid,)).fetchall()
+    assert len(flags) == len(totals) and [f["flags"] for f in flags] == [[]] * len(totals)
+
+    # as PostgREST serves the owner: the history shows no flag, the card and the KPI the sum
+    history = read(conn, owner.claims(), "music_video_metrics_history", id=str(vid), page_size=200)
+    assert sorted(h["views_total"] for h in history) == sorted(totals)
+    assert all(h["flags"] == [] for h in history)
+    (card,) = read(conn, owner.claims(), "list_music_videos", release_id=str(rel))
+    assert (card["views_total"], card["views_by_platform"]) == (sum(totals), {"mtv": sum(totals)})
+    (trend,) = read(conn, owner.claims(), "music_video_trends", id=str(vid), platforms=["mtv"], days=1095)
+    assert trend["kpi_views_total"] == sum(totals) and trend["flagged_days"] == 0
+
+    # a YouTube count going down is still odd
+    conn.execute("insert into public.music_video_metrics (music_video_id, platform, collected_at, source, views_total)"
+                 " values (%s, 'youtube', '2011-03-01', 'youtube', 1000),"
+                 " (%s, 'youtube', '2011-03-02', 'youtube', 900)",
+                 (vid, vid))
+    yt = read(conn, owner.claims(), "music_video_metrics_history", id=str(vid), platforms=["youtube"])
+    assert [(h["views_total"], h["flags"]) for h in sorted(yt, key=lambda h: h["collected_at"])] == [
+        (1000, []), (900, ["views_decreased"])]
+    (card,) = read(conn, owner.claims(), "list_music_videos", release_id=str(rel))
+    assert card["views_by_platform"] == {"mtv": sum(totals), "youtube": 900}
+    # another user sees none of it
+    with pytest.raises(RpcError) as err:
+        read(conn, stranger.claims(), "music_video_metrics_history", id=str(vid))
+    assert err.value.sqlstate == "PT404"

@@ -27,7 +27,7 @@ from tests.helpers.charts import (
     write_weeks,
 )
 from tests.helpers.worker import run_worker, settings_for
-from workers.db import call_rpc, postgrest_request
+from workers.db import call_as_postgrest, postgrest_request
 from workers.sources.charts.spotify import parse_spotify_weekly
 from workers.storage import LocalStorage
 
@@ -182,7 +182,7 @@ def test_rollback_soft_deletes_the_positions_and_a_refetch_does_not_restore_them
     assert len(positions(conn, vid)) == 2
 
     with postgrest_request(conn, admin.claims()) as c:
-        out = call_rpc(c, "rollback_music_video_import", {"import_id": import_id, "reason": "wrong song"}).body
+        out = call_as_postgrest(c, "rollback_music_video_import", {"import_id": import_id, "reason": "wrong song"}).body
     assert out["chart_positions_deleted"] == 2
     assert all(p["deleted_at"] is not None for p in positions(conn, vid))
     assert chart_history(conn, owner, vid, "billboard_hot_100")["weeks"] == []

@@ -27,7 +27,7 @@ from tests.helpers.charts import (
 )
 from tests.helpers.plan_rpc import RpcError, to_rpc_error
 from tests.helpers.worker import run_worker, settings_for
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, jwt_claims, postgrest_request
 from workers.storage import LocalStorage
 
 # --------------------------------------------------------------------------- fixtures
@@ -298,7 +298,7 @@ def test_backfill_rpc_access_reuse_and_errors(conn, tracked):
     assert (err.sqlstate, err.codes()) == ("PT409", [("music_video_id", "import_running")])
 
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "request_music_video_chart_backfill", {"music_video_id": a})
+        call_as_postgrest(c, "request_music_video_chart_backfill", {"music_video_id": a})
     assert exc.value.sqlstate == "42501"
 
 

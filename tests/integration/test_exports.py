@@ -22,7 +22,7 @@ import pytest
 
 from tests.helpers.exports import can_select_object, job_as, request_export
 from tests.helpers.worker import run_worker, settings_for
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, jwt_claims, postgrest_request
 from workers.exports.job import EXPORT_BUCKET
 from workers.reports.analytics import csv_columns
 from workers.storage import LocalStorage
@@ -153,7 +153,7 @@ def test_a_live_identical_request_is_deduped_and_a_finished_one_is_not(conn, db_
 
 def _error(conn, claims, release_id, fmt):
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, claims) as c:
-        call_rpc(c, "request_music_video_export", {"release_id": release_id, "format": fmt})
+        call_as_postgrest(c, "request_music_video_export", {"release_id": release_id, "format": fmt})
     return exc.value
 
 
@@ -170,7 +170,7 @@ def test_bad_format_is_refused_and_another_users_release_is_pt404(conn, factory)
         err = _error(conn, s.other.claims(), rel, "pdf")
         assert err.sqlstate == "PT404"
     with pytest.raises(psycopg.errors.InsufficientPrivilege), postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "request_music_video_export", {"release_id": str(s.rel), "format": "pdf"})
+        call_as_postgrest(c, "request_music_video_export", {"release_id": str(s.rel), "format": "pdf"})
     assert conn.execute("select count(*) as n from public.music_video_metric_imports"
                         " where source = 'export'").fetchone()["n"] == 0
 

@@ -25,19 +25,19 @@ from tests.helpers.broadcast import (
 from tests.helpers.charts import chart_history
 from tests.helpers.plan_rpc import to_rpc_error
 from tests.helpers.reads import panel, read
-from workers.db import FunctionNotFound, call_rpc, jwt_claims, postgrest_request
+from workers.db import FunctionNotFound, call_as_postgrest, call_rpc, jwt_claims, postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 from workers.storage import LocalStorage
 
 
 def override(conn, user, metric_id, **values):
     with postgrest_request(conn, user.claims()) as c:
-        return call_rpc(c, "override_music_video_metric", {"metric_id": metric_id, **values}).body
+        return call_as_postgrest(c, "override_music_video_metric", {"metric_id": metric_id, **values}).body
 
 
 def rollback(conn, user, import_id, reason="partner sent the wrong week"):
     with postgrest_request(conn, user.claims()) as c:
-        return call_rpc(c, "rollback_music_video_import", {"import_id": import_id, "reason": reason}).body
+        return call_as_postgrest(c, "rollback_music_video_import", {"import_id": import_id, "reason": reason}).body
 
 
 def reimport(conn, user, import_id, reason="partner resent the file"):
@@ -109,7 +109,7 @@ def test_override_errors(conn, people):
         override(conn, admin, "00000000-0000-0000-0000-000000000000", views_total=1, reason="r")
     assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("PT404", "Metric not found")
     with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "override_music_video_metric", {"metric_id": metric_id, "views_total": 1, "reason": "r"})
+        call_as_postgrest(c, "override_music_video_metric", {"metric_id": metric_id, "views_total": 1, "reason": "r"})
     assert exc.value.sqlstate == "42501"
     assert conn.execute("select count(*) as n from public.music_video_metric_overrides").fetchone()["n"] == 0
 

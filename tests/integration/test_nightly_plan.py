@@ -5,6 +5,7 @@ and the scheduler's log line. Small synthetic catalogues with answers known in a
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from datetime import date, timedelta
@@ -13,7 +14,7 @@ import psycopg
 import pytest
 
 from tests.helpers.queue_support import make_settings, make_videos
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, jwt_claims, postgrest_request, rpc_signature
 from workers.scheduler import NightlyScheduler
 from workers.sync import plan_nightly
 
@@ -148,27 +149,50 @@ def test_a_rerun_of_the_night_keeps_its_plan_even_after_units_were_spent(conn, f
     assert youtube_jobs(conn) == chosen
 
 
+PLAN_COLUMNS = ["id", "run_date", "quota_day", "planned_at", "runs", "last_run_at", "daily_budget", "units_left",
+                "scheduled_videos", "calls_needed", "planned_videos", "calls_planned", "planned_by_reason",
+                "skipped_videos", "skipped_by_reason", "round_robin_nights", "weekly_rotation_met", "jobs_created",
+                "jobs_reused", "jobs_already_enqueued"]
+
+
 def test_admins_read_the_plans_and_nobody_else_does(conn, factory):
+    """list_music_video_sync_plans as PostgREST serves it (20261202020100): setof
+    public.music_video_sync_plan, newest night first, for admins; PT403 for the owner of videos,
+    another user and the service role (not an admin); anon may not call it."""
     make_videos(conn, factory, 60, strategy="scheduled")
     plan(conn, units=1)
-    admin, owner = factory.user(admin=True), factory.user()
+    plan(conn, RUN + timedelta(days=1), units=10_000)
+    sig = rpc_signature(conn, "list_music_video_sync_plans", fresh=True)
+    assert sig is not None and sig.composite and sig.setof and sig.required == frozenset()
+    admin, owner, other = factory.user(admin=True), factory.user(), factory.user()
     with postgrest_request(conn, admin.claims()) as c:
-        body = call_rpc(c, "list_music_video_sync_plans").body
-        assert [(p["run_date"], p["planned_videos"], p["skipped_by_reason"]) for p in body] == \
-            [(RUN.isoformat(), 50, {"round_robin_waits_its_turn": 10})]
-        assert c.execute("select count(*) as n from private.music_video_sync_plans").fetchone()["n"] == 1
-    with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, admin.claims()) as c:
-        call_rpc(c, "list_music_video_sync_plans", {"nights": 0})
-    assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("22023", "Ask for between 1 and 366 plans.")
-    with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, owner.claims()) as c:
-        call_rpc(c, "list_music_video_sync_plans")
-    assert (exc.value.sqlstate, exc.value.diag.message_primary) == \
-        ("PT403", "Only admins can read the nightly sync plans")
+        body = call_as_postgrest(c, "list_music_video_sync_plans").body
+        assert [list(p) for p in body] == [PLAN_COLUMNS, PLAN_COLUMNS]
+        assert [(p["run_date"], p["planned_videos"], p["skipped_by_reason"]) for p in body] == [
+            ((RUN + timedelta(days=1)).isoformat(), 60, {}), (RUN.isoformat(), 50, {"round_robin_waits_its_turn": 10})]
+        assert body[1]["planned_by_reason"] == {"recent_release": 0, "near_kpi_target": 0, "round_robin": 50}
+        assert (body[1]["daily_budget"], body[1]["calls_needed"], body[1]["weekly_rotation_met"]) == (1, 2, True)
+        # the rows are the table's, column for column
+        table = c.execute("select * from private.music_video_sync_plans order by run_date desc").fetchall()
+        assert [p["id"] for p in body] == [str(t["id"]) for t in table]
+        assert [p["run_date"] for p in call_as_postgrest(c, "list_music_video_sync_plans", {"nights": 1}).body] == [
+            (RUN + timedelta(days=1)).isoformat()]
+    for nights in (0, 367, None):
+        with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, admin.claims()) as c:
+            call_as_postgrest(c, "list_music_video_sync_plans", {"nights": nights})
+        assert (exc.value.sqlstate, exc.value.diag.message_primary) == ("22023", "Ask for between 1 and 366 plans.")
+        assert json.loads(exc.value.diag.message_detail) == {"problems": [
+            {"field": "nights", "code": "out_of_range", "message": "Ask for between 1 and 366 plans."}]}
+    for claims in (owner.claims(), other.claims(), jwt_claims(role="service_role")):
+        with pytest.raises(psycopg.Error) as exc, postgrest_request(conn, claims) as c:
+            call_as_postgrest(c, "list_music_video_sync_plans")
+        assert (exc.value.sqlstate, exc.value.diag.message_primary, exc.value.diag.message_detail) == \
+            ("PT403", "Only admins can read the nightly sync plans", None)
     with postgrest_request(conn, owner.claims()) as c:
         assert c.execute("select count(*) as n from private.music_video_sync_plans").fetchone()["n"] == 0
         assert c.execute("select count(*) as n from private.youtube_quota_usage").fetchone()["n"] == 0
     with pytest.raises(psycopg.errors.InsufficientPrivilege), postgrest_request(conn, jwt_claims(role="anon")) as c:
-        call_rpc(c, "list_music_video_sync_plans")
+        call_as_postgrest(c, "list_music_video_sync_plans")
     with pytest.raises(psycopg.errors.InsufficientPrivilege), postgrest_request(conn, jwt_claims(role="anon")) as c:
         c.execute("select * from private.music_video_sync_plans")
 

@@ -12,7 +12,7 @@ import io
 import psycopg
 import pytest
 
-from tests.helpers.plan_rpc import ANON, SERVICE, RpcError, future, rpc, rpc_error, valid_plan
+from tests.helpers.plan_rpc import ANON, NO_SUCH_FUNCTION, SERVICE, RpcError, future, rpc, rpc_error, valid_plan
 from tests.helpers.reads import panel, read, return_type
 from tests.helpers.worker import run_worker, settings_for
 from workers.db import postgrest_request
@@ -101,8 +101,16 @@ def test_milestone_arguments(conn, factory, owner, release):
     err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="custom",
                     due_date="2027-01-01")
     assert err.codes() == [("label", "required")]
-    err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="delivery")
+    err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="delivery",
+                    due_date=None)
     assert err.codes() == [("due_date", "required")]
+    # required parameters have no default (20261202020400): left out, PostgREST finds no function;
+    # the kinds are the enum's labels, an unknown one is PostgREST's cast error
+    err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="delivery")
+    assert err.sqlstate == NO_SUCH_FUNCTION
+    err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="wrap_party",
+                    due_date="2027-01-01")
+    assert err.sqlstate == "22P02"
     err = rpc_error(conn, owner.claims(), "add_music_video_milestone", music_video_id=vid, kind="delivery",
                     due_date="2027-01-01", owner_id="00000000-0000-4000-8000-000000000000")
     assert err.codes() == [("owner_id", "unknown_profile")]
@@ -183,6 +191,17 @@ def test_promo_events_rules_on_rpcs_and_table(conn, factory, owner, release):
                   "starts_at": "2030-06-01T17:00:00+00:00", "time_zone": "UTC", **bad}
         err = rpc_error(conn, owner.claims(), "schedule_music_video_promo", **params)
         assert (err.sqlstate, err.codes()) == ("22023", [code]), bad
+    # typed platform and kind, required parameters without defaults (20261202020400)
+    params = {"music_video_id": vid, "platform": "youtube", "kind": "premiere",
+              "starts_at": "2030-06-01T17:00:00+00:00", "time_zone": "UTC"}
+    for bad in ({"platform": "myspace"}, {"kind": "afterparty"}):
+        assert rpc_error(conn, owner.claims(), "schedule_music_video_promo", **{**params, **bad}).sqlstate == "22P02"
+    for left_out in ("platform", "kind", "starts_at", "time_zone"):
+        err = rpc_error(conn, owner.claims(), "schedule_music_video_promo",
+                        **{k: v for k, v in params.items() if k != left_out})
+        assert err.sqlstate == NO_SUCH_FUNCTION, left_out
+    err = rpc_error(conn, owner.claims(), "schedule_music_video_promo", **{**params, "kind": None})
+    assert (err.sqlstate, err.codes()) == ("22023", [("kind", "required")])
     # the table endpoint holds the rule too
     res = table_write(conn, owner.claims(), "insert into public.music_video_promo_events (music_video_id, platform,"
                       " kind, starts_at, time_zone) values (%s, 'mtv', 'interview', '2030-05-01', 'UTC')", vid)

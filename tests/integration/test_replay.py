@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 from tests.helpers.queue_support import TEST_KEY, FakeYouTube, drain, make_settings, make_videos
 from workers.cli.base import CommandError
 from workers.cli.sync import _confirm_everything
-from workers.db import call_rpc, postgrest_request
+from workers.db import call_as_postgrest, postgrest_request
 from workers.sources.youtube.job import queue_youtube_sync, replay_youtube
 from workers.storage import LocalStorage
 
@@ -39,7 +39,8 @@ def synced(conn, factory, yt, tmp_path, db_url):
                             (getattr(i, "id", i),)).fetchone() for i in imports]
     admin = factory.user(admin=True)
     with postgrest_request(conn, admin.claims()) as c:
-        call_rpc(c, "rollback_music_video_import", {"import_id": str(imports[0]["id"]), "reason": "wrong video"})
+        call_as_postgrest(c, "rollback_music_video_import",
+                          {"import_id": str(imports[0]["id"]), "reason": "wrong video"})
     return videos, [i["id"] for i in imports], imports
 
 

@@ -16,7 +16,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from tests.helpers.plan_rpc import RpcError, count, rpc, valid_plan
-from workers.db import call_rpc, postgrest_request
+from workers.db import call_as_postgrest, postgrest_request
 
 
 def connect(db_url):
@@ -46,7 +46,7 @@ def first_holds_second_waits(db_url, conn, owner, plan_a, plan_b):
     until B blocks on A, commit A; return (A's document, B's outcome)."""
     with connect(db_url) as a, connect(db_url) as b, ThreadPoolExecutor(1) as pool:
         with postgrest_request(a, owner.claims()) as ca:
-            doc_a = call_rpc(ca, "create_music_video", plan_a).body
+            doc_a = call_as_postgrest(ca, "create_music_video", plan_a).body
             fut = pool.submit(outcome, b, owner.claims(), plan_b)
             wait_until_waiting_on_a_lock(conn, b.info.backend_pid)
         return doc_a, fut.result(timeout=60)

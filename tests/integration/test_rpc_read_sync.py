@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, jwt_claims, postgrest_request
 
 SERVICE = jwt_claims(role="service_role")
 ANON = jwt_claims(role="anon")
@@ -19,7 +19,7 @@ ANON = jwt_claims(role="anon")
 
 def sync(conn, claims, vid):
     with postgrest_request(conn, claims) as c:
-        return call_rpc(c, "request_music_video_metrics_sync", {"id": str(vid)}).body
+        return call_as_postgrest(c, "request_music_video_metrics_sync", {"id": str(vid)}).body
 
 
 def jobs(conn, vid):
@@ -148,7 +148,7 @@ def test_a_concurrent_pair_creates_one_job_per_source(db_url, conn, owned):
                 results["b_error"] = exc
 
         with postgrest_request(a, owner.claims()) as ca:
-            results["a"] = call_rpc(ca, "request_music_video_metrics_sync", {"id": str(vid)}).body
+            results["a"] = call_as_postgrest(ca, "request_music_video_metrics_sync", {"id": str(vid)}).body
             t = threading.Thread(target=second)
             t.start()
             # wait until B is blocked on A's uncommitted job row, then let A commit

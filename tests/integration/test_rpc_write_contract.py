@@ -70,14 +70,76 @@ SIGNATURES = {
     "reimport_music_video_import": [("import_id", T, R), ("reason", T, R)],
     "mark_music_video_alert_read": [("id", T, R), ("read", "boolean", False)],
 }
+# The planning workspace's writes (their errors are tested in test_planning_workspace.py and
+# test_shots.py; the signatures here, 20261202020000 and 20261202020400).
+WORKSPACE_SIGNATURES = {
+    "set_music_video_budget_actuals": [("music_video_id", T, R), ("actuals", "jsonb", R)],
+    "add_music_video_milestone": [("music_video_id", T, R), ("kind", "music_video_milestone_kind", R),
+                                  ("due_date", "date", R), ("label", T, False), ("owner_id", T, False)],
+    "update_music_video_milestone": [("id", T, R), ("due_date", "date", False), ("label", T, False),
+                                     ("owner_id", T, False), ("clear_owner", "boolean", False)],
+    "complete_music_video_milestone": [("id", T, R), ("done", "boolean", False)],
+    "remove_music_video_milestone": [("id", T, R)],
+    "schedule_music_video_promo": [("music_video_id", T, R), ("platform", "platform_enum", R),
+                                   ("kind", "music_video_promo_kind", R), ("starts_at", "timestamp with time zone", R),
+                                   ("time_zone", T, R), ("notes", T, False), ("link", T, False)],
+    "move_music_video_promo": [("id", T, R), ("starts_at", "timestamp with time zone", R), ("time_zone", T, False)],
+    "cancel_music_video_promo": [("id", T, R)],
+    "add_music_video_shot": [
+        ("music_video_id", T, R), ("description", T, R), ("scene", T, False), ("shot_size", "shot_size_enum", False),
+        ("angle", T, False), ("movement", T, False), ("lens", T, False), ("location", T, False),
+        ("cast_assignment_ids", "jsonb", False), ("duration_seconds", "integer", False),
+        ("status", "shot_status_enum", False), ("shot_number", "integer", False)],
+    "update_music_video_shot": [("music_video_id", T, R), ("shot_id", T, R), ("patch", "jsonb", R)],
+    "reorder_music_video_shots": [("music_video_id", T, R), ("shot_ids", "jsonb", R)],
+    "remove_music_video_shot": [("music_video_id", T, R), ("shot_id", T, R)],
+}
+ALL_SIGNATURES = SIGNATURES | WORKSPACE_SIGNATURES
+
+# What each write returns (pg_get_function_result): a table's row or a composite type wherever
+# the answer has a declared shape; jsonb only where the document is essential (see the comments).
+PANEL = "music_video_panel"
+RETURNS = {
+    "create_music_video": PANEL, "update_music_video": PANEL, "save_music_video_draft": PANEL,
+    "submit_music_video": PANEL, "set_music_video_platform_targets": PANEL, "set_music_video_budget_actuals": PANEL,
+    "add_music_video_milestone": "music_video_milestones", "update_music_video_milestone": "music_video_milestones",
+    "complete_music_video_milestone": "music_video_milestones",
+    "remove_music_video_milestone": "music_video_milestones",
+    "schedule_music_video_promo": "music_video_promo_events", "move_music_video_promo": "music_video_promo_events",
+    "cancel_music_video_promo": "music_video_promo_events",
+    "add_music_video_shot": "music_video_shot_list", "update_music_video_shot": "music_video_shot_list",
+    "reorder_music_video_shots": "music_video_shot_list", "remove_music_video_shot": "music_video_shot_list",
+    "delete_music_video": "music_video_deletion", "request_music_video_metrics_sync": "music_video_sync_request",
+    "request_music_video_export": "music_video_export_request",
+    "request_music_video_shotlist_export": "music_video_export_request",
+    "request_music_video_chart_backfill": "music_video_chart_backfill_request",
+    "rollback_music_video_import": "music_video_import_rollback", "override_music_video_metric": "music_video_metrics",
+    "mark_music_video_alert_read": "music_video_alerts",
+}
+# The writes that still answer a jsonb document, and why (see their comments): the plan document
+# plus the cast item written, which no declared row type carries.
+DOCUMENT_WRITES = {"assign_music_video_cast", "update_music_video_cast_assignment"}
 
 
-@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_every_rpc_is_typed_or_a_named_document(conn):
+    json_writes = {r["proname"] for r in conn.execute(
+        "select p.proname from pg_proc as p where p.pronamespace = 'public'::regnamespace"
+        " and p.prorettype in ('json'::regtype, 'jsonb'::regtype)").fetchall()}
+    assert json_writes == DOCUMENT_WRITES
+
+
+@pytest.mark.parametrize("name", sorted(RETURNS))
+def test_typed_writes_return_their_row_type(conn, name):
+    got = conn.execute("select pg_get_function_result(%s::regproc) as r", (f"public.{name}",)).fetchone()["r"]
+    assert got == RETURNS[name]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_SIGNATURES))
 def test_each_write_rpc_declares_real_types_and_only_optional_defaults(conn, name):
     sig = rpc_signature(conn, name)  # raises on an overload: PostgREST cannot choose between them
     assert sig is not None
     declared = [(n, t, n in sig.required) for n, t in zip(sig.names, sig.types, strict=True)]
-    assert declared == SIGNATURES[name]
+    assert declared == ALL_SIGNATURES[name]
     acl = conn.execute("select has_function_privilege('anon', p.oid, 'execute') as anon,"
                        " has_function_privilege('authenticated', p.oid, 'execute') as authenticated,"
                        " has_function_privilege('service_role', p.oid, 'execute') as service_role,"
@@ -90,11 +152,12 @@ def test_each_write_rpc_declares_real_types_and_only_optional_defaults(conn, nam
 def test_no_write_rpc_keeps_a_text_parameter_for_a_number_boolean_or_date(conn):
     """The text parameters left are ids (a bad one is a 404) and free text."""
     text_params = set()
-    for name in SIGNATURES:
+    for name in ALL_SIGNATURES:
         sig = rpc_signature(conn, name)
         text_params |= {n for n, t in zip(sig.names, sig.types, strict=True) if t == "text"}
     free_text = {"title", "slug", "narrative_outline", "notes", "reason", "object_path", "role", "wizard_step",
-                 "isrc", "spotify_track_uri", "artist_name", "kpi_chart_target"}
+                 "isrc", "spotify_track_uri", "artist_name", "kpi_chart_target", "label", "time_zone", "link",
+                 "description", "scene", "angle", "movement", "lens", "location"}
     assert {n for n in text_params if not (n == "id" or n.endswith("_id"))} == free_text
 
 
@@ -210,9 +273,9 @@ def test_a_wrong_typed_value_is_a_cast_error_before_the_function(conn, owner, wo
     assert is_cast_error(err.sqlstate), err
 
 
-@pytest.mark.parametrize("name", sorted(n for n, params in SIGNATURES.items() if any(r for *_, r in params)))
+@pytest.mark.parametrize("name", sorted(n for n, params in ALL_SIGNATURES.items() if any(r for *_, r in params)))
 def test_leaving_out_a_required_parameter_is_function_not_found(conn, owner, name):
-    required = [n for n, _, r in SIGNATURES[name] if r]
+    required = [n for n, _, r in ALL_SIGNATURES[name] if r]
     body = {n: None for n in required[1:]}  # the first one left out
     err = rpc_error(conn, owner.claims(), name, **body)
     assert err.sqlstate == NO_SUCH_FUNCTION and required[0] not in err.message.split("(", 1)[1]

@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers.exports import can_select_object, job_as, request_export
 from tests.helpers.worker import run_worker, settings_for
-from workers.db import call_rpc, jwt_claims, postgrest_request
+from workers.db import call_as_postgrest, call_rpc, jwt_claims, postgrest_request
 from workers.exports.job import EXPORT_BUCKET
 from workers.reports.shotlist import CSV_COLUMNS
 from workers.storage import LocalStorage
@@ -58,7 +58,8 @@ def _seed(conn, factory):
 
 def request_shotlist(conn, claims, video, fmt):
     with postgrest_request(conn, claims) as c:
-        return call_rpc(c, "request_music_video_shotlist_export", {"music_video_id": str(video), "format": fmt}).body
+        params = {"music_video_id": str(video), "format": fmt}
+        return call_as_postgrest(c, "request_music_video_shotlist_export", params).body
 
 
 def export_and_run(conn, db_url, tmp_path, s, fmt):
@@ -139,7 +140,13 @@ def test_shotlist_requests_dedupe_beside_the_analytics_export_and_refuse_bad_arg
     assert first["created"] and not again["created"] and again["id"] == first["id"]
     # the release's analytics export of the same format is its own job (kind analytics, as before)
     analytics = request_export(conn, s.owner, s.rel, "pdf")
-    assert analytics["created"] and analytics["id"] != first["id"] and "kind" not in analytics
+    assert analytics["created"] and analytics["id"] != first["id"]
+    # one music_video_export_request row each (20261202020500): every key present, the shot-list
+    # ones null on the analytics export
+    assert (analytics["kind"], analytics["music_video_id"], first["kind"], first["music_video_id"]) == (
+        None, None, "shotlist", str(s.video))
+    assert list(analytics) == list(first) == ["id", "release_id", "format", "status", "created", "kind",
+                                              "music_video_id"]
     meta = conn.execute("select metadata from public.music_video_metric_imports where id = %s",
                         (analytics["id"],)).fetchone()["metadata"]
     assert meta["kind"] == "analytics" and "music_video_id" not in meta

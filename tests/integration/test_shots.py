@@ -13,16 +13,14 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from workers.db import call_rpc, call_rpc_rows, jwt_claims, postgrest_request
-
-ROW_RPCS = {"get_music_video_shots"}  # setof public.music_video_shot_row: PostgREST's json_agg body
+from workers.db import FunctionNotFound, call_as_postgrest, jwt_claims, postgrest_request, rpc_signature
 
 
 def rpc(conn, claims, name, params):
+    """PostgREST's body: the read's rows (setof music_video_shot_row) as an array, a write's one
+    music_video_shot_list row as an object."""
     with postgrest_request(conn, claims) as c:
-        if name in ROW_RPCS:
-            return call_rpc_rows(c, name, params).body
-        return call_rpc(c, name, params).body
+        return call_as_postgrest(c, name, params).body
 
 
 def rpc_error(conn, claims, name, params) -> psycopg.Error:
@@ -99,6 +97,9 @@ def test_owner_adds_reads_updates_moves_reorders_and_removes(conn, s):
     r = rpc(conn, s.owner.claims(), "reorder_music_video_shots",
             {"music_video_id": str(s.video), "shot_ids": [ids[1], ids[2], ids[0]]})
     assert numbers(r) == [(1, "Wide of the car"), (2, "Close on hands"), (3, "Opening title")]
+    # one music_video_shot_list row: every key present, the ones that do not apply null
+    assert list(r) == list(LIST_KEYS) and r["shot"] is None and r["removed_shot_id"] is None
+    assert a["removed_shot_id"] is None and u["removed_shot_id"] is None
 
     d = rpc(conn, s.owner.claims(), "remove_music_video_shot", {"music_video_id": str(s.video), "shot_id": ids[1]})
     assert numbers(d) == [(1, "Close on hands"), (2, "Opening title")] and d["removed_shot_id"] == ids[1]
@@ -109,6 +110,43 @@ def test_owner_adds_reads_updates_moves_reorders_and_removes(conn, s):
     conn.execute("delete from public.music_video_cast_assignments where id = %s", (s.cast[0],))
     rows = rpc(conn, s.owner.claims(), "get_music_video_shots", {"music_video_id": str(s.video)})
     assert all(x["assignment_id"] != str(s.cast[0]) for shot in rows for x in shot["cast"])
+
+
+LIST_KEYS = ("music_video_id", "title", "shot_count", "total_duration_seconds", "shots", "shot", "removed_shot_id")
+# The parameters each write cannot do without (20261202020000: no default, so the types say so).
+REQUIRED = {"add_music_video_shot": {"music_video_id", "description"},
+            "update_music_video_shot": {"music_video_id", "shot_id", "patch"},
+            "reorder_music_video_shots": {"music_video_id", "shot_ids"},
+            "remove_music_video_shot": {"music_video_id", "shot_id"}}
+
+
+def test_writes_return_one_typed_row_and_require_their_ids(conn, s):
+    """The writes' contract as PostgREST and the type generator see it: a composite row (not
+    json), the required parameters without defaults (leaving one out is PGRST202), ids as text
+    (a malformed id is PT404, not a cast error), a null description the field problem."""
+    for name, required in REQUIRED.items():
+        sig = rpc_signature(conn, name, fresh=True)
+        assert sig is not None and sig.composite and not sig.setof and sig.required == required, name
+        assert {t for n, t in zip(sig.names, sig.types, strict=True) if n.endswith("id")} == {"text"}, name
+        full = {"music_video_id": str(s.video), "description": "x", "shot_id": str(uuid.uuid4()), "patch": {},
+                "shot_ids": []}
+        for left_out in required:
+            params = {k: full[k] for k in required if k != left_out}
+            with pytest.raises(FunctionNotFound) as nf, postgrest_request(conn, s.owner.claims()) as c:
+                call_as_postgrest(c, name, params)
+            assert nf.value.sqlstate == "PGRST202", (name, left_out)
+        err = rpc_error(conn, s.owner.claims(), name, {k: full[k] for k in required} | {"music_video_id": "nope"})
+        assert (err.sqlstate, err.diag.message_primary) == ("PT404", "Music video not found"), name
+    err = rpc_error(conn, s.owner.claims(), "add_music_video_shot", {"music_video_id": str(s.video),
+                                                                     "description": None})
+    assert err.sqlstate == "PT422" and [(p["field"], p["code"]) for p in problems(err)] == [
+        ("description", "required")]
+    d = add(conn, s, description="only")
+    removed = rpc(conn, s.owner.claims(), "remove_music_video_shot",
+                  {"music_video_id": str(s.video), "shot_id": d["shot"]["id"]})
+    assert list(removed) == list(LIST_KEYS)
+    assert (removed["shot"], removed["removed_shot_id"], removed["shots"], removed["shot_count"]) == (
+        None, d["shot"]["id"], [], 0)
 
 
 def test_field_problems_come_all_at_once(conn, s):
@@ -182,7 +220,7 @@ def test_anon_may_call_nothing_and_the_service_role_everything(conn, s):
                          "add_music_video_shot": {"music_video_id": v, "description": "x"},
                          "remove_music_video_shot": {"music_video_id": v, "shot_id": v},
                          "reorder_music_video_shots": {"music_video_id": v, "shot_ids": []},
-                         "update_music_video_shot": {"music_video_id": v, "shot_id": v},
+                         "update_music_video_shot": {"music_video_id": v, "shot_id": v, "patch": {}},
                          "request_music_video_shotlist_export": {"music_video_id": v, "format": "csv"}}.items():
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             rpc(conn, jwt_claims(role="anon"), name, params)
@@ -309,7 +347,7 @@ def _run_together(db_url, claims, calls):
             try:
                 with postgrest_request(c, claims) as cc:
                     cc.execute("select pg_sleep(0.05)")  # both inside their transaction before either locks
-                    out[i] = call_rpc(cc, name, params).body
+                    out[i] = call_as_postgrest(cc, name, params).body
             except psycopg.Error as exc:  # pragma: no cover - reported by the assertion
                 out[i] = exc
 

@@ -78,9 +78,9 @@ select is(
   -> 'cast_assignments', '[]', 'remove an assignment');
 
 select is(
-  public.set_music_video_platform_targets(music_video_id => '14000000-0000-0000-0000-100000000001',
+  (public.set_music_video_platform_targets(music_video_id => '14000000-0000-0000-0000-100000000001',
     targets => '[{"platform": "youtube", "launch_url": "https://www.youtube.com/shorts/dQw4w9WgXcQ?feature=share"},
-                 {"platform": "regional_tv"}]', sync_strategy => 'scheduled') -> 'platform_targets' -> 0 ->> 'external_id',
+                 {"platform": "regional_tv"}]', sync_strategy => 'scheduled')).platform_targets -> 0 ->> 'external_id',
   'dQw4w9WgXcQ', 'the YouTube id is parsed from the launch URL');
 select is(
   (select sync_strategy::text from public.music_videos where id = '14000000-0000-0000-0000-100000000001'),

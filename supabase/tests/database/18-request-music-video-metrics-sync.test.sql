@@ -52,7 +52,7 @@ select throws_ok(
 );
 
 create temp table first_call on commit drop as
-select public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1') as b;
+select to_jsonb(public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1')) as b;
 grant select on first_call to service_role;
 select is(jsonb_array_length((select b -> 'import_ids' from first_call)), 2, 'two sources, two jobs');
 select is(
@@ -62,7 +62,7 @@ select is(
   2, 'pending jobs the owner can read back, triggered by the owner'
 );
 select is(
-  public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1') -> 'import_ids',
+  to_jsonb(public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1')) -> 'import_ids',
   (select b -> 'import_ids' from first_call), 'a second request returns the same ids'
 );
 select is(
@@ -80,7 +80,7 @@ select throws_ok(
 set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
-  public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1') -> 'import_ids',
+  to_jsonb(public.request_music_video_metrics_sync(id => '18000000-0000-0000-0000-0000000000b1')) -> 'import_ids',
   (select b -> 'import_ids' from first_call), 'the service role gets the live jobs too'
 );
 

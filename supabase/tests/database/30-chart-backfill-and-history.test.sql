@@ -79,7 +79,7 @@ select throws_ok(
   '22023', 'Invalid backfill length', 'weeks must be 1..520'
 );
 select is(
-  (select (public.request_music_video_chart_backfill('30000000-0000-0000-0000-0000000000b1', 8)) ->> 'created'),
+  (select (public.request_music_video_chart_backfill('30000000-0000-0000-0000-0000000000b1', 8)).created::text),
   'false', 'a pending charts job is reused'
 );
 

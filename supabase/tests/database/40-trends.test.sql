@@ -3,7 +3,7 @@
 -- the platform filter, and access (owner, other user, admin, anon, service role).
 -- Samples are placed relative to today (UTC midnight), because the window ends today.
 begin;
-select plan(40);
+select plan(41);
 
 insert into auth.users (id, email) values
   ('40000000-0000-0000-0000-000000000001', 'owner40@example.test'),
@@ -23,7 +23,9 @@ create function pg_temp.day0() returns timestamptz language sql stable as $$
   select (now() at time zone 'UTC')::date::timestamp at time zone 'UTC'
 $$;
 
--- Linear: 10,000 + 1,000 a day for 30 days up to today (YouTube), and a weekly MTV series.
+-- Linear: 10,000 + 1,000 a day for 30 days up to today (YouTube), and a weekly MTV series: TV
+-- samples are one air date's audience (0, 700, 1,400, 2,100, 2,800: 7,000 viewers to date), not a
+-- running count (20261202020200).
 insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at)
 select '40000000-0000-0000-0000-0000000000b1', 'youtube', 10000 + 1000 * i, pg_temp.day0() - (29 - i) * interval '1 day'
 from generate_series(0, 29) as i;
@@ -182,12 +184,12 @@ select is(
 );
 select is(
   (select b -> 'kpi' ->> 'views_total' from t where id = '40000000-0000-0000-0000-0000000000b1'),
-  '41800', 'linear: the KPI counts every platform (39,000 YouTube + 2,800 MTV)'
+  '46000', 'linear: the KPI counts every platform (39,000 YouTube + 7,000 MTV viewers to date)'
 );
--- YouTube 1,000/day + MTV 700 a week = 1,100/day; 58,200 to go: 52.9 days.
+-- YouTube 1,000/day + MTV 2,800 viewers in the 7 days = 1,400/day; 54,000 to go: 38.57 days.
 select is(
   (select b -> 'kpi' ->> 'velocity_7d' from t where id = '40000000-0000-0000-0000-0000000000b1'),
-  '1100.00', 'linear: the KPI velocity sums the platforms'
+  '1400.00', 'linear: the KPI velocity sums the platforms'
 );
 select is(
   (select b -> 'kpi' ->> 'state' from t where id = '40000000-0000-0000-0000-0000000000b1'),
@@ -195,11 +197,21 @@ select is(
 );
 select is(
   (select (b -> 'kpi' ->> 'projected_on')::date from t where id = '40000000-0000-0000-0000-0000000000b1'),
-  (now() at time zone 'UTC')::date + 52, 'linear: projected 52.9 days after today'
+  (now() at time zone 'UTC')::date + 38, 'linear: projected 38.6 days after today'
 );
 select is(
   (select b -> 'kpi' ->> 'days_to_target' from t where id = '40000000-0000-0000-0000-0000000000b1'),
-  '52.91', 'linear: days to target'
+  '38.57', 'linear: days to target'
+);
+-- The MTV series: each day's audience is what the day added (no difference of two audiences).
+select is(
+  (select jsonb_build_object('views_total', p -> 'series' -> 'views_total', 'delta', p -> 'series' -> 'delta',
+     'velocity', p -> 'velocity_7d' -> 'views_gained', 'flagged_days', p -> 'flagged_days')
+   from jsonb_array_elements(pg_temp.trends_doc('40000000-0000-0000-0000-0000000000b1', 30) -> 'platforms') as p
+   where p ->> 'platform' = 'mtv'),
+  '{"views_total": [0, 700, 1400, 2100, 2800], "delta": [0, 700, 1400, 2100, 2800], "velocity": 2800,
+    "flagged_days": 0}'::jsonb,
+  'TV: the day''s audience is its point and its delta; the velocity sums the audiences since the base; no flags'
 );
 select is(
   (select array_agg(p ->> 'platform' order by o) from t, jsonb_array_elements(t.b -> 'platforms') with ordinality as x (p, o)
@@ -284,7 +296,7 @@ select is(
 );
 select is(
   (pg_temp.trends_doc('40000000-0000-0000-0000-0000000000b1', p_platforms => '{mtv}') -> 'kpi' ->> 'views_total'),
-  '41800', 'and the KPI still counts every platform'
+  '46000', 'and the KPI still counts every platform'
 );
 select is(
   (select jsonb_array_length(p -> 'series' -> 'dates') from jsonb_array_elements(pg_temp.trends_doc(
@@ -301,7 +313,7 @@ set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
   (pg_temp.trends_doc('40000000-0000-0000-0000-0000000000b1') -> 'kpi' ->> 'views_total'),
-  '41800', 'the service role reads the trends'
+  '46000', 'the service role reads the trends'
 );
 reset role;
 

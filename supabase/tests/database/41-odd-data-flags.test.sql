@@ -1,7 +1,7 @@
 -- Odd data is flagged, not silently stored: each flag on its own, the settings that tune them,
 -- soft-deleted neighbours, re-syncs, hand-written flags, and the flags in the history RPC.
 begin;
-select plan(16);
+select plan(19);
 
 insert into auth.users (id, email) values ('41000000-0000-0000-0000-000000000001', 'owner41@example.test');
 insert into public.releases (id, user_id, title) values
@@ -31,10 +31,26 @@ select is(pg_temp.put('youtube', 2, 90), '{views_decreased}', 'views below the p
 select is(pg_temp.put('youtube', 3, 95), '{}', 'growing again: no flag (the sample is compared with the previous one)');
 
 -- frozen for N = 3 consecutive syncs
-select pg_temp.put('mtv', 1, 500);
-select is(pg_temp.put('mtv', 2, 500), '{}', 'unchanged once: not yet frozen');
-select is(pg_temp.put('mtv', 3, 500), '{views_frozen}', 'unchanged for 3 syncs: views_frozen');
-select is(pg_temp.put('mtv', 4, 500), '{views_frozen}', 'and still frozen on the 4th');
+select pg_temp.put('other', 1, 500);
+select is(pg_temp.put('other', 2, 500), '{}', 'unchanged once: not yet frozen');
+select is(pg_temp.put('other', 3, 500), '{views_frozen}', 'unchanged for 3 syncs: views_frozen');
+select is(pg_temp.put('other', 4, 500), '{views_frozen}', 'and still frozen on the 4th');
+
+-- TV platforms carry one air date's audience, not a running count (20261202020200): a smaller,
+-- an equal or a much larger audience than the day before is normal, never flagged
+select pg_temp.put('mtv', 1, 5000);
+select is(
+  (select array_agg(x.flags order by x.day)
+   from (values (2, 3000), (3, 3000), (4, 3000), (5, 90000)) as d (day, views),
+     lateral (select d.day, array_to_string(pg_temp.put('mtv', d.day, d.views), ',', '-') as flags) as x),
+  array['', '', '', ''],
+  'mtv: a drop, three equal days and a 30x spike carry no flag');
+select pg_temp.put('regional_tv', 1, 800);
+select is(pg_temp.put('regional_tv', 2, 10), '{}', 'regional_tv: a smaller audience is not views_decreased');
+select is(
+  (select array_agg(p.platform::text order by p.platform) from unnest(enum_range(null::public.platform_enum)) as p (platform)
+   where not private.platform_views_are_cumulative(p.platform)),
+  array['mtv', 'regional_tv'], 'the one rule: the TV platforms are the ones without a running count');
 
 -- a jump beyond the factor (10 by default, strictly more than)
 select pg_temp.put('vevo', 1, 100);
@@ -79,7 +95,7 @@ set local role service_role;
 select set_config('request.jwt.claims', '{"role": "service_role"}', true);
 select is(
   (select jsonb_agg(to_jsonb(r.flags) order by r.collected_at)
-   from public.music_video_metrics_history(id => '41000000-0000-0000-0000-0000000000b1', platforms => '{mtv}') as r),
+   from public.music_video_metrics_history(id => '41000000-0000-0000-0000-0000000000b1', platforms => '{other}') as r),
   '[[], [], ["views_frozen"], ["views_frozen"]]'::jsonb,
   'music_video_metrics_history returns each row''s flags'
 );

@@ -185,11 +185,11 @@ select throws_ok(
   'PT404', 'Alert not found', 'a malformed id is the same PT404'
 );
 select ok(
-  (public.mark_music_video_alert_read(id => '00000000-0000-4000-8000-000000000109') ->> 'read_at') is not null,
+  (public.mark_music_video_alert_read(id => '00000000-0000-4000-8000-000000000109')).read_at is not null,
   'the owner marks an alert read'
 );
 select is(
-  (public.mark_music_video_alert_read(id => '00000000-0000-4000-8000-000000000109', read => false) -> 'read_at'),
+  to_jsonb(public.mark_music_video_alert_read(id => '00000000-0000-4000-8000-000000000109', read => false)) -> 'read_at',
   'null'::jsonb, 'and unread again'
 );
 reset role;
