@@ -15,7 +15,9 @@
 -- a private security definer function behind the public RPC's explicit access gate, as
 -- get_music_video's document does. The public RPC keeps its signature, return type, checks and
 -- errors (create or replace: its grants and its reference comment stay); the rows are the same
--- (definitions of 20261201010400: delta, gap_days, per_day, velocity, kpi state).
+-- (definitions of 20261201010400 with the TV rule of 20261202020200: on a TV platform a day's
+-- point is the day's audience, the velocity counts the audiences after the base sample, and
+-- the KPI counts the TV audience to date).
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
@@ -94,6 +96,7 @@ begin
       s.*,
       max(s.collected_at) filter (where s.views_total is not null) over (partition by s.platform) as latest_at,
       max(s.collected_at) over d as day_last_at,
+      (sum(s.views_total) over d)::bigint as day_views,
       bool_or('views_decreased' = any(s.flags)) over d as decreased,
       bool_or('views_frozen' = any(s.flags)) over d as frozen,
       bool_or('views_jump' = any(s.flags)) over d as jumped
@@ -119,14 +122,45 @@ begin
       case when w.collected_at >= w.latest_at - interval '7 days' then w.collected_at end asc,
       w.collected_at desc
   ),
-  velocity as (
+  -- views gained since the base: the difference of two cumulative counts, or on a TV platform
+  -- (each sample is one day's audience) the audiences after the base up to the latest (one pass
+  -- over the platform's samples per platform)
+  gained as (
     select
       l.platform, l.at, l.views, b.at as base_at, b.views as base_views,
-      (l.views - b.views)::numeric / (extract(epoch from l.at - b.at) / 86400) as per_day
+      case
+        when private.platform_views_are_cumulative(l.platform) then l.views - b.views
+        else (
+          select sum(w2.views_total) from w as w2
+          where w2.platform = l.platform and w2.collected_at > b.at and w2.collected_at <= l.at
+        )::bigint
+      end as gained
     from latest as l
     left join base as b on l.platform = b.platform
   ),
-  -- one point per platform and UTC day: the day's last sample, with the flags of all of them
+  velocity as (
+    select g.*, g.gained::numeric / (extract(epoch from g.at - g.base_at) / 86400) as per_day
+    from gained as g
+  ),
+  -- a TV platform's views to date: every live audience sample of the video (all time), read
+  -- one index range per TV platform (not every sample of the video, filtered)
+  audience as (
+    select e.platform, sum(m.views_total) as views
+    from unnest(enum_range(null::public.platform_enum)) as e (platform)
+    cross join lateral (
+      select mm.views_total
+      from public.music_video_metrics as mm
+      where mm.music_video_id = p_music_video_id
+        and mm.platform = e.platform
+        and mm.deleted_at is null
+      offset 0
+    ) as m
+    where not private.platform_views_are_cumulative(e.platform)
+    group by e.platform
+  ),
+  -- one point per platform and UTC day: the day's last sample, with the flags of all of them;
+  -- a cumulative count: the day's last sample, and the change since the previous day with a
+  -- sample; a TV platform: the day's audience, which is also what the day added
   points as (
     select
       w.platform, w.day,
@@ -135,8 +169,12 @@ begin
         case when w.frozen then 'views_frozen' end,
         case when w.jumped then 'views_jump' end
       ], null) as flags,
-      w.views_total as views, w.chart_position, w.source,
-      w.views_total - lag(w.views_total) over p as delta,
+      case when private.platform_views_are_cumulative(w.platform) then w.views_total else w.day_views end as views,
+      w.chart_position, w.source,
+      case
+        when private.platform_views_are_cumulative(w.platform) then w.views_total - lag(w.views_total) over p
+        else w.day_views
+      end as delta,
       w.day - lag(w.day) over p as gap_days
     from w
     where w.collected_at = w.day_last_at
@@ -164,11 +202,12 @@ begin
   ),
   kpi as (
     select
-      coalesce(sum(v.views), 0) as views,
+      coalesce(sum(coalesce(a.views, v.views)), 0) as views,
       sum(v.per_day) as per_day,
       count(v.per_day) as with_velocity,
       max(v.at) as latest_at
     from velocity as v
+    left join audience as a on v.platform = a.platform
   ),
   projection as (
     select
@@ -190,7 +229,7 @@ begin
     vl.at,
     vl.views,
     case when vl.base_at is not null then round(vl.per_day, 2) end,
-    vl.views - vl.base_views,
+    vl.gained,
     vl.base_at,
     case when vl.base_at is not null then vl.at end,
     round(extract(epoch from vl.at - vl.base_at) / 86400, 2),
@@ -226,7 +265,7 @@ revoke all on function private.music_video_trend_rows(uuid, public.platform_enum
 grant execute on function private.music_video_trend_rows(uuid, public.platform_enum[], integer)
 to authenticated, service_role;
 
--- The public RPC: same signature, checks and errors as 20261201010400; the rows come from
+-- The public RPC: same signature, checks and errors as 20261202020200; the rows come from
 -- private.music_video_trend_rows once the caller may read the video.
 create or replace function public.music_video_trends(
   id text,
