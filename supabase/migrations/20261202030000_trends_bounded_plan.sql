@@ -74,9 +74,15 @@ begin
   return query
   with s as (
     select
-      e.platform, m.collected_at, m.views_total, m.chart_position, m.source, m.flags,
+      e.platform, e.cumulative, m.collected_at, m.views_total, m.chart_position, m.source, m.flags,
       (m.collected_at at time zone 'UTC')::date as day
-    from unnest(enum_range(null::public.platform_enum)) as e (platform)
+    -- the rule asked once per platform (a function with its own search_path is not inlined: per
+    -- sample it would be one function call each)
+    from (
+      select p.platform, private.platform_views_are_cumulative(p.platform) as cumulative
+      from unnest(enum_range(null::public.platform_enum)) as p (platform)
+      offset 0
+    ) as e
     cross join lateral (
       select mm.collected_at, mm.views_total, mm.chart_position, mm.source, mm.flags
       from public.music_video_metrics as mm
@@ -169,10 +175,10 @@ begin
         case when w.frozen then 'views_frozen' end,
         case when w.jumped then 'views_jump' end
       ], null) as flags,
-      case when private.platform_views_are_cumulative(w.platform) then w.views_total else w.day_views end as views,
+      case when w.cumulative then w.views_total else w.day_views end as views,
       w.chart_position, w.source,
       case
-        when private.platform_views_are_cumulative(w.platform) then w.views_total - lag(w.views_total) over p
+        when w.cumulative then w.views_total - lag(w.views_total) over p
         else w.day_views
       end as delta,
       w.day - lag(w.day) over p as gap_days
