@@ -1,13 +1,13 @@
 """API speed at a realistic volume: p50/p95 of the read RPCs (and the plan RPCs once committed).
 
     .venv/bin/python benchmarks/bench_api.py [--iterations 300] [--metric-rows 1M 10M 100M] [--keep]
-        [--lock /tmp/bench.lock] [--seed-only] [--drop]
+        [--lock /tmp/bench.lock] [--seed-only] [--drop] [--cold N]
 
 1. Per volume (--metric-rows, default 1M), a database of its own cloned from the test template
    (built here like tests/conftest.py does when missing), bulk-seeded as the superuser with
    generate_series: per 1M metric rows 10,000 videos (100 metric rows each: 60 daily YouTube,
-   20 weekly MTV, 20 weekly chart positions, 1 % soft-deleted, written day by day as the nightly
-   writes them), 2,000 releases, 500 users, YouTube/MTV targets, 40,000 budget line items,
+   20 weekly MTV, 20 weekly chart positions, the last of each today, 1 % soft-deleted, written
+   day by day as the nightly writes them), 2,000 releases, 500 users, YouTube/MTV targets, 40,000 budget line items,
    20,000 cast assignments, 20,000 status-history rows and 30,000 import jobs; at every volume
    the owner has the same four releases and the big release the same 200 videos. Triggers are
    off during the seed (session_replication_role = replica); the metrics are loaded with their
@@ -29,6 +29,9 @@
    checks that none of them is a Seq Scan on a big table.
 4. With several volumes, prints each case's p50/p95 per volume and the ratio to the first
    (goal: within 1.2x of 1M at 100M).
+5. With --cold N, what limits a cold read: N EXPLAIN (ANALYZE, BUFFERS) runs per read and volume
+   on videos and releases no earlier run read, with track_io_timing: the pages found in
+   shared_buffers, the pages read from the operating system and the time reading them.
 
 get_music_video and create_music_video are measured once their migration is committed (git).
 The list's json size per card (the text PostgREST ships) is printed too.
@@ -191,9 +194,12 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid,
 from generate_series(1, {videos}) as v cross join generate_series(1, 2) as k cross join opts;
 """
 
-# 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions. Written in
-# the order a nightly sync writes them (each day's samples of every video together), so one
-# video's samples lie on as many heap pages as in production, not side by side.
+# 100 metric rows per video: 60 daily YouTube, 20 weekly MTV, 20 weekly chart positions, each
+# platform's last sample today (UTC midnight of the seed's day), as the nightly leaves them: the
+# statistics then see the recent samples as production's do (a seed whose samples ended months ago
+# made the planner estimate ~1 row in any recent window at 100M). Written in the order a nightly
+# sync writes them (each day's samples of every video together), so one video's samples lie on as
+# many heap pages as in production, not side by side.
 METRICS_SQL = """
 set session_replication_role = replica;
 insert into public.music_video_metrics (music_video_id, platform, views_total, likes_total, chart_position,
@@ -203,11 +209,12 @@ select ('b2000000-0000-0000-0000-' || lpad(to_hex(v), 12, '0'))::uuid, p.platfor
        case when p.platform = 'youtube' then d * 11 end,
        case when p.platform = 'other' then 1 + (v + d) % 100 end,
        case p.platform when 'youtube' then 'youtube' when 'mtv' then 'broadcast' else 'billboard_hot_100' end,
-       timestamptz '2026-01-01 00:00+00' + d * p.step,
-       timestamptz '2026-01-01 00:00+00' + d * p.step + interval '1 hour',
-       case when (v + d) % 100 = 0 then timestamptz '2026-11-01 00:00+00' end
-from (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
-             ('other', 20, interval '7 days')) as p (platform, n, step)
+       t.today - (p.n - d) * p.step,
+       t.today - (p.n - d) * p.step + interval '1 hour',
+       case when (v + d) % 100 = 0 then t.today - (p.n - d) * p.step + interval '1 day' end
+from (select (now() at time zone 'UTC')::date::timestamp at time zone 'UTC' as today) as t
+cross join (values ('youtube', 60, interval '1 day'), ('mtv', 20, interval '7 days'),
+                   ('other', 20, interval '7 days')) as p (platform, n, step)
 cross join lateral generate_series(1, p.n) as d
 cross join lateral generate_series(1, {videos} + 0 * d) as v;  -- "+ 0 * d": the videos loop inside the days
 """
@@ -248,8 +255,11 @@ def seed(url: str, metric_rows: int = VOLUMES["1M"]) -> None:
         counts = conn.execute(
             "select (select count(*) from public.music_videos), (select count(*) from public.releases),"
             " (select count(*) from public.music_video_metrics),"
-            " (select count(*) from public.music_videos where release_id = %s)", (BIG_RELEASE,)).fetchone()
-        print(f"seeded {counts[0]:,} videos over {counts[1]:,} releases, {counts[2]:,} metric rows,"
+            " (select count(*) from public.music_videos where release_id = %s),"
+            " (select min(collected_at) || ' to ' || max(collected_at) from public.music_video_metrics"
+            "  where music_video_id = %s)", (BIG_RELEASE, HISTORY_VIDEO)).fetchone()
+        print(f"seeded {counts[0]:,} videos over {counts[1]:,} releases, {counts[2]:,} metric rows"
+              f" (a video's samples from {counts[4]}),"
               f" {counts[3]} videos on the big release in {time.perf_counter() - t0:.1f} s (the rest"
               f" {t1 - t0:.1f} s, metrics with their indexes {t2 - t1:.1f} s, card summaries {t3 - t2:.1f} s,"
               f" vacuum analyze {time.perf_counter() - t3:.1f} s)")
@@ -469,9 +479,11 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
         for k, v in {"log_min_duration": "0", "log_analyze": "on", "log_buffers": "on", "log_timing": "off",
                      "log_nested_statements": "on", "log_format": "json", "log_level": "notice"}.items():
             conn.execute(f"set auto_explain.{k} = '{v}'")
+        conn.execute("set track_io_timing = on")  # how long the pages not in shared_buffers took to read
         run_once(conn, claims, case, 10_000_000)
     finally:
         conn.execute("set auto_explain.log_min_duration = '-1'")
+        conn.execute("reset track_io_timing")
         conn.remove_notice_handler(grab)
     findings = []
     rows = hit = read = 0
@@ -497,6 +509,17 @@ def explain(conn: psycopg.Connection, claims: dict, case: Case, who: str) -> lis
     # bounded: the same rows and pages of the metrics table at every volume
     case.metrics_read[who] = (rows, hit + read)
     print(f"    music_video_metrics: {rows} rows read, {hit + read} pages ({read} not in shared_buffers)")
+    # the whole call (its top node counts the buffers of everything nested in it): pages found in
+    # shared_buffers, pages read from the operating system (its page cache or the disk), and the
+    # time those reads took (a few microseconds a page from the page cache, far more from disk)
+    for text in notices:
+        doc = json.loads(text[text.index("{"):])
+        if "_postgrest_t" in doc["Query Text"]:
+            top = doc["Plan"]
+            n_read, io_ms = top.get("Shared Read Blocks", 0), top.get("I/O Read Time", 0.0)
+            per_page = f", {1000 * io_ms / n_read:.0f} us a page" if n_read else ""
+            print(f"    whole call: {top.get('Shared Hit Blocks', 0)} pages hit, {n_read} read"
+                  f" ({io_ms:.2f} ms reading{per_page})")
     return findings
 
 
@@ -652,6 +675,49 @@ def report(conn: psycopg.Connection, cases: list[Case], args: argparse.Namespace
     return timings(cases)
 
 
+# The cold probe's reads, as the service role: (label, statement with one placeholder, argument of call i).
+COLD_READS: list[tuple[str, str, Callable[[int, int, int], str]]] = [
+    ("history page (100)", "select * from public.music_video_metrics_history(id => %s, page_size => 100)",
+     lambda i, videos, releases: vid_uuid(spread(i, videos))),
+    ("trends (365 days)", "select * from public.music_video_trends(id => %s, days => 365)",
+     lambda i, videos, releases: vid_uuid(spread(i, videos))),
+    ("card list (first page)", "select * from public.list_music_videos(release_id => %s)",
+     lambda i, videos, releases: rel_uuid(1 + spread(i, releases - 1))),
+]
+
+
+def cold_probe(conn: psycopg.Connection, url: str, calls: int) -> None:
+    """What limits a cold read: ``calls`` EXPLAIN (ANALYZE, BUFFERS) runs of each COLD_READS read on
+    videos and releases picked from a random offset (so not the ones an earlier run read), with
+    track_io_timing on; prints the medians of the execution time, of the pages found in
+    shared_buffers and read from the operating system, and of the time those reads took."""
+    with psycopg.connect(url) as c:
+        videos, releases = c.execute(
+            "select (select count(*) from public.music_videos where slug like 'bench-video-%%'),"
+            " (select count(*) - 1 from public.releases where title like 'Bench release %%')").fetchone()
+    conn.execute("set track_io_timing = on")
+    try:
+        print(f"  cold probe: {calls} calls each, service role; medians per call")
+        for label, statement, arg in COLD_READS:
+            start = int.from_bytes(os.urandom(3), "big")  # per read: not the videos the previous read warmed
+            runs = []
+            for i in range(start, start + calls):
+                with postgrest_request(conn, bench_roles()["service"]) as c:
+                    plan = c.execute("explain (analyze, buffers, format json) " + statement,
+                                     (arg(i, videos, releases),)).fetchone()["QUERY PLAN"]
+                doc = (json.loads(plan) if isinstance(plan, str) else plan)[0]  # json is loaded as text here
+                top = doc["Plan"]
+                runs.append((doc["Execution Time"], top.get("Shared Hit Blocks", 0), top.get("Shared Read Blocks", 0),
+                             top.get("I/O Read Time", 0.0)))
+            med = [statistics.median(r[k] for r in runs) for k in range(4)]
+            pages, io_ms = sum(r[2] for r in runs), sum(r[3] for r in runs)
+            per_page = f"{1000 * io_ms / pages:.0f} us a page" if pages else "no page read"
+            print(f"    {label:<24} execution {med[0]:6.2f} ms; pages hit {med[1]:4.0f}, read {med[2]:4.0f}"
+                  f" in {med[3]:5.2f} ms ({per_page})")
+    finally:
+        conn.execute("reset track_io_timing")
+
+
 def volume_args(ap: argparse.ArgumentParser) -> None:
     """The options every metrics-volume benchmark shares (bench_api, bench_trends, bench_exports)."""
     ap.add_argument("--metric-rows", type=volume, nargs="+", default=[VOLUMES["1M"]], metavar="1M|10M|100M",
@@ -672,6 +738,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--parse-json", action="store_true",
                     help="also parse the json bodies in Python (PostgREST does not; the default loads them as text)")
+    ap.add_argument("--cold", type=int, default=0, metavar="N",
+                    help="after the timings, probe N never-read videos and releases per read and volume:"
+                         " pages read from outside shared_buffers and the time reading them (track_io_timing)")
     volume_args(ap)
     args = ap.parse_args(argv)
 
@@ -688,15 +757,20 @@ def main(argv: list[str] | None = None) -> int:
         for rows in args.metric_rows:
             url = stack.enter_context(bench_database(admin, rows, keep=args.keep or args.seed_only, drop=args.drop))
             if not args.seed_only:
-                runs.append((rows, stack.enter_context(bench_connection(url, args.parse_json)), api_cases(url)))
+                runs.append((rows, url, stack.enter_context(bench_connection(url, args.parse_json)), api_cases(url)))
         if runs:
             with bench_lock(args.lock):
-                print(f"\ntiming {', '.join(volume_label(r) for r, _, _ in runs)} interleaved;"
+                print(f"\ntiming {', '.join(volume_label(r) for r, _, _, _ in runs)} interleaved;"
                       f" load average {os.getloadavg()}")
-                time_cases([(conn, cases) for _, conn, cases in runs], args.warmup, args.iterations)
-                for rows, conn, cases in runs:
+                time_cases([(conn, cases) for _, _, conn, cases in runs], args.warmup, args.iterations)
+                for rows, _, conn, cases in runs:
                     print(f"\n=== {volume_label(rows)} metric rows")
                     results[rows] = report(conn, cases, args)
+                if args.cold:
+                    print(f"\ncold reads; load average {os.getloadavg()}")
+                    for rows, url, conn, _ in runs:
+                        print(f"=== {volume_label(rows)} metric rows")
+                        cold_probe(conn, url, args.cold)
     print_volume_ratios(results)
     return 0
 

@@ -28,7 +28,7 @@ import statistics
 import sys
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -144,7 +144,8 @@ def report_trends(conn: psycopg.Connection, cases: list[Case], iterations: int, 
 
 
 def _samples(n: int, bump: int) -> list[MetricSample]:
-    at = datetime(2026, 3, 3, tzinfo=UTC)
+    # the next nightly's sample: after the seed's last one (today, UTC midnight), the day after it
+    at = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     return [MetricSample(music_video_id=UUID(vid_uuid(v)), platform="youtube", collected_at=at, source="youtube",
                          views_total=(v % 1000) * 1000 + 61 * 137 + bump, likes_total=61 * 11)
             for v in range(1001, 1001 + n)]
