@@ -103,38 +103,6 @@ end
 $$;
 revoke all on function private.flag_odd_metric_sample() from public;
 
--- The videos that may have TV samples, found through the card summaries (one row per video,
--- keyed by the platforms with a live count) and the platform targets (a video whose latest TV
--- sample has no count), for the rule's platforms: the data fixes below then probe
--- music_video_metrics_video_platform_collected_key per (video, TV platform) instead of reading
--- every sample of the table (no index leads with platform; at 100M rows a full scan would outlast
--- this migration's statement timeout).
-create temporary table tv_videos on commit drop as
-select
-  s.music_video_id,
-  p.platform
-from private.music_video_metric_summaries as s
-cross join lateral unnest(enum_range(null::public.platform_enum)) as p (platform)
-where
-  not private.platform_views_are_cumulative(p.platform)
-  and s.views_by_platform ? p.platform::text
-union
-select
-  t.music_video_id,
-  t.platform
-from public.music_video_platform_targets as t
-where not private.platform_views_are_cumulative(t.platform);
-
--- TV samples flagged under the old rule: rewriting the flags fires the update trigger, which
--- recomputes them (now empty). Only flagged rows of the non-cumulative platforms are touched.
-update public.music_video_metrics as m
-set flags = '{}'
-from tv_videos as t
-where
-  m.music_video_id = t.music_video_id
-  and m.platform = t.platform
-  and cardinality(m.flags) > 0;
-
 -- The card summary (20261201040300), with a TV platform's views summed.
 create or replace function private.refresh_music_video_metric_summaries(p_music_video_ids uuid[])
 returns void
@@ -232,12 +200,6 @@ as $$
 $$;
 revoke all on function private.refresh_music_video_metric_summaries(uuid[]) from public;
 grant execute on function private.refresh_music_video_metric_summaries(uuid[]) to service_role;
-
--- Cards already summarised with a TV platform: recompute them with the rule (one call over the
--- videos that have a live TV sample).
-select private.refresh_music_video_metric_summaries(array(
-  select distinct t.music_video_id from tv_videos as t
-));
 
 -- The trends (20261201010400), asking the rule for the series, the velocity and the KPI. Same
 -- signature and return type: create or replace keeps its grants and its comment.

@@ -1,7 +1,8 @@
-"""20261202020200 on a database that already holds TV samples flagged under the old rule: the
-migration clears their flags and recomputes the cards (a TV platform's views become the sum of
-its audiences), while a YouTube decrease keeps views_decreased. The migrations before it are
-applied to an empty database, the data written, then the rest applied, as a project upgrades."""
+"""20261202020200 (the TV rule) and 20261202020210 (its data fix) on a database that already holds
+TV samples flagged under the old rule: the data fix clears their flags and recomputes the cards (a
+TV platform's views become the sum of its audiences), while a YouTube decrease keeps
+views_decreased. The migrations before the rule are applied to an empty database, the data
+written, then the rest applied, as a project upgrades."""
 
 from __future__ import annotations
 
