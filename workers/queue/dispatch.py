@@ -93,6 +93,8 @@ class Dispatcher:
         self.ahead = 0
         self._conn: psycopg.Connection | None = None
         self._rr = 0
+        # Called with each claim's batches before they run (Worker._prepare: the handlers' prepare()).
+        self.prepare: Callable[[str, list[Claimed]], None] | None = None
 
     @property
     def listening(self) -> bool:
@@ -242,5 +244,8 @@ class Dispatcher:
         if log.isEnabledFor(logging.DEBUG):
             for j in claimed.jobs:
                 log.debug("job claimed", extra=job_fields(j, worker=worker))
-        return [Claimed(source, claimed.jobs[i:i + size], [], claimed.paused_until)
-                for i in range(0, len(claimed.jobs), size)], full
+        batches = [Claimed(source, claimed.jobs[i:i + size], [], claimed.paused_until)
+                   for i in range(0, len(claimed.jobs), size)]
+        if self.prepare is not None:
+            self.prepare(source, batches)
+        return batches, full

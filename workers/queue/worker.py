@@ -87,6 +87,7 @@ class Worker:
         self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
                                      stop=self._stop)
+        self.dispatcher.prepare = self._prepare
         self._pool: ConnectionPool | None = None
         self.ctx: JobContext | None = None
         self._next_flush = 0.0  # monotonic time of the next raw payload spool flush
@@ -234,6 +235,20 @@ class Worker:
             self._busy += 1
         threading.Thread(target=self._run_batch, args=(source, claimed), daemon=True,
                          name=f"mv-batch-{source}").start()
+
+    def _prepare(self, source: str, batches: list[Claimed]) -> None:
+        """The handler's optional ``prepare`` for a claim's batches (not those of a paused source,
+        which will be deferred without a call). Its failure is logged; the batches run anyway."""
+        prepare = getattr(self.handlers[source], "prepare", None)
+        now = self.clock()
+        runnable = [c.jobs for c in batches if c.paused_until is None or c.paused_until <= now]
+        if prepare is None or not runnable or self.ctx is None or self.pauses.paused(source, now):
+            return
+        try:
+            prepare(self.ctx, runnable)
+        except Exception as exc:  # the batches' own process() does the same work
+            log.warning("handler prepare failed", extra={"source": source, "worker": self.worker_id,
+                                                         "error": str(exc).strip()[:300]})
 
     def _finished(self, ids: list) -> None:
         self.leases.drop(ids)
