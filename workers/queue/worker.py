@@ -30,7 +30,7 @@ from workers.config import Settings
 from workers.db import CheckWhenIdle
 from workers.errors import ConfigError
 from workers.logs import job_fields
-from workers.queue.completion import Committer, backoff_delay, call_handler, resolve
+from workers.queue.completion import Committer, backoff_delay, call_handler, call_handler_split, resolve
 from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
 from workers.queue.lease import Leases
@@ -267,14 +267,19 @@ class Worker:
             self.dispatcher.wakeup.poke()
 
     def _run_one(self, source: str, claimed: Claimed) -> None:
-        """Run the handler, then hand the outcomes to the committer (the slot goes on at once)."""
+        """Run the handler, then hand the outcomes to the committer (the slot goes on at once). A
+        handler with ``call`` hands over the function that reads its answer instead: the committer
+        runs it, and the slot goes back to the network without waiting for the parsing."""
         t0 = time.monotonic()
         jobs = claimed.jobs
         queued = False
         try:
             outcomes = self._outcomes(source, claimed)
-            resolved = resolve(jobs, outcomes, settings=self.settings, worker_id=self.worker_id, now=self.clock())
-            self.committer.put(resolved, t0)
+            if callable(outcomes):
+                self.committer.put(self._later(source, jobs, outcomes), t0)
+            else:
+                resolved = resolve(jobs, outcomes, settings=self.settings, worker_id=self.worker_id, now=self.clock())
+                self.committer.put(resolved, t0)
             queued = True
         except Exception:  # a bug in the runtime itself: never lose the jobs silently
             log.exception("batch crashed; jobs will be retried after their lease expires",
@@ -285,8 +290,22 @@ class Worker:
             self.stats["batches"] += 1
             self.dispatcher.wakeup.poke()  # the ready batches may need a refill
 
-    def _outcomes(self, source: str, claimed: Claimed) -> list[JobOutcome]:
-        """The handler's outcomes, or deferrals without a call while the source is paused (quota)."""
+    def _later(self, source: str, jobs: list, outcomes: Callable[[], list[JobOutcome]]) -> Callable[[], list]:
+        """The committer's part of a split batch: the outcomes from the answer, resolved (a crash
+        here is handled as in :meth:`_run_one`: logged, the jobs left to their lease)."""
+        def run() -> list:
+            try:
+                return resolve(jobs, outcomes(), settings=self.settings, worker_id=self.worker_id, now=self.clock())
+            except Exception:
+                log.exception("batch crashed; jobs will be retried after their lease expires", extra={
+                    "source": source, "job_ids": [str(j.id) for j in jobs], "worker": self.worker_id})
+                self.leases.drop(j.id for j in jobs)
+                return []
+        return run
+
+    def _outcomes(self, source: str, claimed: Claimed) -> list[JobOutcome] | Callable[[], list[JobOutcome]]:
+        """The handler's outcomes (or, for a handler with ``call``, possibly the function that gives
+        them), or deferrals without a call while the source is paused (quota)."""
         jobs = claimed.jobs
         now = self.clock()
         pause = self.pauses.since_claim(source, claimed, self._pool)
@@ -298,5 +317,7 @@ class Worker:
             # Taken-over jobs of a paused source: no call, wait for the pause like the others.
             return [JobOutcome.defer(j, claimed.paused_until, f"{source} is paused until "
                                      f"{claimed.paused_until.isoformat()}") for j in jobs]
-        return call_handler(source, self.handlers[source], self.ctx, jobs,
-                            on_quota=lambda exc: self.pauses.record(source, exc, jobs, self._pool))
+        handler = self.handlers[source]
+        run = call_handler_split if callable(getattr(handler, "call", None)) else call_handler
+        return run(source, handler, self.ctx, jobs,
+                   on_quota=lambda exc: self.pauses.record(source, exc, jobs, self._pool))

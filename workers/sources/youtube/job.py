@@ -32,8 +32,9 @@ database (:mod:`.quota`), shared by every worker process. Keys are never logged.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,8 @@ from workers.sources.youtube.quota import DbQuotaLedger, api_keys
 from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
+
+log = logging.getLogger("workers.jobs")
 
 NOT_FOUND = ("video not found or private: YouTube returned no item for id {ext} (deleted, private or "
              "never existed); check the video's YouTube launch URL")
@@ -157,6 +160,12 @@ class YouTubeHandler:
     def close(self) -> None:
         with self._lock:
             self._ahead.clear()
+            ledger, self._ledger = self._ledger, None
+        if ledger is not None:
+            try:
+                ledger.release()  # the units reserved ahead and not used (quota.py)
+            except Exception as exc:  # the database or the pool is gone: the units stay counted
+                log.warning("could not give back the YouTube units reserved ahead", extra={"error": str(exc)[:300]})
         if self._own_client and self._client is not None:
             self._client.close()
             self._client = None
@@ -196,6 +205,13 @@ class YouTubeHandler:
             self._ledger_for(ctx).reserve_ahead(key, calls)
 
     def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
+        done = self.call(ctx, jobs)
+        return done() if callable(done) else done
+
+    def call(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome] | Callable[[], list[JobOutcome]]:
+        """The batch up to its ``videos.list`` answer; returns the outcomes when there was no answer to
+        read, else the function that reads it (keeps the raw body, builds the outcomes), which the
+        runtime runs off the slot so that the slot's next call goes out first."""
         outcomes: list[JobOutcome] = []
         with self._lock:
             known = {j.id: self._ahead.pop(j.id) for j in jobs if j.id in self._ahead}
@@ -227,6 +243,12 @@ class YouTubeHandler:
             raw = getattr(exc, "raw", None)
             meta = {"raw_payload": ctx.keep_raw(SOURCE, raw, fetched_at=ctx.now())} if raw is not None else {}
             return outcomes + [JobOutcome.failed(job, str(exc), meta) for js in wanted.values() for job in js]
+        return lambda: outcomes + self._read(ctx, wanted, fetched)
+
+    @staticmethod
+    def _read(ctx: JobContext, wanted: Mapping[str, list[Job]], fetched: Any) -> list[JobOutcome]:
+        """The outcomes of an answered call: one sample per returned id, a failure per missing one."""
+        outcomes: list[JobOutcome] = []
         collected_at = ctx.now()
         # Kept even through a Storage outage (spooled locally, "pending"): retrying the batch
         # would spend quota on the same fetch again.

@@ -6,14 +6,14 @@ marks a key YouTube answered ``quotaExceeded`` for with ``private.exhaust_youtub
 nightly planner reads what is left (``private.youtube_units_left``). The quota day is the
 Pacific-time date, as YouTube resets it (:func:`workers.sources.youtube.parser.next_quota_reset`).
 
-Units reserved ahead (:meth:`DbQuotaLedger.reserve_ahead`, for batches claimed ahead) are real
-reservations, counted in the database when reserved. The rule for one whose call does not happen
-(the batch was deferred by a pause, released at shutdown, or its key turned out spent) lives here
-and only here: the unit stays spent. It is kept as a credit of this ledger for the key and the
-quota day, so a later call of the same key that day uses it instead of reserving again; a credit
-is dropped when its quota day ends, when YouTube says the key is spent (``exhaust``) and when the
-worker stops. The shared count can so run ahead of the calls made (by at most the batches a worker
-had claimed ahead), never behind them.
+Units reserved ahead (:meth:`DbQuotaLedger.reserve_ahead`, for the batches of a claim) are real
+reservations, counted in the database when reserved, and kept as credits of the ledger (per key
+and quota day) that the calls take without a round trip. The rule for a unit reserved ahead whose
+call does not happen lives here and only here: it stays a credit for a later call of that key the
+same day; it is given back (``private.refund_youtube_units``) when YouTube says the key is spent
+(``exhaust``) and when the worker stops (``release``); a credit of a past quota day is dropped
+(that day's budget has been reset). Until then, and if the worker dies, the shared count runs
+ahead of the calls made, by at most the batches a worker had claimed, never behind them.
 """
 
 from __future__ import annotations
@@ -88,7 +88,22 @@ class DbQuotaLedger:
         return bool(row["ok"] if isinstance(row, Mapping) else row[0])
 
     def exhaust(self, key: ApiKey) -> None:
-        with self._lock:
-            self._credits.pop(key.name, None)  # the key is spent: its units reserved ahead are of no use
+        """YouTube said ``key`` is spent: mark it for every process, give back its unused credits."""
         with self.pool.connection() as conn:
             conn.execute("select private.exhaust_youtube_key(%s)", (key.name,))
+        self._refund(key.name)
+
+    def release(self) -> None:
+        """Give back every unused credit (the worker stops)."""
+        with self._lock:
+            names = list(self._credits)
+        for name in names:
+            self._refund(name)
+
+    def _refund(self, name: str) -> None:
+        today = quota_day(datetime.now(UTC))
+        with self._lock:
+            day, left = self._credits.pop(name, (today, 0))
+        if day == today and left > 0:
+            with self.pool.connection() as conn:
+                conn.execute("select private.refund_youtube_units(%s, %s)", (name, left))
