@@ -46,8 +46,9 @@ objects in separate processes (this script re-invoked with ``--child``).
    its default ``batch_size`` 10 and at 500 (its best here); the ratio is to the best median.
    Also printed: client wall (from "go" to all done; for peers including process exit).
 3. **YouTube sync**: N videos with YouTube targets, one release-wide sync (N jobs), one worker
-   process with the real YouTube handler against a local fake ``videos.list`` that sleeps
-   ``--yt-latency`` per call and answers with items cloned from the real fixture. Reports wall
+   process with the real YouTube handler against a local fake ``videos.list`` that answers
+   ``--yt-latency`` after each request arrived (the body built meanwhile, sent in one write), with
+   items cloned from the real fixture. Reports wall
    time (first ``started_at`` to last ``completed_at``), calls made, ceil(N/50) and the ratio to
    the lower bound ``ceil(N/50) * latency / concurrency``, and the workers' CPU time per job. Issue 13's
    figure: ``--yt-sizes 100000 --yt-concurrency 16 --yt-processes 2``. Every call's unit goes through
