@@ -30,7 +30,8 @@ from workers.queue.handler import Handler, Job, JobContext, JobOutcome
 from workers.queue.statements import DB_ERRORS, TERMINAL, QueueOps, Resolved
 from workers.telemetry import JOB_DURATION, JOBS_FINISHED
 
-__all__ = ["Committer", "backoff_delay", "call_handler", "log_events", "resolve"]
+__all__ = ["Committer", "backoff_delay", "call_handler", "call_handler_split", "log_events", "resolve",
+           "resolve_later"]
 
 log = logging.getLogger("workers.queue")
 
@@ -96,6 +97,24 @@ def call_handler_split(source: str, handler: Handler, ctx: JobContext, jobs: Seq
     if not callable(done):
         return _every_job(source, jobs, done)
     return lambda: _every_job(source, jobs, _guarded(source, ctx.worker_id, jobs, on_quota, lambda: list(done())))
+
+
+def resolve_later(jobs: Sequence[Job], outcomes: Callable[[], list[JobOutcome]], *, settings: Settings,
+                  worker_id: str, clock: Callable[[], datetime],
+                  crashed: Callable[[Iterable[Any]], None]) -> Callable[[], list[Resolved]]:
+    """A split batch's outcomes (``call_handler_split``'s function), resolved when the committer runs
+    it. A crash here is the runtime's own bug, handled as in the slot: logged, and the jobs handed to
+    ``crashed`` (their ids: no longer held, left to their lease)."""
+    def run() -> list[Resolved]:
+        try:
+            return resolve(jobs, outcomes(), settings=settings, worker_id=worker_id, now=clock())
+        except Exception:
+            log.exception("batch crashed; jobs will be retried after their lease expires", extra={
+                "source": jobs[0].source if jobs else None, "job_ids": [str(j.id) for j in jobs],
+                "worker": worker_id})
+            crashed([j.id for j in jobs])
+            return []
+    return run
 
 
 def resolve(jobs: Sequence[Job], outcomes: Sequence[JobOutcome], *, settings: Settings, worker_id: str,

@@ -25,8 +25,9 @@ from workers.config import Settings
 from workers.events import record_sync_events
 from workers.logs import job_fields
 from workers.queue.completion import log_events
-from workers.queue.handler import Handler
+from workers.queue.handler import Handler, JobContext
 from workers.queue.lease import Leases
+from workers.queue.pauses import SourcePauses
 from workers.queue.statements import CHANNEL, DB_ERRORS, Claimed, QueueOps
 
 __all__ = ["Dispatcher", "Wakeup"]
@@ -78,7 +79,8 @@ class Dispatcher:
     """Claims due jobs for the worker's free slots and hands them to ``start(source, claimed)``."""
 
     def __init__(self, settings: Settings, conninfo: str, ops: QueueOps, handlers: Mapping[str, Handler],
-                 leases: Leases, stats: dict[str, int], *, stop: threading.Event) -> None:
+                 leases: Leases, stats: dict[str, int], *, stop: threading.Event,
+                 pauses: SourcePauses | None = None) -> None:
         self.settings = settings
         self.conninfo = conninfo
         self.ops = ops
@@ -93,8 +95,8 @@ class Dispatcher:
         self.ahead = 0
         self._conn: psycopg.Connection | None = None
         self._rr = 0
-        # Called with each claim's batches before they run (Worker._prepare: the handlers' prepare()).
-        self.prepare: Callable[[str, list[Claimed]], None] | None = None
+        self.pauses = pauses
+        self.ctx: JobContext | None = None  # the handlers' context, set by the worker once it runs
 
     @property
     def listening(self) -> bool:
@@ -253,6 +255,22 @@ class Dispatcher:
                 log.debug("job claimed", extra=job_fields(j, worker=worker))
         batches = [Claimed(source, claimed.jobs[i:i + size], [], claimed.paused_until)
                    for i in range(0, len(claimed.jobs), size)]
-        if self.prepare is not None:
-            self.prepare(source, batches)
+        self.prepare(source, batches)
         return batches, full
+
+    def prepare(self, source: str, batches: list[Claimed]) -> None:
+        """The handler's optional ``prepare`` for a claim's batches (docs/queue.md), unless the source
+        is paused (those batches are deferred without a call). Its failure is logged; the batches run
+        anyway, their ``process`` doing the same work."""
+        prepare = getattr(self.handlers[source], "prepare", None)
+        if prepare is None or self.ctx is None:
+            return
+        now = self.ctx.now()
+        runnable = [c.jobs for c in batches if c.paused_until is None or c.paused_until <= now]
+        if not runnable or (self.pauses is not None and self.pauses.paused(source, now)):
+            return
+        try:
+            prepare(self.ctx, runnable)
+        except Exception as exc:
+            log.warning("handler prepare failed", extra={"source": source, "worker": self.ops.worker_id,
+                                                         "error": str(exc).strip()[:300]})

@@ -30,7 +30,7 @@ from workers.config import Settings
 from workers.db import CheckWhenIdle
 from workers.errors import ConfigError
 from workers.logs import job_fields
-from workers.queue.completion import Committer, backoff_delay, call_handler, call_handler_split, resolve
+from workers.queue.completion import Committer, backoff_delay, call_handler, call_handler_split, resolve, resolve_later
 from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
 from workers.queue.lease import Leases
@@ -86,8 +86,7 @@ class Worker:
         self.leases = Leases(self.ops, settings.lease_seconds)
         self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
-                                     stop=self._stop)
-        self.dispatcher.prepare = self._prepare
+                                     stop=self._stop, pauses=self.pauses)
         self._pool: ConnectionPool | None = None
         self.ctx: JobContext | None = None
         self._next_flush = 0.0  # monotonic time of the next raw payload spool flush
@@ -130,8 +129,9 @@ class Worker:
         self._pool.open(wait=False)
         with contextlib.suppress(PoolTimeout):  # claim once the slots have connections (a database
             self._pool.wait(timeout=s.poll_interval)  # that is down is retried by the dispatcher)
-        self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
-                              log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
+        self.ctx = self.dispatcher.ctx = JobContext(
+            settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
+            log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
         self.leases.start(self._pool)
         self.committer.start(self._pool)
         if s.worker_metrics_port is not None:
@@ -236,20 +236,6 @@ class Worker:
         threading.Thread(target=self._run_batch, args=(source, claimed), daemon=True,
                          name=f"mv-batch-{source}").start()
 
-    def _prepare(self, source: str, batches: list[Claimed]) -> None:
-        """The handler's optional ``prepare`` for a claim's batches (not those of a paused source,
-        which will be deferred without a call). Its failure is logged; the batches run anyway."""
-        prepare = getattr(self.handlers[source], "prepare", None)
-        now = self.clock()
-        runnable = [c.jobs for c in batches if c.paused_until is None or c.paused_until <= now]
-        if prepare is None or not runnable or self.ctx is None or self.pauses.paused(source, now):
-            return
-        try:
-            prepare(self.ctx, runnable)
-        except Exception as exc:  # the batches' own process() does the same work
-            log.warning("handler prepare failed", extra={"source": source, "worker": self.worker_id,
-                                                         "error": str(exc).strip()[:300]})
-
     def _finished(self, ids: list) -> None:
         self.leases.drop(ids)
         self.dispatcher.wakeup.poke()
@@ -275,8 +261,9 @@ class Worker:
         queued = False
         try:
             outcomes = self._outcomes(source, claimed)
-            if callable(outcomes):
-                self.committer.put(self._later(source, jobs, outcomes), t0)
+            if callable(outcomes):  # read by the committer
+                self.committer.put(resolve_later(jobs, outcomes, settings=self.settings, worker_id=self.worker_id,
+                                                 clock=self.clock, crashed=self.leases.drop), t0)
             else:
                 resolved = resolve(jobs, outcomes, settings=self.settings, worker_id=self.worker_id, now=self.clock())
                 self.committer.put(resolved, t0)
@@ -289,19 +276,6 @@ class Worker:
                 self.leases.drop(j.id for j in jobs)
             self.stats["batches"] += 1
             self.dispatcher.wakeup.poke()  # the ready batches may need a refill
-
-    def _later(self, source: str, jobs: list, outcomes: Callable[[], list[JobOutcome]]) -> Callable[[], list]:
-        """The committer's part of a split batch: the outcomes from the answer, resolved (a crash
-        here is handled as in :meth:`_run_one`: logged, the jobs left to their lease)."""
-        def run() -> list:
-            try:
-                return resolve(jobs, outcomes(), settings=self.settings, worker_id=self.worker_id, now=self.clock())
-            except Exception:
-                log.exception("batch crashed; jobs will be retried after their lease expires", extra={
-                    "source": source, "job_ids": [str(j.id) for j in jobs], "worker": self.worker_id})
-                self.leases.drop(j.id for j in jobs)
-                return []
-        return run
 
     def _outcomes(self, source: str, claimed: Claimed) -> list[JobOutcome] | Callable[[], list[JobOutcome]]:
         """The handler's outcomes (or, for a handler with ``call``, possibly the function that gives
