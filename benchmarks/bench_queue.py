@@ -46,8 +46,9 @@ objects in separate processes (this script re-invoked with ``--child``).
    its default ``batch_size`` 10 and at 500 (its best here); the ratio is to the best median.
    Also printed: client wall (from "go" to all done; for peers including process exit).
 3. **YouTube sync**: N videos with YouTube targets, one release-wide sync (N jobs), one worker
-   process with the real YouTube handler against a local fake ``videos.list`` that sleeps
-   ``--yt-latency`` per call and answers with items cloned from the real fixture. Reports wall
+   process with the real YouTube handler against a local fake ``videos.list`` that answers
+   ``--yt-latency`` after each request arrived (the body built meanwhile, sent in one write), with
+   items cloned from the real fixture. Reports wall
    time (first ``started_at`` to last ``completed_at``), calls made, ceil(N/50) and the ratio to
    the lower bound ``ceil(N/50) * latency / concurrency``, and the workers' CPU time per job. Issue 13's
    figure: ``--yt-sizes 100000 --yt-concurrency 16 --yt-processes 2``. Every call's unit goes through
@@ -164,11 +165,12 @@ def trace_calls(out: Path) -> None:
             try:
                 return fn(*a, **kw)
             finally:
-                spans.append((kind, t0, time.time(), threading.current_thread().name))
+                spans.append((kind, t0, time.time(), f"{threading.current_thread().name}-{threading.get_ident()}"))
         setattr(owner, name, timed)
 
     for owner, name, kind in ((dispatch.Dispatcher, "claim", "claim"), (worker.Worker, "_start", "start"),
-                              (job, "_targets", "targets"), (quota.DbQuotaLedger, "spend", "spend"),
+                              (job, "_targets", "targets"), (quota.DbQuotaLedger, "_reserve", "spend"),
+                              (job.YouTubeHandler, "prepare", "prepare"),
                               (client.YouTubeClient, "_fetch_with", "http"), (job.YouTubeHandler, "process", "process"),
                               (worker.Worker, "_run_batch", "batch"), (completion.Committer, "_commit", "commit")):
         wrap(owner, name, kind)
@@ -546,9 +548,13 @@ class FakeYouTubeServer:
 
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            # Headers and body go out as two writes; without TCP_NODELAY the body waits for the
+            # Headers and body go out in one write; with TCP_NODELAY nothing waits for the
             # client's delayed ACK (~40 ms on Linux) on a kept-alive connection.
             disable_nagle_algorithm = True
+
+            def parse_request(self):
+                self.arrived = time.monotonic()  # the request line is read: the call's 100 ms start here
+                return super().parse_request()
 
             def do_GET(self):
                 q = parse_qs(urlparse(self.path).query)
@@ -557,16 +563,18 @@ class FakeYouTubeServer:
                     outer.calls += 1
                     outer.ids_per_call.append(len(ids))
                     outer.first_call = outer.first_call or time.time()
-                time.sleep(latency)
+                # The answer is built before the wait and sent whole when ``latency`` has passed since
+                # the request arrived: the call takes the latency, not the latency plus the fake's work.
                 items = ",".join(pre[n % len(pre)].replace("@ID@", vid) for n, vid in enumerate(ids))
                 body = ('{"kind":"youtube#videoListResponse","etag":' + json.dumps(etag) + ',"items":[' + items
                         + '],"pageInfo":{"totalResults":' + str(len(ids)) + ',"resultsPerPage":' + str(len(ids))
                         + "}}").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=UTF-8\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n").encode()
+                wait = self.arrived + latency - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                self.wfile.write(head + body)
                 outer.last_answer = time.time()
 
             def log_message(self, *a):

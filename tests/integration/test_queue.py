@@ -486,3 +486,52 @@ def test_job_from_row_round_trip(conn):
     claimed = QueueOps("w", 30).claim(conn, "broadcast", 1).jobs[0]
     assert isinstance(claimed, Job) and claimed.id == job_id and claimed.attempts == 1
     assert job_counts(conn) == {"processing": 1}
+
+
+class Split(Scripted):
+    """A handler with ``call``: the batch up to its answer in the slot; the function it returns (``fn``
+    applied to the jobs) is run later, by the runtime, wherever it runs it."""
+
+    def __init__(self, fn, batch_size=10):
+        super().__init__(fn, batch_size)
+        self.threads: dict[str, str] = {}  # step -> the thread it ran in
+
+    def process(self, ctx, jobs):
+        raise AssertionError("the runtime calls call() on a handler that has it")
+
+    def call(self, ctx, jobs):
+        with self.lock:
+            self.calls.append([j.id for j in jobs])
+        self.threads["call"] = threading.current_thread().name
+
+        def rest():
+            self.threads["rest"] = threading.current_thread().name
+            return self.fn(ctx, jobs)
+        return rest
+
+
+def test_a_split_handlers_answer_is_read_off_the_slot_and_committed(conn, tmp_path, db_url):
+    job, other = insert_jobs(conn, 2)
+    h = Split(lambda _c, jobs: [JobOutcome.succeeded(j) for j in jobs if j.id != job])
+    drain(make_settings(tmp_path, db_url, backoff_base=60, backoff_max=120), db_url, handlers={"broadcast": h})
+    assert get(conn, other)["status"] == "succeeded"
+    row = get(conn, job)  # a job the function left out is retried, as with process()
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert "returned no outcome" in row["error_message"]
+    assert h.threads["call"].startswith("mv-batch-") and h.threads["rest"].startswith("mv-committer-")
+
+
+def test_a_split_handlers_failing_read_is_retried_then_fails_with_the_reason(conn, tmp_path, db_url):
+    job, = insert_jobs(conn, 1, max_attempts=2)
+
+    def boom(_ctx, _jobs):
+        raise KeyError("statistics")
+
+    h = Split(boom)
+    settings = make_settings(tmp_path, db_url, backoff_base=0.01, backoff_max=0.02)
+    with running_worker(settings, db_url, handlers={"broadcast": h}):
+        wait_for(lambda: get(conn, job)["status"] == "failed")
+    row = get(conn, job)
+    assert row["attempts"] == 2 and len(h.calls) == 2
+    assert row["error_message"] == "gave up after 2 attempts: unexpected error in the broadcast handler: " \
+                                   "KeyError: 'statistics'"

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
 from tests.helpers.queue_support import FakeYouTube, drain, job_counts, make_settings, make_videos
+from workers.sources.youtube.client import ApiKey
 from workers.sources.youtube.parser import next_quota_reset
+from workers.sources.youtube.quota import DbQuotaLedger
 from workers.sync import sync_music_video_metrics
 
 KEY_A = "AIzaKEY-A-not-real-0123456789abcdefghijklm"
@@ -96,3 +101,41 @@ def test_the_day_budget_over_all_keys_pauses_without_calling(conn, factory, yt, 
     assert job_counts(conn) == {"succeeded": 100, "pending": 50}
     pause = conn.execute("select reason from private.worker_source_pauses").fetchone()
     assert "every YouTube API key has spent its daily budget (a, b)" in pause["reason"]
+
+
+def test_units_reserved_ahead_serve_the_calls_and_unused_ones_are_given_back(conn, db_url):
+    key = ApiKey("a", KEY_A, 10)
+    with ConnectionPool(db_url, min_size=1, max_size=2, kwargs={"autocommit": True, "row_factory": dict_row}) as pool:
+        ledger = DbQuotaLedger(pool, 100)
+        assert ledger.reserve_ahead(key, 3)
+        assert usage(conn) == {"a": (3, False)}  # counted when reserved
+        assert ledger.spend(key) and ledger.spend(key)
+        assert usage(conn) == {"a": (3, False)}  # the calls took their units from the reservation
+        ledger.release()  # the worker stops: the unit no call used is given back
+        assert usage(conn) == {"a": (2, False)}
+        assert not ledger.reserve_ahead(key, 9)  # the key's budget (10) cannot hold 2 + 9: nothing reserved
+        assert usage(conn) == {"a": (2, False)}
+        assert ledger.reserve_ahead(key, 4)
+        ledger.exhaust(key)  # YouTube says the key is spent: its unused units go back, the key is set aside
+        assert usage(conn) == {"a": (2, True)}
+        assert not ledger.spend(key)
+
+
+def test_refund_never_goes_below_zero_and_checks_its_arguments(conn):
+    assert conn.execute("select private.spend_youtube_units('a', 5, 100) as ok").fetchone()["ok"]
+    conn.execute("select private.refund_youtube_units('a', 3)")
+    conn.execute("select private.refund_youtube_units('nobody', 3)")  # no row: nothing to give back
+    assert usage(conn) == {"a": (0, False)}
+    for args in (("", 1), ("a", 0)):
+        with pytest.raises(psycopg.Error) as exc:
+            conn.execute("select private.refund_youtube_units(%s, %s)", args)
+        assert exc.value.sqlstate == "22023"
+
+
+def test_a_worker_with_batches_ahead_counts_exactly_the_calls_it_made(conn, factory, yt, tmp_path, db_url):
+    enqueue(conn, factory, yt, 300)  # 6 calls, claimed ahead by 2 slots
+    settings = make_settings(tmp_path, db_url, yt.base_url, worker_concurrency=2,
+                             youtube_api_keys=[{"name": "a", "key": KEY_A, "daily_units": 100}])
+    drain(settings, db_url)
+    assert job_counts(conn) == {"succeeded": 300}
+    assert len(yt.keys) == 6 and usage(conn) == {"a": (6, False)}

@@ -30,7 +30,8 @@ from workers.queue.handler import Handler, Job, JobContext, JobOutcome
 from workers.queue.statements import DB_ERRORS, TERMINAL, QueueOps, Resolved
 from workers.telemetry import JOB_DURATION, JOBS_FINISHED
 
-__all__ = ["Committer", "backoff_delay", "call_handler", "log_events", "resolve"]
+__all__ = ["Committer", "backoff_delay", "call_handler", "call_handler_split", "log_events", "resolve",
+           "resolve_later"]
 
 log = logging.getLogger("workers.queue")
 
@@ -49,13 +50,11 @@ def backoff_delay(attempt: int, base: float, cap: float, *, minimum: float | Non
     return delay
 
 
-def call_handler(source: str, handler: Handler, ctx: JobContext, jobs: Sequence[Job], *,
-                 on_quota: Callable[[QuotaExceeded], None]) -> list[JobOutcome]:
-    """Run the handler; its exceptions become outcomes for the whole batch, and a job it left
-    out is retried. ``on_quota`` records a quota pause before the batch is deferred."""
-    worker = ctx.worker_id
+def _guarded(source: str, worker: str, jobs: Sequence[Job], on_quota: Callable[[QuotaExceeded], None],
+             run: Callable[[], Any]) -> Any:
+    """``run()``'s result; an exception of the handler becomes outcomes for the whole batch."""
     try:
-        outcomes = list(handler.process(ctx, jobs))
+        return run()
     except QuotaExceeded as exc:
         on_quota(exc)
         return [JobOutcome.defer(j, exc.retry_at, str(exc)) for j in jobs]
@@ -68,11 +67,54 @@ def call_handler(source: str, handler: Handler, ctx: JobContext, jobs: Sequence[
             "source": source, "job_ids": [str(j.id) for j in jobs], "worker": worker})
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return [JobOutcome.retry(j, f"unexpected error in the {source} handler: {tb}") for j in jobs]
+
+
+def _every_job(source: str, jobs: Sequence[Job], outcomes: Iterable[JobOutcome]) -> list[JobOutcome]:
+    """The outcomes, and a retry for each job the handler left out."""
+    outcomes = list(outcomes)
     by_id = {o.job_id: o for o in outcomes}
     for j in jobs:
         if j.id not in by_id:
             outcomes.append(JobOutcome.retry(j, f"the {source} handler returned no outcome for this job"))
     return outcomes
+
+
+def call_handler(source: str, handler: Handler, ctx: JobContext, jobs: Sequence[Job], *,
+                 on_quota: Callable[[QuotaExceeded], None]) -> list[JobOutcome]:
+    """Run the handler; its exceptions become outcomes for the whole batch, and a job it left
+    out is retried. ``on_quota`` records a quota pause before the batch is deferred."""
+    return _every_job(source, jobs, _guarded(source, ctx.worker_id, jobs, on_quota,
+                                             lambda: list(handler.process(ctx, jobs))))
+
+
+def call_handler_split(source: str, handler: Handler, ctx: JobContext, jobs: Sequence[Job], *,
+                       on_quota: Callable[[QuotaExceeded], None]
+                       ) -> list[JobOutcome] | Callable[[], list[JobOutcome]]:
+    """:func:`call_handler` for a handler with ``call(ctx, jobs)`` (the part up to and including its
+    network call; it returns the outcomes, or a function giving them from the answer): the
+    outcomes now, or that function, to be run elsewhere (the committer) with the same rules."""
+    done = _guarded(source, ctx.worker_id, jobs, on_quota, lambda: handler.call(ctx, jobs))
+    if not callable(done):
+        return _every_job(source, jobs, done)
+    return lambda: _every_job(source, jobs, _guarded(source, ctx.worker_id, jobs, on_quota, lambda: list(done())))
+
+
+def resolve_later(jobs: Sequence[Job], outcomes: Callable[[], list[JobOutcome]], *, settings: Settings,
+                  worker_id: str, clock: Callable[[], datetime],
+                  crashed: Callable[[Iterable[Any]], None]) -> Callable[[], list[Resolved]]:
+    """A split batch's outcomes (``call_handler_split``'s function), resolved when the committer runs
+    it. A crash here is the runtime's own bug, handled as in the slot: logged, and the jobs handed to
+    ``crashed`` (their ids: no longer held, left to their lease)."""
+    def run() -> list[Resolved]:
+        try:
+            return resolve(jobs, outcomes(), settings=settings, worker_id=worker_id, now=clock())
+        except Exception:
+            log.exception("batch crashed; jobs will be retried after their lease expires", extra={
+                "source": jobs[0].source if jobs else None, "job_ids": [str(j.id) for j in jobs],
+                "worker": worker_id})
+            crashed([j.id for j in jobs])
+            return []
+    return run
 
 
 def resolve(jobs: Sequence[Job], outcomes: Sequence[JobOutcome], *, settings: Settings, worker_id: str,
@@ -130,7 +172,9 @@ def log_events(events: Iterable[Mapping[str, Any]]) -> None:
             "duration_ms": e.get("duration_ms"), "sync_id": e.get("sync_id")})
 
 
-Item = tuple[list[Resolved], float]  # a batch's resolved outcomes, and when its handler started
+# A batch's resolved outcomes (or the function that gives them from the handler's answer, run by the
+# committer: see Worker._run_one), and when its handler started.
+Item = tuple[list[Resolved] | Callable[[], list[Resolved]], float]
 
 
 class Committer:
@@ -175,7 +219,7 @@ class Committer:
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
 
-    def put(self, resolved: list[Resolved], t0: float) -> None:
+    def put(self, resolved: list[Resolved] | Callable[[], list[Resolved]], t0: float) -> None:
         with self._lock:
             self.pending += 1
         self._q.put((resolved, t0))
@@ -188,11 +232,11 @@ class Committer:
                 if self._closing.is_set():
                     break
                 continue
-            items = [first]
-            njobs = len(first[0])
+            items = [self._resolved(first)]
+            njobs = len(items[0][0])
             while njobs < self.MAX_JOBS:
                 try:
-                    item = self._q.get_nowait()
+                    item = self._resolved(self._q.get_nowait())
                 except queue.Empty:
                     break
                 items.append(item)
@@ -207,6 +251,13 @@ class Committer:
                 with self._lock:
                     self.pending -= len(items)
                 self.done([r.job.id for resolved, _t0 in items for r in resolved])
+
+    @staticmethod
+    def _resolved(item: Item) -> tuple[list[Resolved], float]:
+        """The item with its outcomes resolved (a function's raising is the runtime's own bug, caught
+        where the function was built)."""
+        resolved, t0 = item
+        return (resolved() if callable(resolved) else resolved), t0
 
     def _commit(self, items: list[Item]) -> None:
         resolved = [r for it, _t0 in items for r in it]

@@ -171,6 +171,11 @@ class Handler(Protocol):
 
     def process(self, ctx: JobContext, jobs: Sequence[Job]) -> Sequence[JobOutcome]: ...
 
+    # Optional: ``prepare(ctx, batches)``, called once per claim with its batches before any of them
+    # runs (the dispatcher's thread), to do ahead what each batch's ``process`` would do before its
+    # call (the YouTube ids and quota units). ``process`` must work without it: a failed or skipped
+    # ``prepare`` only costs time.
+
 
 HandlerFactory = Callable[[Settings], Handler]
 

@@ -61,6 +61,11 @@ class SourcePauses:
         self._checked[source] = (time.monotonic(), pause)
         return pause
 
+    def paused(self, source: str, now: datetime) -> bool:
+        """Whether this worker knows the source to be paused at ``now`` (recorded or looked up)."""
+        pause = self._paused.get(source) or self._checked.get(source, (0.0, None))[1]
+        return pause is not None and pause[0] > now
+
     def record(self, source: str, exc: QuotaExceeded, jobs: list[Job], pool: ConnectionPool) -> None:
         """Quota: pause the source for every worker and defer all its pending jobs."""
         self._paused[source] = (exc.retry_at, str(exc))

@@ -30,7 +30,7 @@ from workers.config import Settings
 from workers.db import CheckWhenIdle
 from workers.errors import ConfigError
 from workers.logs import job_fields
-from workers.queue.completion import Committer, backoff_delay, call_handler, resolve
+from workers.queue.completion import Committer, backoff_delay, call_handler, call_handler_split, resolve, resolve_later
 from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
 from workers.queue.lease import Leases
@@ -86,7 +86,7 @@ class Worker:
         self.leases = Leases(self.ops, settings.lease_seconds)
         self.committer = Committer(self.ops, hurry=self._hurry, done=self._finished, stats=self.stats)
         self.dispatcher = Dispatcher(settings, conninfo, self.ops, self.handlers, self.leases, self.stats,
-                                     stop=self._stop)
+                                     stop=self._stop, pauses=self.pauses)
         self._pool: ConnectionPool | None = None
         self.ctx: JobContext | None = None
         self._next_flush = 0.0  # monotonic time of the next raw payload spool flush
@@ -129,8 +129,9 @@ class Worker:
         self._pool.open(wait=False)
         with contextlib.suppress(PoolTimeout):  # claim once the slots have connections (a database
             self._pool.wait(timeout=s.poll_interval)  # that is down is retried by the dispatcher)
-        self.ctx = JobContext(settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
-                              log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
+        self.ctx = self.dispatcher.ctx = JobContext(
+            settings=s, pool=self._pool, storage=self.storage, worker_id=self.worker_id,
+            log=logging.getLogger("workers.jobs"), stopping=self._stop, clock=self.clock)
         self.leases.start(self._pool)
         self.committer.start(self._pool)
         if s.worker_metrics_port is not None:
@@ -252,14 +253,20 @@ class Worker:
             self.dispatcher.wakeup.poke()
 
     def _run_one(self, source: str, claimed: Claimed) -> None:
-        """Run the handler, then hand the outcomes to the committer (the slot goes on at once)."""
+        """Run the handler, then hand the outcomes to the committer (the slot goes on at once). A
+        handler with ``call`` hands over the function that reads its answer instead: the committer
+        runs it, and the slot goes back to the network without waiting for the parsing."""
         t0 = time.monotonic()
         jobs = claimed.jobs
         queued = False
         try:
             outcomes = self._outcomes(source, claimed)
-            resolved = resolve(jobs, outcomes, settings=self.settings, worker_id=self.worker_id, now=self.clock())
-            self.committer.put(resolved, t0)
+            if callable(outcomes):  # read by the committer
+                self.committer.put(resolve_later(jobs, outcomes, settings=self.settings, worker_id=self.worker_id,
+                                                 clock=self.clock, crashed=self.leases.drop), t0)
+            else:
+                resolved = resolve(jobs, outcomes, settings=self.settings, worker_id=self.worker_id, now=self.clock())
+                self.committer.put(resolved, t0)
             queued = True
         except Exception:  # a bug in the runtime itself: never lose the jobs silently
             log.exception("batch crashed; jobs will be retried after their lease expires",
@@ -270,8 +277,9 @@ class Worker:
             self.stats["batches"] += 1
             self.dispatcher.wakeup.poke()  # the ready batches may need a refill
 
-    def _outcomes(self, source: str, claimed: Claimed) -> list[JobOutcome]:
-        """The handler's outcomes, or deferrals without a call while the source is paused (quota)."""
+    def _outcomes(self, source: str, claimed: Claimed) -> list[JobOutcome] | Callable[[], list[JobOutcome]]:
+        """The handler's outcomes (or, for a handler with ``call``, possibly the function that gives
+        them), or deferrals without a call while the source is paused (quota)."""
         jobs = claimed.jobs
         now = self.clock()
         pause = self.pauses.since_claim(source, claimed, self._pool)
@@ -283,5 +291,7 @@ class Worker:
             # Taken-over jobs of a paused source: no call, wait for the pause like the others.
             return [JobOutcome.defer(j, claimed.paused_until, f"{source} is paused until "
                                      f"{claimed.paused_until.isoformat()}") for j in jobs]
-        return call_handler(source, self.handlers[source], self.ctx, jobs,
-                            on_quota=lambda exc: self.pauses.record(source, exc, jobs, self._pool))
+        handler = self.handlers[source]
+        run = call_handler_split if callable(getattr(handler, "call", None)) else call_handler
+        return run(source, handler, self.ctx, jobs,
+                   on_quota=lambda exc: self.pauses.record(source, exc, jobs, self._pool))

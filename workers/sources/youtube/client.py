@@ -29,12 +29,12 @@ import httpx
 from workers.errors import FeedRejected, QuotaExceeded
 from workers.sources.http import count_call, transport_errors
 from workers.sources.youtube.parser import (
-    QUOTA_TZ,
     SOURCE,
     VideosListResult,
     next_quota_reset,
     parse_error,
     parse_videos_list,
+    quota_day,
     redact,
 )
 
@@ -158,11 +158,21 @@ class YouTubeClient:
         self.close()
 
     def _quota_day(self) -> date:
-        return self._clock().astimezone(QUOTA_TZ).date()
+        return quota_day(self._clock())
 
     def _set_aside(self, key: ApiKey, day: date) -> None:
         with self._keys_lock:
             self._spent[key.name] = day
+
+    def next_key(self) -> ApiKey | None:
+        """The key :meth:`fetch_statistics` would try first now (None: every key is spent today)."""
+        day = self._quota_day()
+        with self._keys_lock:
+            for step in range(len(self._keys)):
+                key = self._keys[(self._current + step) % len(self._keys)]
+                if self._spent.get(key.name) != day:
+                    return key
+        return None
 
     def fetch_statistics(self, ids: Sequence[str], *, ledger: QuotaLedger | None = None) -> FetchedPayload:
         """One ``videos.list`` call for at most 50 ids (duplicates collapsed), on the first key with units left.

@@ -6,6 +6,10 @@ which runs them for queue jobs:
 * a claimed batch holds at most 50 jobs (``batch_size``), one per video; their YouTube ids come
   from ``music_video_platform_targets.external_id``. One call serves the batch, so 100 due
   videos cost 2 calls;
+* the runtime hands the batches of a claim to :meth:`YouTubeHandler.prepare` as soon as they are
+  claimed: their YouTube ids are looked up and their calls' units reserved (:mod:`.quota`) in one
+  statement each for the whole claim, so a slot goes from one answer to its next call without
+  either round trip;
 * the raw response is kept in Storage (``music-video-raw-payloads/youtube/...``) and its path
   recorded on every job of the batch (``metadata.raw_payload``), with ``collected_at``, so
   :func:`replay_youtube` can re-parse it later without calling the API;
@@ -28,8 +32,9 @@ database (:mod:`.quota`), shared by every worker process. Keys are never logged.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,6 +53,8 @@ from workers.sources.youtube.quota import DbQuotaLedger, api_keys
 from workers.sync import enqueue_syncs
 
 __all__ = ["YouTubeHandler", "queue_youtube_sync", "replay_youtube", "resolve_youtube_key"]
+
+log = logging.getLogger("workers.jobs")
 
 NOT_FOUND = ("video not found or private: YouTube returned no item for id {ext} (deleted, private or "
              "never existed); check the video's YouTube launch URL")
@@ -142,12 +149,23 @@ class YouTubeHandler:
         self._client = client
         self._own_client = client is None
         self._lock = threading.Lock()
+        self._ledger: DbQuotaLedger | None = None
+        # job id -> its YouTube id (None: no target), looked up by prepare(); taken by process()
+        self._ahead: dict[UUID, str | None] = {}
         single = settings.youtube_api_key.get_secret_value() if settings.youtube_api_key is not None else None
         if client is None and (keys := api_keys(settings, single)):
             # Build the HTTP client now rather than inside the first batch (a Vault key waits for a job).
             self._client = YouTubeClient(keys, base_url=settings.youtube_base_url, timeout=settings.http_timeout)
 
     def close(self) -> None:
+        with self._lock:
+            self._ahead.clear()
+            ledger, self._ledger = self._ledger, None
+        if ledger is not None:
+            try:
+                ledger.release()  # the units reserved ahead and not used (quota.py)
+            except Exception as exc:  # the database or the pool is gone: the units stay counted
+                log.warning("could not give back the YouTube units reserved ahead", extra={"error": str(exc)[:300]})
         if self._own_client and self._client is not None:
             self._client.close()
             self._client = None
@@ -161,13 +179,50 @@ class YouTubeHandler:
                                              timeout=self.settings.http_timeout)
             return self._client
 
-    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
-        outcomes: list[JobOutcome] = []
+    def _ledger_for(self, ctx: JobContext) -> DbQuotaLedger:
+        """The quota ledger of this worker's pool (one per pool: it keeps the units reserved ahead)."""
+        with self._lock:
+            if self._ledger is None or self._ledger.pool is not ctx.pool:
+                self._ledger = DbQuotaLedger(ctx.pool, self.settings.youtube_daily_units)
+            return self._ledger
+
+    AHEAD_MAX = 10_000  # ids kept from prepare() (batches deferred after it leave theirs behind)
+
+    def prepare(self, ctx: JobContext, batches: Sequence[Sequence[Job]]) -> None:
+        """Batches just claimed (the runtime calls this before running them): look their YouTube ids
+        up and reserve their calls' units, one statement each for all of them. A batch that then
+        runs finds both ready; one that does not leaves its unit to a later call (:mod:`.quota`)."""
+        jobs = [j for b in batches for j in b]
         with ctx.pool.connection() as conn:
             targets = _targets(conn, {j.music_video_id for j in jobs if j.music_video_id})
+        with self._lock:
+            if len(self._ahead) > self.AHEAD_MAX:
+                self._ahead.clear()  # a lost entry only costs process() its own look-up
+            self._ahead.update((j.id, targets.get(j.music_video_id) if j.music_video_id else None) for j in jobs)
+        calls = sum(1 for b in batches if any(j.music_video_id in targets for j in b))
+        key = self._get_client(ctx).next_key() if calls else None
+        if key is not None:
+            self._ledger_for(ctx).reserve_ahead(key, calls)
+
+    def process(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome]:
+        done = self.call(ctx, jobs)
+        return done() if callable(done) else done
+
+    def call(self, ctx: JobContext, jobs: Sequence[Job]) -> list[JobOutcome] | Callable[[], list[JobOutcome]]:
+        """The batch up to its ``videos.list`` answer; returns the outcomes when there was no answer to
+        read, else the function that reads it (keeps the raw body, builds the outcomes), which the
+        runtime runs off the slot so that the slot's next call goes out first."""
+        outcomes: list[JobOutcome] = []
+        with self._lock:
+            known = {j.id: self._ahead.pop(j.id) for j in jobs if j.id in self._ahead}
+        missing = {j.music_video_id for j in jobs if j.music_video_id and j.id not in known}
+        if missing:
+            with ctx.pool.connection() as conn:
+                targets = _targets(conn, missing)
+            known.update((j.id, targets.get(j.music_video_id)) for j in jobs if j.music_video_id in targets)
         wanted: dict[str, list[Job]] = {}
         for job in jobs:
-            ext = targets.get(job.music_video_id) if job.music_video_id else None
+            ext = known.get(job.id) if job.music_video_id else None
             if ext is None:
                 outcomes.append(JobOutcome.failed(job, NO_TARGET))
             else:
@@ -176,8 +231,7 @@ class YouTubeHandler:
             return outcomes
         client = self._get_client(ctx)
         try:
-            fetched = client.fetch_statistics(list(wanted),
-                                              ledger=DbQuotaLedger(ctx.pool, self.settings.youtube_daily_units))
+            fetched = client.fetch_statistics(list(wanted), ledger=self._ledger_for(ctx))
         except SourceAuthError:
             with self._lock:  # re-read the key next time: it may have been rotated
                 if self._own_client and self._client is client:
@@ -189,6 +243,12 @@ class YouTubeHandler:
             raw = getattr(exc, "raw", None)
             meta = {"raw_payload": ctx.keep_raw(SOURCE, raw, fetched_at=ctx.now())} if raw is not None else {}
             return outcomes + [JobOutcome.failed(job, str(exc), meta) for js in wanted.values() for job in js]
+        return lambda: outcomes + self._read(ctx, wanted, fetched)
+
+    @staticmethod
+    def _read(ctx: JobContext, wanted: Mapping[str, list[Job]], fetched: Any) -> list[JobOutcome]:
+        """The outcomes of an answered call: one sample per returned id, a failure per missing one."""
+        outcomes: list[JobOutcome] = []
         collected_at = ctx.now()
         # Kept even through a Storage outage (spooled locally, "pending"): retrying the batch
         # would spend quota on the same fetch again.

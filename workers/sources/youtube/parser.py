@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ __all__ = [
     "next_quota_reset",
     "parse_error",
     "parse_videos_list",
+    "quota_day",
     "redact",
 ]
 
@@ -130,6 +131,11 @@ def parse_videos_list(payload: bytes | str | Mapping[str, Any],
         stats[parsed.video_id] = parsed
     missing = [vid for vid in dict.fromkeys(requested_ids) if vid not in stats]
     return VideosListResult(stats=stats, missing=missing)
+
+
+def quota_day(now: datetime) -> date:
+    """The quota day of ``now``: its date in America/Los_Angeles, where YouTube resets the quota."""
+    return now.astimezone(QUOTA_TZ).date()
 
 
 def next_quota_reset(now: datetime) -> datetime:
