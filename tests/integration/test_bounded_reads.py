@@ -22,7 +22,7 @@ import pytest
 
 from devtools.paths import PROJECT_ROOT
 from tests.helpers.plan_rpc import SERVICE
-from tests.helpers.reads import panel
+from tests.helpers.reads import panel, read
 from workers.db import call_rpc, postgrest_request
 from workers.metrics import MetricSample, upsert_samples
 
@@ -121,7 +121,7 @@ def world(conn, factory):
         upsert_samples(conn, [MetricSample(deep, p, at, p, views_total=3) for p, at in overrides]
                        + [MetricSample(deep, "mtv", at, "broadcast", views_total=4) for at in rolled])
     conn.execute("analyze public.music_video_metrics")
-    return {"owner": owner, "admin": admin, "videos": (deep, single, empty), "overrides": overrides,
+    return {"owner": owner, "admin": admin, "release": rel, "videos": (deep, single, empty), "overrides": overrides,
             "rolled": rolled, "weekly": weekly}
 
 
@@ -195,3 +195,50 @@ def test_a_foreign_video_is_still_not_found(conn, world, factory):
     with postgrest_request(conn, stranger.claims()) as c:
         assert c.execute("select count(*) as n from private.music_video_trend_rows(%s, null, 1095)",
                          (world["videos"][0],)).fetchone()["n"] == 0
+
+
+def test_the_kpi_counts_the_views_the_card_shows(conn, world):
+    """The trends' KPI views are the board card's views (20261202030200: a TV platform's audience to
+    date is read from the card summary): YouTube's latest count as overridden, MTV's live audiences
+    with the admin's value and without the rolled-back weeks, regional_tv without its soft-deleted
+    sample. Inside a transaction that wrote samples (the card is refreshed at its commit) the KPI
+    already counts them."""
+    deep, owner = world["videos"][0], world["owner"].claims()
+
+    def card() -> dict:
+        cards = read(conn, owner, "list_music_videos", release_id=str(world["release"]))
+        return next(c for c in cards if c["id"] == str(deep))
+
+    def kpi() -> int:  # the reader behind the RPC, as the superuser (inside the test's transaction)
+        return conn.execute("select kpi_views_total as v from private.music_video_trend_rows(%s, null, 90) limit 1",
+                            (deep,)).fetchone()["v"]
+
+    def live_sum(platform: str) -> int:
+        return conn.execute("select sum(views_total) as s from public.music_video_metrics where music_video_id = %s"
+                            " and platform = %s and deleted_at is null", (deep, platform)).fetchone()["s"]
+
+    shown = card()
+    assert set(shown["views_by_platform"]) == {"youtube", "mtv", "regional_tv", "tiktok"}
+    assert shown["views_by_platform"]["youtube"] == 77_777_777  # the override stuck
+    for tv in ("mtv", "regional_tv"):
+        assert shown["views_by_platform"][tv] == live_sum(tv)
+    rolled_live = conn.execute("select count(*) as n from public.music_video_metrics where music_video_id = %s"
+                               " and platform = 'mtv' and collected_at = any(%s) and deleted_at is null",
+                               (deep, world["rolled"])).fetchone()["n"]
+    assert rolled_live == 0  # the rolled-back weeks are not in the audience, even after a re-sync
+    last_week = conn.execute("select views_total as v from public.music_video_metrics where music_video_id = %s"
+                             " and platform = 'mtv' and collected_at = %s", (deep, world["weekly"][-1])).fetchone()
+    assert last_week["v"] == 5_555_555  # the overridden audience is counted as the admin set it
+    for claims in (owner, SERVICE):
+        rows = trends(conn, claims, "public", deep, 90, None)
+        assert isinstance(rows, list), rows
+        assert {r["kpi_views_total"] for r in rows} == {shown["views_total"]}
+
+    # a write and a read in one transaction: the card is refreshed at commit, the KPI counts it now
+    with conn.transaction():
+        upsert_samples(conn, [MetricSample(deep, "mtv", DAY0 + timedelta(hours=1), "broadcast", views_total=1_000)])
+        assert kpi() == shown["views_total"] + 1_000
+        assert conn.execute("select views_total as v from private.music_video_metric_summaries"
+                            " where music_video_id = %s", (deep,)).fetchone()["v"] == shown["views_total"]
+    assert card()["views_total"] == shown["views_total"] + 1_000  # refreshed at commit
+    assert {r["kpi_views_total"] for r in trends(conn, owner, "public", deep, 90, None)} == {card()["views_total"]}
