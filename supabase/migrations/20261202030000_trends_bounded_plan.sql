@@ -18,6 +18,15 @@
 -- (definitions of 20261201010400 with the TV rule of 20261202020200: on a TV platform a day's
 -- point is the day's audience, the velocity counts the audiences after the base sample, and
 -- the KPI counts the TV audience to date).
+-- The KPI's TV audience to date is read from the card summary
+-- (private.music_video_metric_summaries.views_by_platform, written by
+-- private.refresh_music_video_metric_summaries from the same rows: live samples only, overridden
+-- values as stored, rolled-back import rows soft-deleted): one primary-key probe instead of every
+-- TV sample of the video, all time (2,190 of the 2,554 rows the benchmark's 3-year video read for
+-- 90 days), and "views to date" has one home. A video with no summary row has no live sample.
+-- The summary is refreshed at commit; a read in the same transaction as a metric write finds the
+-- video noted in mv.metric_summary_dirty and sums its live TV samples itself (the numbers the
+-- flush will write).
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
@@ -43,6 +52,8 @@ declare
   v_first_day date := v_today - (p_days - 1);
   v_lower timestamptz;
   v_oldest_latest timestamptz;
+  v_card jsonb;
+  v_noted boolean;
 begin
   if current_setting('role') in ('authenticated', 'anon')
      and not private.can_access_video(p_music_video_id) then
@@ -52,6 +63,19 @@ begin
   select v.kpi_view_target into v_target
   from public.music_videos as v
   where v.id = p_music_video_id;
+
+  -- The card's views by platform (private.music_video_metric_summaries, refreshed at commit by
+  -- private.flush_music_video_metric_summaries): current for every committed write. A metric
+  -- write earlier in this transaction notes its video in mv.metric_summary_dirty until the
+  -- flush at commit; for such a video the audience is summed from the samples instead.
+  v_noted := coalesce(p_music_video_id::text = any(
+    string_to_array(nullif(current_setting('mv.metric_summary_dirty', true), ''), ',')
+  ), false);
+  if not v_noted then
+    select s.views_by_platform into v_card
+    from private.music_video_metric_summaries as s
+    where s.music_video_id = p_music_video_id;
+  end if;
 
   -- The oldest "latest sample" of any platform (one index probe per platform): its 7-day window
   -- (and a 31-day fallback for a gap) must be read too.
@@ -148,9 +172,16 @@ begin
     select g.*, g.gained::numeric / (extract(epoch from g.at - g.base_at) / 86400) as per_day
     from gained as g
   ),
-  -- a TV platform's views to date: every live audience sample of the video (all time), read
-  -- one index range per TV platform (not every sample of the video, filtered)
+  -- a TV platform's views to date, as the board card counts them: the card summary's
+  -- views_by_platform (one primary-key probe, whatever the video's age); for a video this
+  -- transaction has noted and not yet flushed, every live audience sample of the platform (one
+  -- index range per TV platform), which is what the flush will write
   audience as (
+    select e.platform, (v_card ->> e.platform::text)::numeric as views
+    from unnest(enum_range(null::public.platform_enum)) as e (platform)
+    where not v_noted
+      and not private.platform_views_are_cumulative(e.platform)
+    union all
     select e.platform, sum(m.views_total) as views
     from unnest(enum_range(null::public.platform_enum)) as e (platform)
     cross join lateral (
@@ -161,7 +192,8 @@ begin
         and mm.deleted_at is null
       offset 0
     ) as m
-    where not private.platform_views_are_cumulative(e.platform)
+    where v_noted
+      and not private.platform_views_are_cumulative(e.platform)
     group by e.platform
   ),
   -- one point per platform and UTC day: the day's last sample, with the flags of all of them;

@@ -198,7 +198,7 @@ def test_a_foreign_video_is_still_not_found(conn, world, factory):
 
 
 def test_the_kpi_counts_the_views_the_card_shows(conn, world):
-    """The trends' KPI views are the board card's views (20261202030200: a TV platform's audience to
+    """The trends' KPI views are the board card's views (20261202030000: a TV platform's audience to
     date is read from the card summary): YouTube's latest count as overridden, MTV's live audiences
     with the admin's value and without the rolled-back weeks, regional_tv without its soft-deleted
     sample. Inside a transaction that wrote samples (the card is refreshed at its commit) the KPI

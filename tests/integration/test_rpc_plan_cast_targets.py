@@ -118,6 +118,10 @@ def test_change_and_remove_an_assignment(conn, owner, video):
     err = rpc_error(conn, owner.claims(), "update_music_video_cast_assignment", music_video_id=video["id"],
                     assignment_id=a["id"], patch={"cast_option_id": cast_id(conn, "Sam Okafor"), "confirmed": 3})
     assert set(err.codes()) == {("cast_option_id", "read_only"), ("confirmed", "invalid_type")}
+    # role_override has role's 200-character limit (20261202060100: the key once mapped to no limit)
+    err = rpc_error(conn, owner.claims(), "update_music_video_cast_assignment", music_video_id=video["id"],
+                    assignment_id=a["id"], patch={"role_override": "x" * 201})
+    assert (err.sqlstate, err.codes()) == ("PT422", [("role_override", "too_long")])
     doc = change(conn, owner, video["id"], a["id"], remove=True)
     assert doc["assignment"] is None and doc["removed_assignment_id"] == a["id"]
     assert doc["cast_assignments"] == [] and doc["budget"]["cast_cost_total"] == 0
