@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,15 +13,19 @@ from psycopg.rows import tuple_row
 __all__ = ["LOCK_SYNCS_SQL", "record_locked_sync_events", "record_sync_events"]
 
 
-# The groups arrive as arrays of (video, sync key) pairs; a sync key is metadata.sync_id or, for a
-# job without one, the job's own id. Each group's members are read by a lateral aggregate, one
-# probe of the (music_video_id, created_at) index per group whatever the statistics say: as a plain
-# join the planner hashed the whole queue table for every commit once it was large (a 100,000-job
-# sync: ~0.3 ms per job in this statement alone, most of the server's time at that size).
+# The groups arrive as arrays of (video, sync key, created_at) triples; a sync key is
+# metadata.sync_id or, for a job without one, the job's own id. A sync's jobs are inserted by one
+# statement (private.enqueue_music_video_syncs, the chart backfill), so they share the created_at of
+# that transaction: each group's members are one exact range of the (music_video_id, created_at)
+# index, read by a lateral aggregate, however many imports the video's history holds (a video
+# synced nightly for a year has hundreds; the range on the video alone read them all, and a queue
+# table analyzed before a big enqueue planned it as a bitmap scan of ~400 estimated rows per group:
+# ~0.3 ms per job at 100,000 jobs, most of the server's time at that size).
 _EVENT_SQL = """
 with groups as (
-  select distinct g.music_video_id, g.sync_id
-  from unnest(%(videos)b::uuid[], %(syncs)b::text[]) as g(music_video_id, sync_id)
+  select distinct g.music_video_id, g.sync_id, g.created_at
+  from unnest(%(videos)b::uuid[], %(syncs)b::text[], %(created)b::timestamptz[])
+    as g(music_video_id, sync_id, created_at)
 ),
 done as (
   select g.sync_id, g.music_video_id, d.payload
@@ -47,6 +52,7 @@ done as (
            ) as payload
     from public.music_video_metric_imports as m
     where m.music_video_id = g.music_video_id
+      and m.created_at = g.created_at
       and coalesce(m.metadata ->> 'sync_id', m.id::text) = g.sync_id
   ) as d
   where d.ended
@@ -62,7 +68,7 @@ returning payload
 # sequential scan of the queue table once the array was a few hundred long).
 _GROUPS_SQL = """
 select j.music_video_id, coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_key,
-       j.metadata ->> 'sync_id' as sync_id
+       j.metadata ->> 'sync_id' as sync_id, j.created_at
 from unnest(%s::uuid[]) as i(id)
 join public.music_video_metric_imports as j on j.id = i.id
 where j.music_video_id is not null and j.status in ('succeeded', 'failed', 'partially_failed')
@@ -91,19 +97,21 @@ def record_sync_events(conn: psycopg.Connection, finished_ids: Sequence[UUID], *
     if not rows:
         return []
     conn.execute(LOCK_SYNCS_SQL, ([r[2] for r in rows],))
-    return record_locked_sync_events(conn, [r[0] for r in rows], [r[1] for r in rows], payloads=payloads)
+    return record_locked_sync_events(conn, [r[0] for r in rows], [r[1] for r in rows], [r[3] for r in rows],
+                                     payloads=payloads)
 
 
-def record_locked_sync_events(conn: psycopg.Connection, videos: Sequence[UUID], sync_keys: Sequence[str], *,
-                              payloads: bool = True) -> list[dict[str, Any]]:
+def record_locked_sync_events(conn: psycopg.Connection, videos: Sequence[UUID], sync_keys: Sequence[str],
+                              created: Sequence[datetime], *, payloads: bool = True) -> list[dict[str, Any]]:
     """The events of the syncs ``(videos[i], sync_keys[i])`` (a sync key: ``metadata.sync_id``, or the
-    job's id when it has none) whose jobs are all finished. The caller holds the syncs' advisory
+    job's id when it has none; ``created[i]``: a finished job's ``created_at``, which all the jobs of
+    its sync share) whose jobs are all finished. The caller holds the syncs' advisory
     locks (:data:`LOCK_SYNCS_SQL`, or the lock the finish statement takes) and took them in an
     earlier statement, so this statement's snapshot sees what another worker committed meanwhile.
     """
     if not videos:
         return []
-    params = {"videos": list(videos), "syncs": list(sync_keys)}
+    params = {"videos": list(videos), "syncs": list(sync_keys), "created": list(created)}
     if not payloads:
         conn.execute(_EVENT_SQL.replace("returning payload", ""), params)
         return []

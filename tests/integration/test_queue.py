@@ -397,6 +397,28 @@ def test_one_metrics_synced_event_per_sync_with_every_source(conn, factory, tmp_
     assert 0 <= p["duration_ms"] < 60_000  # first job created to last job done, in ms, within this test
 
 
+def test_a_syncs_event_counts_its_own_jobs_among_the_videos_history(conn, factory, tmp_path, db_url):
+    """The events statement reads a sync's jobs as one range of the (video, created_at) index: the jobs
+    of one sync are inserted together and share created_at. A second sync of the same video gets an
+    event of its own over its own two jobs, not the first sync's."""
+    (v, _), = make_videos(conn, factory, 1)
+    conn.execute("update public.music_videos set isrc = 'USUM72100003' where id = %s", (v,))
+    ok = Scripted(lambda _c, jobs: [JobOutcome.succeeded(j) for j in jobs])
+    first = sync_music_video_metrics(conn, v)
+    drain(make_settings(tmp_path, db_url), db_url, handlers={"youtube": ok, "charts": ok})
+    second = sync_music_video_metrics(conn, v)
+    created = conn.execute("select distinct created_at from public.music_video_metric_imports where id = any(%s)",
+                           (list(second.import_ids),)).fetchall()
+    assert len(second.import_ids) == 2 and len(created) == 1  # what the events statement relies on
+    drain(make_settings(tmp_path, db_url), db_url, handlers={"youtube": ok, "charts": ok})
+    events = conn.execute("select payload from public.music_video_events where music_video_id = %s"
+                          " order by created_at, payload ->> 'sync_id'", (v,)).fetchall()
+    by_jobs = {frozenset(e["payload"]["import_ids"]): e["payload"] for e in events}
+    assert set(by_jobs) == {frozenset(str(i) for i in first.import_ids),
+                            frozenset(str(i) for i in second.import_ids)}
+    assert all(p["counts"]["jobs"] == 2 for p in by_jobs.values())
+
+
 def test_two_workers_ending_a_sync_at_once_write_its_event_once(conn, factory, db_url):
     """The finish statement takes the sync's advisory lock, so the second finisher waits for the first
     commit and its events statement sees both jobs ended: one event, not none."""

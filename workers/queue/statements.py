@@ -174,7 +174,7 @@ with f as (
               %(refund)b::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
   where j.id = u.id
   returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at,
-    j.music_video_id, j.metadata ->> 'sync_id' as sync_id,
+    j.music_video_id, j.metadata ->> 'sync_id' as sync_id, j.created_at,
     coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_key
 ),
 locks as (
@@ -342,5 +342,6 @@ class QueueOps:
             ended = [r for r in rows if r["status"] in TERMINAL and r["music_video_id"] is not None]
             events = record_locked_sync_events(conn, [r["music_video_id"] for r in ended],
                                                [r["sync_key"] for r in ended],
+                                               [r["created_at"] for r in ended],
                                                payloads=log.isEnabledFor(logging.INFO)) if ended else []
         return rows, counts, events
