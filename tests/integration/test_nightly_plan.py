@@ -212,7 +212,8 @@ def test_the_scheduler_logs_the_plan_with_the_settings_budget(conn, factory, db_
 
 def test_a_night_over_max_locks_per_transaction_videos_commits_and_the_cards_say_pending(conn, factory):
     """One advisory lock per video made a night over ~6,000 videos fail at commit; the flush now
-    locks at most 256 stripes, and the inserted jobs refresh only the cards' last sync."""
+    locks the cards by row (no shared lock table entry per card), and the inserted jobs refresh
+    only the cards' last sync."""
     per_tx = conn.execute("select current_setting('max_locks_per_transaction')::int * "
                           "(current_setting('max_connections')::int + "
                           "current_setting('max_prepared_transactions')::int) as n").fetchone()["n"]
