@@ -100,3 +100,36 @@ def test_a_video_deleted_in_the_flushing_transaction_leaves_no_card(conn, factor
         conn.execute(SAMPLE, (v, "youtube", 0, "youtube", 20))
         conn.execute("delete from public.music_videos where id = %s", (v,))
     assert card(conn, v) is None
+
+
+def test_a_flush_of_over_ten_thousand_videos_takes_turns_with_a_small_one(conn, factory, db_url):
+    """A flush of more than 10,000 videos (a nightly's) locks stripes exclusively instead of rows; a
+    small flush of one of its videos takes its stripe in shared mode first, so it waits for the big
+    one, and the card ends with both commits' samples."""
+    vids = [v for v, _ in make_videos(conn, factory, 10_001)]
+    stripe = ("select abs(hashtextextended(%s::text, 0) %% 256) as s")
+    last = 255
+    v = next(x for x in vids if conn.execute(stripe, (x,)).fetchone()["s"] < last)
+    below = conn.execute("select count(distinct abs(hashtextextended(u::text, 0) %% 256)) as n"
+                         " from unnest(%s::uuid[]) as u where abs(hashtextextended(u::text, 0) %% 256) < %s",
+                         (vids, last)).fetchone()["n"]
+    with psycopg.connect(db_url, row_factory=dict_row) as blocker:
+        blocker.execute("select pg_advisory_xact_lock(hashtextextended('music_video_metric_summaries:stripe', %s))",
+                        (last,))
+        big, big_done = commit_in_thread(db_url, [(
+            "insert into public.music_video_metrics (music_video_id, platform, collected_at, source, views_total)"
+            " select u, 'youtube', now() - interval '1 day', 'youtube', 500 from unnest(%s::uuid[]) as u",
+            (vids,))])
+        for _ in range(600):  # the big flush holds every lower stripe and waits for the last one
+            if conn.execute("select count(*) as n from pg_locks where locktype = 'advisory' and granted"
+                            " and mode = 'ExclusiveLock'").fetchone()["n"] >= 1 + below:
+                break
+            time.sleep(0.1)
+        small, small_done = commit_in_thread(db_url, [(SAMPLE, (v, "vevo", 1, "vevo", 70))])
+        small.join(1.0)
+        assert not small_done and not big_done  # the small flush waits behind the big one's stripe
+        blocker.rollback()
+    big.join(120)
+    small.join(30)
+    assert big_done and small_done and small_done[0] >= big_done[0]
+    assert card(conn, v)["views_by_platform"] == {"youtube": 500, "vevo": 70}
