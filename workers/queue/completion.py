@@ -131,8 +131,9 @@ def resolve(jobs: Sequence[Job], outcomes: Sequence[JobOutcome], *, settings: Se
                         extra={"job_id": str(o.job_id), "worker": worker_id})
             continue
         meta = {**o.metadata, "worker": worker_id}
-        samples = [s if s.import_batch_id == job.id else dataclasses.replace(s, import_batch_id=job.id)
-                   for s in o.samples]
+        # `is` first: a handler builds its samples with the job's own id (UUID equality is Python code)
+        samples = [s if s.import_batch_id is job.id or s.import_batch_id == job.id
+                   else dataclasses.replace(s, import_batch_id=job.id) for s in o.samples]
         attempt_error = None
         if o.status in ("failed", "partially_failed", "retry", "defer"):
             attempt_error = {"attempt": job.attempts, "at": now.isoformat(), "outcome": o.status,
