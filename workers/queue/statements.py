@@ -107,7 +107,7 @@ HEARTBEAT_SQL = """
 with free as (
   select j.id
   from public.music_video_metric_imports as j
-  where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+  where j.id = any(%(ids)b::uuid[]) and j.locked_by = %(worker)s and j.status = 'processing'
   for update skip locked
 ),
 renewed as (
@@ -118,7 +118,7 @@ renewed as (
 )
 select j.id
 from public.music_video_metric_imports as j
-where j.id = any(%(ids)s) and j.locked_by = %(worker)s and j.status = 'processing'
+where j.id = any(%(ids)b::uuid[]) and j.locked_by = %(worker)s and j.status = 'processing'
 """
 
 # First step of the finish transaction: lock the jobs this worker still holds, so the metric upsert
@@ -174,8 +174,7 @@ with f as (
               %(attempt_error)b::jsonb[], %(run_after)b::timestamptz[], %(delay)b::float8[],
               %(refund)b::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
   where j.id = u.id
-  returning j.id, j.status::text as status, j.run_after, j.attempts, j.started_at, j.completed_at,
-    j.music_video_id, j.metadata ->> 'sync_id' as sync_id,
+  returning j.id, j.status::text as status, j.run_after, j.music_video_id, j.metadata ->> 'sync_id' as sync_id,
     coalesce(j.metadata ->> 'sync_id', j.id::text) as sync_key
 ),
 locks as (
@@ -185,7 +184,7 @@ locks as (
           and f.status in ('succeeded', 'failed', 'partially_failed')
         order by 1) as s
 )
-select f.*, (select count(*) from locks) as syncs_locked
+select f.id, f.status, f.run_after, f.music_video_id, f.sync_key, (select count(*) from locks) as syncs_locked
 from f
 """
 
@@ -296,9 +295,10 @@ class QueueOps:
             return set()
         with conn.transaction():  # a lost renewal only shortens a lease: no disk sync needed
             conn.execute("set local synchronous_commit = off")
-            rows = conn.execute(HEARTBEAT_SQL, {"ids": list(ids), "worker": self.worker_id,
-                                                "lease": self.lease}).fetchall()
-        return {r["id"] for r in rows}
+            with conn.cursor(row_factory=tuple_row) as cur:
+                rows = cur.execute(HEARTBEAT_SQL, {"ids": list(ids), "worker": self.worker_id,
+                                                   "lease": self.lease}).fetchall()
+        return {r[0] for r in rows}
 
     def release(self, conn: psycopg.Connection, ids: Sequence[UUID]) -> set[UUID]:
         if not ids:
@@ -318,11 +318,13 @@ class QueueOps:
                ) -> tuple[list[dict[str, Any]], UpsertCounts, list[dict[str, Any]]]:
         """One transaction: lock what we hold, upsert samples, finish the jobs, emit events.
 
-        Returns (finished rows, sample counts, event payloads). Jobs no longer held are left out.
+        Returns (finished rows: id, status, run_after, music_video_id, sync_key; sample counts, event
+        payloads). Jobs no longer held are left out.
         """
         ids = sorted(r.job.id for r in resolved)  # locked in this order (HELD_SQL)
         with conn.transaction():
-            held = {r["id"] for r in conn.execute(HELD_SQL, {"ids": ids, "worker": self.worker_id})}
+            with conn.cursor(row_factory=tuple_row) as cur:
+                held = {r[0] for r in cur.execute(HELD_SQL, {"ids": ids, "worker": self.worker_id})}
             mine = [r for r in resolved if r.job.id in held]
             if not mine:
                 return [], UpsertCounts(), []
