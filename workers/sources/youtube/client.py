@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -250,15 +250,16 @@ class YouTubeClient:
                             f" {retry_at.isoformat()}", retry_at=retry_at, source=SOURCE, reason="budgetSpent")
 
     def _fetch_with(self, key: ApiKey, unique: list[str]) -> Answer:
-        # The query is encoded once, by hand, exactly as httpx encodes params (every reserved
-        # character escaped), and httpx parses the URL once: with ``params=`` it parsed and
+        # The query is encoded once, by hand, exactly as httpx encodes ``params=`` (every reserved
+        # character escaped, a space as "+"; the ids one by one, so that an id with nothing to escape
+        # takes quote()'s fast path), and httpx parses the URL once: with ``params=`` it parsed and
         # re-validated the 600-character URL of 50 ids three times a call, character by character
         # (~0.3 ms of the slot's CPU, on the way to its next call).
-        url_without_key = f"{self.base_url}/videos?" + urlencode(
-            {"part": "statistics", "id": ",".join(unique)}, quote_via=quote, safe="")
+        url_without_key = (f"{self.base_url}/videos?part=statistics&id="
+                           + "%2C".join([quote_plus(i, safe="") for i in unique]))
         self.calls += 1
         with transport_errors(SOURCE, f"GET {url_without_key}"):
-            request = self._http.build_request("GET", f"{url_without_key}&key={quote(key.secret, safe='')}",
+            request = self._http.build_request("GET", f"{url_without_key}&key={quote_plus(key.secret, safe='')}",
                                                timeout=self._timeout)
             response = self._http.send(request)
             raw = response.content
