@@ -404,6 +404,47 @@ def test_a_claim_renews_the_pause_look_up_of_batches_ahead(conn, db_url):
     pause(None)
 
 
+def test_the_slots_of_a_round_share_one_pause_look_up(conn, db_url):
+    from contextlib import contextmanager
+
+    from psycopg_pool import ConnectionPool
+
+    from workers.queue.pauses import SourcePauses
+    from workers.queue.statements import Claimed
+
+    class Counted:  # the real pool, its checkouts counted; each look-up takes a while
+        def __init__(self, pool):
+            self.pool, self.checkouts, self.lock = pool, 0, threading.Lock()
+
+        @contextmanager
+        def connection(self):
+            with self.lock:
+                self.checkouts += 1
+            time.sleep(0.1)
+            with self.pool.connection() as c:
+                yield c
+
+    conn.execute("delete from private.worker_source_pauses where source = 'broadcast'")
+    conn.execute("insert into private.worker_source_pauses (source, paused_until, reason)"
+                 " values ('broadcast', now() + interval '1 hour', 'shared look-up')")
+    pauses = SourcePauses(QueueOps("w-shared", 60))
+    ahead = Claimed("broadcast", [], [], None, ahead=True)
+    seen: list = []
+    with ConnectionPool(db_url, min_size=1, kwargs={"autocommit": True, "row_factory": dict_row}) as real:
+        pool = Counted(real)
+        start = threading.Barrier(8)
+        slots = [threading.Thread(target=lambda: (start.wait(), seen.append(pauses.since_claim("broadcast", ahead,
+                                                                                              pool))))
+                 for _ in range(8)]
+        for t in slots:
+            t.start()
+        for t in slots:
+            t.join(10)
+    conn.execute("delete from private.worker_source_pauses where source = 'broadcast'")
+    assert pool.checkouts == 1
+    assert len(seen) == 8 and {p[1] for p in seen} == {"shared look-up"}
+
+
 # ----------------------------------------------------------------------------- events
 
 
