@@ -692,7 +692,7 @@ def bench_youtube(db: Db, storage: Path, n: int, latency: float, concurrency: in
                 conn.execute("select extensions.pg_stat_statements_reset()")
                 conn.execute("select pg_stat_reset()")
             spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw", "--nonblocking",
-                   "--rate", "250"]
+                   "--rate", "250", *os.environ.get("MV_BENCH_PYSPY", "").split()]
             spies = [subprocess.Popen([*spy, "--pid", str(p.pid), "--output", str(profile / f"worker-{i}.txt")],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for i, p in enumerate(procs)] if profile is not None else []

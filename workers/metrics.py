@@ -35,6 +35,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 __all__ = ["PLATFORMS", "ChartPosition", "MetricSample", "UpsertCounts", "upsert_chart_positions", "upsert_samples"]
@@ -179,10 +180,9 @@ def upsert_samples(conn: psycopg.Connection, samples: Iterable[MetricSample]) ->
     ]
     by_import: dict[UUID | None, tuple[int, int]] = {}
     inserted = updated = 0
-    with conn.cursor() as cur:
+    with conn.cursor(row_factory=tuple_row) as cur:  # tuples: no dict per returned row
         cur.execute(_UPSERT_SQL, cols, binary=True)  # %b: binary arrays in, no per-element text escaping
-        for r in cur.fetchall():
-            flag, batch = (r["inserted"], r["import_batch_id"]) if isinstance(r, Mapping) else (r[0], r[1])
+        for flag, batch in cur.fetchall():
             i, u = by_import.get(batch, (0, 0))
             if flag:
                 inserted += 1

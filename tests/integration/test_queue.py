@@ -371,6 +371,80 @@ def test_batches_ahead_see_a_pause_another_worker_recorded(conn, tmp_path, db_ur
     assert all("quota of another worker" in r["error_message"] for r in deferred)
 
 
+def test_a_claim_renews_the_pause_look_up_of_batches_ahead(conn, db_url):
+    from psycopg_pool import ConnectionPool
+
+    from workers.queue.pauses import SourcePauses
+    from workers.queue.statements import Claimed
+
+    def pause(reason):
+        conn.execute("delete from private.worker_source_pauses where source = 'broadcast'")
+        if reason:
+            conn.execute("insert into private.worker_source_pauses (source, paused_until, reason)"
+                         " values ('broadcast', now() + interval '1 hour', %s)", (reason,))
+
+    pauses = SourcePauses(QueueOps("w-pauses", 60))
+    pauses.CHECK_S = 0.3
+    ahead = Claimed("broadcast", [], [], None, ahead=True)
+    with ConnectionPool(db_url, min_size=1, kwargs={"autocommit": True, "row_factory": dict_row}) as pool:
+        pauses.claimed_unpaused("broadcast", time.monotonic())  # no look-up made yet: nothing to renew
+        pause("first")
+        assert pauses.since_claim("broadcast", ahead, pool)[1] == "first"
+        pause(None)
+        time.sleep(0.35)
+        assert pauses.since_claim("broadcast", ahead, pool) is None  # looked up again: not paused
+        pause("second")
+        time.sleep(0.35)
+        pauses.claimed_unpaused("broadcast", time.monotonic())  # a claim found it unpaused: renewed
+        assert pauses.since_claim("broadcast", ahead, pool) is None
+        time.sleep(0.35)
+        assert pauses.since_claim("broadcast", ahead, pool)[1] == "second"  # CHECK_S after the claim
+        pauses.claimed_unpaused("broadcast", time.monotonic())  # a found pause is not renewed away
+        assert pauses.since_claim("broadcast", ahead, pool)[1] == "second"
+    pause(None)
+
+
+def test_the_slots_of_a_round_share_one_pause_look_up(conn, db_url):
+    from contextlib import contextmanager
+
+    from psycopg_pool import ConnectionPool
+
+    from workers.queue.pauses import SourcePauses
+    from workers.queue.statements import Claimed
+
+    class Counted:  # the real pool, its checkouts counted; each look-up takes a while
+        def __init__(self, pool):
+            self.pool, self.checkouts, self.lock = pool, 0, threading.Lock()
+
+        @contextmanager
+        def connection(self):
+            with self.lock:
+                self.checkouts += 1
+            time.sleep(0.1)
+            with self.pool.connection() as c:
+                yield c
+
+    conn.execute("delete from private.worker_source_pauses where source = 'broadcast'")
+    conn.execute("insert into private.worker_source_pauses (source, paused_until, reason)"
+                 " values ('broadcast', now() + interval '1 hour', 'shared look-up')")
+    pauses = SourcePauses(QueueOps("w-shared", 60))
+    ahead = Claimed("broadcast", [], [], None, ahead=True)
+    seen: list = []
+    with ConnectionPool(db_url, min_size=1, kwargs={"autocommit": True, "row_factory": dict_row}) as real:
+        pool = Counted(real)
+        start = threading.Barrier(8)
+        slots = [threading.Thread(target=lambda: (start.wait(), seen.append(pauses.since_claim("broadcast", ahead,
+                                                                                              pool))))
+                 for _ in range(8)]
+        for t in slots:
+            t.start()
+        for t in slots:
+            t.join(10)
+    conn.execute("delete from private.worker_source_pauses where source = 'broadcast'")
+    assert pool.checkouts == 1
+    assert len(seen) == 8 and {p[1] for p in seen} == {"shared look-up"}
+
+
 # ----------------------------------------------------------------------------- events
 
 

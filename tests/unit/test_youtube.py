@@ -21,7 +21,7 @@ from workers.errors import (
     SourceRequestError,
     TransientSourceError,
 )
-from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient, chunked, fetch_youtube_metrics
+from workers.sources.youtube.client import MAX_IDS_PER_CALL, ApiKey, YouTubeClient, chunked, fetch_youtube_metrics
 from workers.sources.youtube.parser import (
     VideosListResult,
     YouTubeStats,
@@ -269,6 +269,34 @@ def test_client_sends_one_get_with_the_right_query(httpserver: HTTPServer):
     assert query == {"part": ["statistics"], "id": ["AW55J2zE3N4,NQ_HvTBaFoo,nope"]}
     sent = [req for req, _ in httpserver.log if req.args.get("id") == "AW55J2zE3N4,NQ_HvTBaFoo,nope"]
     assert len(sent) == 1 and "maxResults" not in sent[0].args
+
+
+def test_the_request_url_is_the_one_httpx_params_would_send():
+    ids = ["AW55J2zE3N4", "NQ_Hv-TBaFoo", "n~o.pe", "é/x?&=+%#", "a b", "日本", "tab\there"]
+    secret = "AIza-key_with~chars+/="
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"kind": "youtube#videoListResponse", "items": []})
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        client = YouTubeClient([ApiKey("k", secret, 10)], base_url="https://yt.test/youtube/v3", http=http)
+        fetched = client.fetch_statistics(ids)
+    expected = httpx.URL("https://yt.test/youtube/v3/videos", params={"part": "statistics", "id": ",".join(ids)})
+    assert fetched.url_without_key == str(expected)
+    assert str(sent[0].url) == str(expected.copy_merge_params({"key": secret}))
+    assert fetched.result.missing == ids
+
+
+def test_an_answer_is_parsed_only_when_asked(httpserver: HTTPServer):
+    httpserver.expect_request("/youtube/v3/videos").respond_with_data(b"<html>not json</html>", status=200)
+    with _client(httpserver) as client:
+        answer = client.fetch_answer(["AW55J2zE3N4"])  # the call itself succeeded
+        assert answer.status == 200 and answer.ids == ["AW55J2zE3N4"] and client.calls == 1
+        with pytest.raises(FeedRejected) as info:
+            answer.parse()
+    assert info.value.raw == b"<html>not json</html>"  # kept for audit by the caller
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_ERRORS))

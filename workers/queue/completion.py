@@ -131,8 +131,9 @@ def resolve(jobs: Sequence[Job], outcomes: Sequence[JobOutcome], *, settings: Se
                         extra={"job_id": str(o.job_id), "worker": worker_id})
             continue
         meta = {**o.metadata, "worker": worker_id}
-        samples = [s if s.import_batch_id == job.id else dataclasses.replace(s, import_batch_id=job.id)
-                   for s in o.samples]
+        # `is` first: a handler builds its samples with the job's own id (UUID equality is Python code)
+        samples = [s if s.import_batch_id is job.id or s.import_batch_id == job.id
+                   else dataclasses.replace(s, import_batch_id=job.id) for s in o.samples]
         attempt_error = None
         if o.status in ("failed", "partially_failed", "retry", "defer"):
             attempt_error = {"attempt": job.attempts, "at": now.isoformat(), "outcome": o.status,
@@ -288,13 +289,18 @@ class Committer:
             self.stats["lost"] += lost
         now = time.monotonic()
         worker = self.ops.worker_id
+        finished: dict[tuple[str, str], int] = {}  # (source, status) -> jobs: one counter update each
         for batch, t0 in items:
             duration = now - t0
+            durations = {}  # source -> its histogram child, looked up once a batch
             for r in batch:
                 row = done.get(r.job.id)
                 if row is not None:
-                    JOBS_FINISHED.labels(r.job.source, row["status"]).inc()
-                    JOB_DURATION.labels(r.job.source).observe(duration)
+                    key = (r.job.source, row["status"])
+                    finished[key] = finished.get(key, 0) + 1
+                    if (hist := durations.get(r.job.source)) is None:
+                        hist = durations[r.job.source] = JOB_DURATION.labels(r.job.source)
+                    hist.observe(duration)
                 if row is None:
                     log.warning("job outcome discarded: the job is no longer held by this worker (lease lost)",
                                 extra=job_fields(r.job, duration=duration, outcome=r.status, worker=worker))
@@ -308,6 +314,8 @@ class Committer:
                     r.job, duration=duration, status=row["status"], error=r.error, worker=worker,
                     run_after=row["run_after"].isoformat() if row["status"] == "pending" else None,
                     samples=len(r.samples)))
+        for (source, status), n in finished.items():
+            JOBS_FINISHED.labels(source, status).inc(n)
 
     def _finish_retrying(self, resolved: list[Resolved]) -> tuple[list[dict], list[dict]] | None:
         """One finishing transaction; on a lost database retry until it is back (or shutdown hurries us)."""

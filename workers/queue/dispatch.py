@@ -235,7 +235,10 @@ class Dispatcher:
         handler = self.handlers[source]
         size = max(1, min(int(getattr(handler, "batch_size", 1)), self.settings.claim_batch))
         n = size * max(1, batches)
+        sent = time.monotonic()
         claimed = self.ops.claim(conn, source, n, set_async=False)
+        if claimed.jobs and claimed.paused_until is None and self.pauses is not None:
+            self.pauses.claimed_unpaused(source, sent)
         full = len(claimed.jobs) + len(claimed.given_up) >= n
         worker = self.ops.worker_id
         for row in claimed.given_up:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol, TypeVar
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -41,6 +42,7 @@ from workers.sources.youtube.parser import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "MAX_IDS_PER_CALL",
+    "Answer",
     "ApiKey",
     "FetchedPayload",
     "QuotaLedger",
@@ -63,6 +65,28 @@ class FetchedPayload:
     status: int
     url_without_key: str
     result: VideosListResult
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answered ``videos.list`` call, not parsed yet: the raw body, its status, the URL without
+    the key and the ids asked for. :meth:`parse` reads it (the YouTube handler does that off the
+    slot that made the call, so that the slot's next call goes out first)."""
+
+    raw: bytes
+    status: int
+    url_without_key: str
+    ids: list[str]
+
+    def parse(self) -> FetchedPayload:
+        """The parsed answer; ``FeedRejected`` (carrying the body as ``raw``) if it is not a videos.list answer."""
+        try:
+            result = parse_videos_list(self.raw, self.ids)
+        except FeedRejected as exc:
+            exc.raw = self.raw  # the caller keeps the rejected body for audit
+            raise
+        return FetchedPayload(raw=self.raw, status=self.status, url_without_key=self.url_without_key,
+                              result=result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +199,13 @@ class YouTubeClient:
         return None
 
     def fetch_statistics(self, ids: Sequence[str], *, ledger: QuotaLedger | None = None) -> FetchedPayload:
-        """One ``videos.list`` call for at most 50 ids (duplicates collapsed), on the first key with units left.
+        """One ``videos.list`` call for at most 50 ids (duplicates collapsed), on the first key with units left,
+        parsed (:meth:`fetch_answer`, then :meth:`Answer.parse`)."""
+        return self.fetch_answer(ids, ledger=ledger).parse()
+
+    def fetch_answer(self, ids: Sequence[str], *, ledger: QuotaLedger | None = None) -> Answer:
+        """One ``videos.list`` call for at most 50 ids (duplicates collapsed), on the first key with units left;
+        the answer is returned unparsed (a non-2xx answer raises here, as in :meth:`fetch_statistics`).
 
         With a ``ledger``, each attempt first reserves its unit there. Raises ``QuotaExceeded``
         when no key has units left (the last key's own answer, if YouTube gave one).
@@ -202,7 +232,7 @@ class YouTubeClient:
                 self._set_aside(key, day)
                 continue
             try:
-                fetched = self._fetch_with(key, unique)
+                answer = self._fetch_with(key, unique)
             except QuotaExceeded as exc:
                 self._set_aside(key, day)
                 if ledger is not None:
@@ -211,7 +241,7 @@ class YouTubeClient:
                 continue
             with self._keys_lock:
                 self._current = index
-            return fetched
+            return answer
         if last is not None:
             raise last
         retry_at = next_quota_reset(self._clock())
@@ -219,26 +249,25 @@ class YouTubeClient:
         raise QuotaExceeded(f"every YouTube API key has spent its daily budget ({names}); no calls until"
                             f" {retry_at.isoformat()}", retry_at=retry_at, source=SOURCE, reason="budgetSpent")
 
-    def _fetch_with(self, key: ApiKey, unique: list[str]) -> FetchedPayload:
-        public_params = {"part": "statistics", "id": ",".join(unique)}
-        url = f"{self.base_url}/videos"
-        url_without_key = str(httpx.URL(url, params=public_params))
+    def _fetch_with(self, key: ApiKey, unique: list[str]) -> Answer:
+        # The query is encoded once, by hand, exactly as httpx encodes ``params=`` (every reserved
+        # character escaped, a space as "+"; the ids one by one, so that an id with nothing to escape
+        # takes quote()'s fast path), and httpx parses the URL once: with ``params=`` it parsed and
+        # re-validated the 600-character URL of 50 ids three times a call, character by character
+        # (~0.3 ms of the slot's CPU, on the way to its next call).
+        url_without_key = (f"{self.base_url}/videos?part=statistics&id="
+                           + "%2C".join([quote_plus(i, safe="") for i in unique]))
         self.calls += 1
         with transport_errors(SOURCE, f"GET {url_without_key}"):
-            response = self._http.get(url, params={**public_params, "key": key.secret},
-                                      timeout=self._timeout)
+            request = self._http.build_request("GET", f"{url_without_key}&key={quote_plus(key.secret, safe='')}",
+                                               timeout=self._timeout)
+            response = self._http.send(request)
             raw = response.content
         count_call(SOURCE, response.status_code)
         if not 200 <= response.status_code < 300:
             raise parse_error(response.status_code, raw, response.headers, self._clock(),
                               secret=key.secret)
-        try:
-            result = parse_videos_list(raw, unique)
-        except FeedRejected as exc:
-            exc.raw = raw  # the caller keeps the rejected body for audit
-            raise
-        return FetchedPayload(raw=raw, status=response.status_code, url_without_key=url_without_key,
-                              result=result)
+        return Answer(raw=raw, status=response.status_code, url_without_key=url_without_key, ids=unique)
 
 
 def fetch_youtube_metrics(client: YouTubeClient, video_ids: Sequence[str], since: datetime | None = None,

@@ -41,13 +41,14 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from workers.config import Settings
 from workers.errors import ConfigError, FeedRejected, SourceAuthError
 from workers.metrics import MetricSample, UpsertCounts, upsert_samples
 from workers.queue.handler import Job, JobContext, JobOutcome
-from workers.sources.youtube.client import MAX_IDS_PER_CALL, YouTubeClient
+from workers.sources.youtube.client import MAX_IDS_PER_CALL, Answer, YouTubeClient
 from workers.sources.youtube.parser import SOURCE, YouTubeStats, parse_videos_list
 from workers.sources.youtube.quota import DbQuotaLedger, api_keys
 from workers.sync import enqueue_syncs
@@ -120,11 +121,14 @@ def _beyond_bigint(stats: YouTubeStats) -> tuple[str, int] | None:
 
 
 def _targets(conn: psycopg.Connection, video_ids: Iterable[UUID]) -> dict[UUID, str]:
-    rows = conn.execute(
-        "select t.music_video_id, t.external_id from public.music_video_platform_targets as t"
-        " where t.platform = 'youtube' and t.external_id is not null and t.music_video_id = any(%s)",
-        (list(video_ids),)).fetchall()
-    return {r["music_video_id"]: r["external_id"] for r in rows}
+    # The ids go as a binary array (%b: no per-element text escaping in Python) and the rows come
+    # back as tuples (no dict per row): a claim's look-up is hundreds of ids.
+    with conn.cursor(row_factory=tuple_row) as cur:
+        rows = cur.execute(
+            "select t.music_video_id, t.external_id from public.music_video_platform_targets as t"
+            " where t.platform = 'youtube' and t.external_id is not null and t.music_video_id = any(%b::uuid[])",
+            (list(video_ids),)).fetchall()
+    return dict(rows)
 
 
 class YouTubeHandler:
@@ -231,23 +235,24 @@ class YouTubeHandler:
             return outcomes
         client = self._get_client(ctx)
         try:
-            fetched = client.fetch_statistics(list(wanted), ledger=self._ledger_for(ctx))
+            answer = client.fetch_answer(list(wanted), ledger=self._ledger_for(ctx))
         except SourceAuthError:
             with self._lock:  # re-read the key next time: it may have been rotated
                 if self._own_client and self._client is client:
                     self._client = None
                     client.close()
             raise
-        except FeedRejected as exc:
-            # A 200 that is not a videos.list answer: keep the body for audit, fail the batch.
-            raw = getattr(exc, "raw", None)
-            meta = {"raw_payload": ctx.keep_raw(SOURCE, raw, fetched_at=ctx.now())} if raw is not None else {}
-            return outcomes + [JobOutcome.failed(job, str(exc), meta) for js in wanted.values() for job in js]
-        return lambda: outcomes + self._read(ctx, wanted, fetched)
+        return lambda: outcomes + self._read(ctx, wanted, answer)
 
     @staticmethod
-    def _read(ctx: JobContext, wanted: Mapping[str, list[Job]], fetched: Any) -> list[JobOutcome]:
-        """The outcomes of an answered call: one sample per returned id, a failure per missing one."""
+    def _read(ctx: JobContext, wanted: Mapping[str, list[Job]], answer: Answer) -> list[JobOutcome]:
+        """The outcomes of an answered call: one sample per returned id, a failure per missing one;
+        a 200 that is not a videos.list answer fails the batch, its body kept for audit."""
+        try:
+            fetched = answer.parse()
+        except FeedRejected as exc:
+            meta = {"raw_payload": ctx.keep_raw(SOURCE, answer.raw, fetched_at=ctx.now())}
+            return [JobOutcome.failed(job, str(exc), meta) for js in wanted.values() for job in js]
         outcomes: list[JobOutcome] = []
         collected_at = ctx.now()
         # Kept even through a Storage outage (spooled locally, "pending"): retrying the batch
