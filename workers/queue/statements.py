@@ -152,7 +152,8 @@ cross join lateral (
 # The same statement takes the advisory locks of the syncs whose jobs it finished (sorted, one per
 # sync: workers/events.py), so the events statement that follows, with a snapshot of its own, sees
 # what another worker finishing the same sync committed before us. It returns each finished job's
-# video and sync key for that statement: no second read of the queue table to find them.
+# video, sync key and created_at (which the jobs of one sync share) for that statement: no second
+# read of the queue table to find them.
 FINISH_SQL = """
 with f as (
   update public.music_video_metric_imports as j
@@ -185,7 +186,8 @@ locks as (
           and f.status in ('succeeded', 'failed', 'partially_failed')
         order by 1) as s
 )
-select f.id, f.status, f.run_after, f.music_video_id, f.sync_key, (select count(*) from locks) as syncs_locked
+select f.id, f.status, f.run_after, f.music_video_id, f.sync_key, f.created_at,
+  (select count(*) from locks) as syncs_locked
 from f
 """
 
