@@ -20,6 +20,7 @@ as $$
 declare
   v_items jsonb;
   v_message text;
+  v_detail text;
 begin
   if p_music_video_id is null
      or not private.can_access_video(p_music_video_id) then
@@ -36,7 +37,11 @@ begin
   exception
     -- the one sync rule's "could not be queued" race, answered in the one error shape
     when sqlstate 'PT409' then
-      get stacked diagnostics v_message = message_text;
+      get stacked diagnostics v_message = message_text, v_detail = pg_exception_detail;
+      if left(v_detail, 12) = '{"problems":' then
+        -- already in the one shape (e.g. too_many_live_imports): passed on unchanged
+        raise exception using errcode = 'PT409', message = v_message, detail = v_detail;
+      end if;
       raise exception using
         errcode = 'PT409',
         message = v_message,

@@ -46,10 +46,10 @@ begin
       end if;
     elsif v_key in ('role', 'role_override', 'notes') then
       if jsonb_typeof(v_val) = 'string'
-         and length(v_val #>> '{}') > private.music_video_max_length(replace(v_key, 'role', 'role_override')) then
+         and length(v_val #>> '{}') > private.music_video_max_length(case when v_key = 'role' then 'role_override' else v_key end) then
         v_problems := v_problems || private.plan_problem(p_prefix || v_key, 'too_long',
           format('%s can have at most %s characters.', private.music_video_field_label(v_key),
-            private.music_video_max_length(replace(v_key, 'role', 'role_override'))));
+            private.music_video_max_length(case when v_key = 'role' then 'role_override' else v_key end)));
       elsif jsonb_typeof(v_val) in ('string', 'null') and v_key = 'role' then
         v_role := v_val;
       elsif jsonb_typeof(v_val) in ('string', 'null') then
