@@ -4,7 +4,7 @@
 -- and per triggering user (50), on every path, while the service role's bulk enqueue (no JWT
 -- user) is not counted against anyone.
 begin;
-select plan(18);
+select plan(23);
 \ir 00-helpers.sql
 
 create function pg_temp.run_as(p_role text, p_claims jsonb, p_sql text) returns void
@@ -139,6 +139,53 @@ select is(
     insert into public.music_video_metric_imports (music_video_id, source)
     values ('00000000-0000-4000-8000-100000000001', 'charts') on conflict do nothing$q$),
   'ok:0', 'a sync that reuses a live job (on conflict do nothing) is not counted');
+
+-- 7. updates are checked once per statement (20261202080000), over the rows whose references,
+-- source or video changed, and a bad row fails the whole statement. The rows are written as the
+-- superuser (try_as undoes what it runs); those with a bad reference with triggers off.
+insert into public.music_video_metric_imports (music_video_id, source, status, metadata)
+select ('00000000-0000-4000-8000-1' || lpad(g::text, 11, '0'))::uuid, 'youtube', 'succeeded', '{"trigger": "finish"}'
+from generate_series(1, 200) as g;
+set local session_replication_role = replica;
+insert into public.music_video_metric_imports (music_video_id, platform, source, status, metadata) values
+  ('00000000-0000-4000-8000-0000000000f1', 'mtv', 'broadcast', 'succeeded',
+   '{"trigger": "same path", "path": "00000000-0000-4000-8000-0000000000a1/week-45.csv"}'),
+  ('00000000-0000-4000-8000-0000000000f9', 'mtv', 'broadcast', 'succeeded',
+   '{"trigger": "same path", "path": "00000000-0000-4000-8000-0000000000a1/week-45.csv"}'),
+  ('00000000-0000-4000-8000-100000000199', 'youtube', 'youtube', 'succeeded',
+   '{"trigger": "bad", "raw_payload": {"bucket": "music-video-moodboards", "path": "y.png"}}');
+set local session_replication_role = origin;
+select is(
+  pg_temp.outcome('service_role', '{"role": "service_role"}', $q$
+    update public.music_video_metric_imports
+    set metadata = metadata || '{"raw_payload": {"bucket": "music-video-raw-payloads", "path": "youtube/2026/12/01/a.json"}}'
+    where metadata ->> 'trigger' = 'finish'$q$),
+  'ok:200', 'a finish writing one good raw-payload reference on 200 jobs passes');
+select is(
+  pg_temp.outcome('service_role', '{"role": "service_role"}', $q$
+    update public.music_video_metric_imports
+    set metadata = metadata || case when music_video_id = '00000000-0000-4000-8000-100000000007'
+      then '{"raw_payload": {"bucket": "music-video-moodboards", "path": "x.png"}}'::jsonb
+      else '{"raw_payload": {"bucket": "music-video-raw-payloads", "path": "youtube/2026/12/01/b.json"}}'::jsonb end
+    where metadata ->> 'trigger' = 'finish'$q$),
+  '22023 metadata.raw_payload:invalid_path', 'one bad reference among 200 good ones: 22023 naming it');
+select is(
+  pg_temp.outcome('service_role', '{"role": "service_role"}', $q$
+    update public.music_video_metric_imports
+    set metadata = metadata || '{"path": "00000000-0000-4000-8000-0000000000a1/week-46.csv"}'
+    where metadata ->> 'trigger' = 'same path'$q$),
+  '22023 metadata.path:invalid_path', 'one path on two videos of different releases: checked per video, 22023');
+select is(
+  pg_temp.outcome('service_role', '{"role": "service_role"}', $q$
+    update public.music_video_metric_imports set error_message = 'checked?'
+    where metadata ->> 'trigger' = 'bad'$q$),
+  'ok:1', 'an update that leaves a row''s references alone does not re-check them');
+select is(
+  pg_temp.outcome('service_role', '{"role": "service_role"}', $q$
+    update public.music_video_metric_imports
+    set metadata = metadata || '{"raw_payload": {"bucket": "music-video-moodboards", "path": "z.png"}}'
+    where metadata ->> 'trigger' = 'bad'$q$),
+  '22023 metadata.raw_payload:invalid_path', 'one that changes them does');
 
 select * from finish();
 rollback;
