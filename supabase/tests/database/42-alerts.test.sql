@@ -2,7 +2,7 @@
 -- notification needs to deep-link, realtime, who reads them and who marks them read.
 begin;
 \ir 00-helpers.sql
-select plan(31);
+select plan(34);
 
 -- Deferred card-summary refreshes (and so the KPI alert) run at the end of each statement here,
 -- as they would at each commit.
@@ -51,6 +51,34 @@ update public.music_videos set kpi_view_target = 5000 where id = '42000000-0000-
 select pg_temp.sample('42000000-0000-0000-0000-0000000000b1', 'youtube', '2026-11-03', 4600, null);
 select is(pg_temp.alerts('42000000-0000-0000-0000-0000000000b1', 'kpi_target_reached'), 2::bigint,
   'a raised target, once crossed, is a new alert');
+
+-- Several cards in one statement (one card flush): a card that
+-- crosses, one already above its target (its alert deleted: not raised again, the card was above
+-- before) and a video's first card, created above its target.
+insert into public.music_videos (id, release_id, title, kpi_view_target) values
+  ('42000000-0000-0000-0000-0000000000c1', '00000000-0000-4000-8000-0000000000a1', 'Crosses', 1000),
+  ('42000000-0000-0000-0000-0000000000c2', '00000000-0000-4000-8000-0000000000a1', 'Above', 1000),
+  ('42000000-0000-0000-0000-0000000000c3', '00000000-0000-4000-8000-0000000000a1', 'First card', 1000);
+select pg_temp.sample('42000000-0000-0000-0000-0000000000c1', 'youtube', '2026-11-01', 500, null);
+select pg_temp.sample('42000000-0000-0000-0000-0000000000c2', 'youtube', '2026-11-01', 1500, null);
+delete from public.music_video_alerts where music_video_id = '42000000-0000-0000-0000-0000000000c2';
+insert into public.music_video_metrics (music_video_id, platform, views_total, collected_at) values
+  ('42000000-0000-0000-0000-0000000000c1', 'youtube', 1200, '2026-11-02'),
+  ('42000000-0000-0000-0000-0000000000c2', 'youtube', 1600, '2026-11-02'),
+  ('42000000-0000-0000-0000-0000000000c3', 'youtube', 2000, '2026-11-02');
+select is(
+  (select jsonb_object_agg(v.title, a.detail -> 'views_before') from public.music_video_alerts as a
+   inner join public.music_videos as v on v.id = a.music_video_id
+   where a.kind = 'kpi_target_reached' and v.id in ('42000000-0000-0000-0000-0000000000c1',
+     '42000000-0000-0000-0000-0000000000c2', '42000000-0000-0000-0000-0000000000c3')),
+  '{"Crosses": 500, "First card": null}'::jsonb,
+  'one statement over three cards: the crossing and the first card alert (views before: 500, none)');
+select is(pg_temp.alerts('42000000-0000-0000-0000-0000000000c2', 'kpi_target_reached'), 0::bigint,
+  'the card that was already above its target raises nothing, even with its alert gone');
+select is(
+  (select title from public.music_video_alerts
+   where music_video_id = '42000000-0000-0000-0000-0000000000c3' and kind = 'kpi_target_reached'),
+  'Reached the view target: 2,000 views (target 1,000)', 'the first card''s alert has the same title');
 
 -- Charts (Billboard Hot 100 weeks): entry, peaks, a week lower, a re-sync, a re-entry.
 select pg_temp.sample('42000000-0000-0000-0000-0000000000b1', 'other', '2026-09-07', null, 50, 'billboard_hot_100');
