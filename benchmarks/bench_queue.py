@@ -64,7 +64,9 @@ objects in separate processes (this script re-invoked with ``--child``).
    attempts; a partial index on the pending rows, nothing else) claimed 500 at a time with the
    shape of our claim and finished with one update per batch, from 1 and 2 Python processes in a
    tight psycopg loop, and from 1 and 2 sessions looping in a ``do`` block (no client at all). The
-   commits are our queue's: the claim asynchronous, the finish durable. Prints jobs/s, the ratio to
+   commits are our queue's: the claim asynchronous, the finish durable. Between the two, our own
+   claim and finish statements (``QueueOps``, batches of 500) on our table in the same tight loop,
+   without the worker: what the table costs apart from the worker. Prints jobs/s, the ratio to
    pgqueuer and 5x pgqueuer.
 
 Logs are at WARNING in the workers (per-job INFO lines are not what is measured). Nothing here
@@ -377,12 +379,17 @@ def bench_pickup(db: Db, storage: Path, n: int) -> dict:
 # ----------------------------------------------------------------------------- 2. throughput
 
 
+def seed_noop_jobs(conn: psycopg.Connection, n: int) -> None:
+    reset(conn)
+    conn.execute(
+        "insert into public.music_video_metric_imports (source) select 'broadcast' from generate_series(1, %s)", (n,)
+    )
+    conn.execute("analyze public.music_video_metric_imports")
+
+
 def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int, concurrency: int) -> dict:
     with db.connect() as conn:
-        reset(conn)
-        conn.execute("insert into public.music_video_metric_imports (source)"
-                     " select 'broadcast' from generate_series(1, %s)", (n,))
-        conn.execute("analyze public.music_video_metric_imports")
+        seed_noop_jobs(conn, n)
     procs = [spawn("noop", db.url, storage, batch=batch, concurrency=concurrency, poll=0.5) for _ in range(workers)]
     with db.connect() as conn:
         cpu0 = sum(cpu_seconds(p.pid) for p in procs) + sum(server_cpu_seconds(conn).values())
@@ -635,12 +642,12 @@ def floor_child(args: argparse.Namespace) -> int:
         print("ready", flush=True)
         sys.stdin.readline()
         start = end = time.time()
-        done = 0
+        cpu0, done = time.process_time(), 0
         while ids := [r[0] for r in claimer.execute(claim, (worker,))]:
             finisher.execute(finish, (ids,))
             done += len(ids)
             end = time.time()
-    print(json.dumps({"start": start, "end": end, "jobs": done, "cpu_s": time.process_time()}), flush=True)
+    print(json.dumps({"start": start, "end": end, "jobs": done, "cpu_s": time.process_time() - cpu0}), flush=True)
     return 0
 
 
@@ -701,6 +708,33 @@ def bench_floor_sql(fdb: ScratchDb, n: int, sessions: int) -> dict:
     return floor_result(fdb, n, window, cpu0, 0.0)
 
 
+def bench_queue_ops(db: Db, n: int) -> dict:
+    """Our own claim and finish (QueueOps, batches of 500) on our table in the floor's tight loop, in
+    this process: the worker's machinery (dispatcher, handler, committer threads, heartbeat) left out."""
+    from workers.queue.statements import QueueOps, Resolved
+
+    ops = QueueOps(f"floor-{os.getpid()}", 60)
+    with db.connect() as conn:
+        seed_noop_jobs(conn, n)
+        cpu0 = sum(server_cpu_seconds(conn).values()) + time.process_time()
+    with (
+        psycopg.connect(db.url, autocommit=True, row_factory=dict_row, options="-c synchronous_commit=off") as claimer,
+        db.connect() as finisher,
+    ):
+        t0 = time.time()
+        while jobs := ops.claim(claimer, "broadcast", 500, set_async=False).jobs:
+            ops.finish(finisher, [Resolved(j, "succeeded", None, {}, None, None, None, 0) for j in jobs])
+        window = time.time() - t0
+    with db.connect() as conn:
+        done = conn.execute(
+            "select count(*) as n from public.music_video_metric_imports where status = 'succeeded'"
+        ).fetchone()["n"]
+        cpu = sum(server_cpu_seconds(conn).values()) + time.process_time() - cpu0
+    if done != n:
+        raise RuntimeError(f"QueueOps loop: {done}/{n} jobs succeeded")
+    return {"n": n, "window_s": window, "jobs_per_s": n / window, "cpu_ms_per_job": cpu / n * 1e3}
+
+
 def run_floor(db: Db, storage: Path, args: argparse.Namespace) -> dict:
     """Section 5: every case interleaved ``--runs`` times, medians and ratios to pgqueuer batch 500."""
     n = args.jobs
@@ -719,6 +753,9 @@ def run_floor(db: Db, storage: Path, args: argparse.Namespace) -> dict:
         cases = {
             f"music-videos, 1 process (batch {args.noop_batch}, concurrency {args.noop_concurrency})": lambda: (
                 bench_throughput(db, storage, n, 1, batch=args.noop_batch, concurrency=args.noop_concurrency)
+            ),
+            "our claim + finish statements on our table, tight loop (no worker), 1 process": lambda: (
+                bench_queue_ops(db, n)
             ),
             "bare SQL floor, 1 Python process": lambda: bench_floor(fdb, storage, n, 1),
             "bare SQL floor, 2 Python processes": lambda: bench_floor(fdb, storage, n, 2),
