@@ -7,7 +7,7 @@ measured in the same run, YouTube sync at scale.
         [--yt-sizes 100 10000] [--yt-latency 0.1] [--yt-concurrency 8] [--yt-processes 1] [--yt-runs 1]
         [--nightly-videos 1000000] [--nightly-units 10000]
         [--shared-cluster]
-        [--only pickup throughput youtube nightly]
+        [--only pickup throughput youtube nightly floor]
 
 On the shared 2-core machine, run it under the team's lock so no two benchmarks overlap:
 ``flock /tmp/bench.lock .venv/bin/python benchmarks/bench_queue.py``.
@@ -58,6 +58,16 @@ objects in separate processes (this script re-invoked with ``--child``).
    nightly planned and enqueued by ``workers.scheduler.enqueue_nightly`` with ``--nightly-units``
    units a day, for two nights (a new quota day each) and a re-run of the second; prints the
    plan (planned and skipped per reason) and the enqueue time (target: under 30 s at 1M).
+5. **Floor** (``--only floor``, not in the default set): what the 5x target asks of the machine. In
+   one run, interleaved, N no-op jobs each (median of ``--runs``): pgqueuer batch_size 500 and our
+   queue, 1 process each, exactly as in 2.; then a bare queue table (id, status, locked_by,
+   attempts; a partial index on the pending rows, nothing else) claimed 500 at a time with the
+   shape of our claim and finished with one update per batch, from 1 and 2 Python processes in a
+   tight psycopg loop, and from 1 and 2 sessions looping in a ``do`` block (no client at all). The
+   commits are our queue's: the claim asynchronous, the finish durable. Between the two, our own
+   claim and finish statements (``QueueOps``, batches of 500) on our table in the same tight loop,
+   without the worker: what the table costs apart from the worker. Prints jobs/s, the ratio to
+   pgqueuer and 5x pgqueuer.
 
 Logs are at WARNING in the workers (per-job INFO lines are not what is measured). Nothing here
 asserts; it prints figures.
@@ -369,12 +379,17 @@ def bench_pickup(db: Db, storage: Path, n: int) -> dict:
 # ----------------------------------------------------------------------------- 2. throughput
 
 
+def seed_noop_jobs(conn: psycopg.Connection, n: int) -> None:
+    reset(conn)
+    conn.execute(
+        "insert into public.music_video_metric_imports (source) select 'broadcast' from generate_series(1, %s)", (n,)
+    )
+    conn.execute("analyze public.music_video_metric_imports")
+
+
 def bench_throughput(db: Db, storage: Path, n: int, workers: int, *, batch: int, concurrency: int) -> dict:
     with db.connect() as conn:
-        reset(conn)
-        conn.execute("insert into public.music_video_metric_imports (source)"
-                     " select 'broadcast' from generate_series(1, %s)", (n,))
-        conn.execute("analyze public.music_video_metric_imports")
+        seed_noop_jobs(conn, n)
     procs = [spawn("noop", db.url, storage, batch=batch, concurrency=concurrency, poll=0.5) for _ in range(workers)]
     with db.connect() as conn:
         cpu0 = sum(cpu_seconds(p.pid) for p in procs) + sum(server_cpu_seconds(conn).values())
@@ -480,15 +495,29 @@ def peer_version(py: str, name: str) -> str:
 QUIET = "import logging\nlogging.getLogger('procrastinate.blueprints').setLevel(logging.ERROR)\n"
 
 
-class PeerDb:
-    """A database of its own on the benchmark's cluster for one peer, with the peer's schema."""
+class ScratchDb:
+    """A database of its own on the benchmark's cluster, dropped by ``close``."""
 
-    def __init__(self, db: Db, name: str, py: str) -> None:
+    def __init__(self, db: Db, prefix: str) -> None:
         self.admin = db.url
-        self.name = f"peer_{name}_{uuid.uuid4().hex[:6]}"
+        self.name = f"{prefix}_{uuid.uuid4().hex[:6]}"
         with psycopg.connect(self.admin, autocommit=True) as c:
             c.execute(f"create database {self.name}")
         self.url = db.url.rsplit("/", 1)[0] + "/" + self.name
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+
+    def close(self) -> None:
+        with psycopg.connect(self.admin, autocommit=True) as c:
+            c.execute(f"drop database if exists {self.name} with (force)")
+
+
+class PeerDb(ScratchDb):
+    """A database of its own on the benchmark's cluster for one peer, with the peer's schema."""
+
+    def __init__(self, db: Db, name: str, py: str) -> None:
+        super().__init__(db, f"peer_{name}")
         self.peer = name
         install = {
             "pgqueuer": "import asyncio, asyncpg\nfrom pgqueuer import AsyncpgDriver, Queries\n"
@@ -529,10 +558,6 @@ class PeerDb:
         row = conn.execute(sql).fetchone()
         return row["done"], row["w"].total_seconds() if row["w"] else float("nan")
 
-    def close(self) -> None:
-        with psycopg.connect(self.admin, autocommit=True) as c:
-            c.execute(f"drop database if exists {self.name} with (force)")
-
 
 def bench_peer(pdb: PeerDb, py: str, n: int, workers: int, *, batch: int, concurrency: int) -> dict:
     with psycopg.connect(pdb.url, autocommit=True, row_factory=dict_row) as conn:
@@ -564,6 +589,211 @@ def bench_peer(pdb: PeerDb, py: str, n: int, workers: int, *, batch: int, concur
     if done < n:
         raise RuntimeError(f"{pdb.peer}: only {done}/{n} jobs succeeded")
     return {"n": n, "workers": workers, "window_s": window, "jobs_per_s": n / window, "client_wall_s": wall}
+
+
+# ----------------------------------------------------------------------------- 2c. the floor
+#
+# The most any queue whose jobs are rows with a status column can do here: a table with only the
+# claim's columns and one partial index, in a database of its own (no RLS, no triggers, no other
+# index), claimed 500 at a time with the shape of CLAIM_SQL and finished with one update per batch.
+# Driven by a tight psycopg loop (no handler, no worker machinery) or by a do block (no client).
+# Same commits as our queue: the claim asynchronous (QueueOps.claim), the finish durable.
+
+FLOOR_TABLE = """
+create table floor_jobs (
+  id bigint generated always as identity primary key,
+  status smallint not null default 0, -- 0 pending, 1 processing, 2 done
+  locked_by text,
+  attempts int not null default 0
+);
+create index floor_jobs_pending on floor_jobs (id) where status = 0
+"""
+# {worker}: a placeholder from Python, an expression in the do block
+FLOOR_CLAIM = """
+update floor_jobs as j set status = 1, locked_by = {worker}, attempts = j.attempts + 1
+from (select id from floor_jobs where status = 0 order by id limit 500 for update skip locked) as p
+where j.id = p.id
+returning j.id
+"""
+FLOOR_FINISH = "update floor_jobs set status = 2 where id = any({ids})"
+FLOOR_DO = f"""
+do $$
+declare ids bigint[];
+begin
+  loop
+    perform set_config('synchronous_commit', 'off', true);
+    with c as ({FLOOR_CLAIM.format(worker="'sql-' || pg_backend_pid()")}) select array_agg(id) into ids from c;
+    commit;
+    exit when ids is null;
+    {FLOOR_FINISH.format(ids="ids")};
+    commit;
+  end loop;
+end $$
+"""
+
+
+def floor_child(args: argparse.Namespace) -> int:
+    """Claim and finish until the floor table has no pending row; print the window and own CPU."""
+    claim, finish, worker = FLOOR_CLAIM.format(worker="%s"), FLOOR_FINISH.format(ids="%s"), f"floor-{os.getpid()}"
+    with (
+        psycopg.connect(args.url, autocommit=True, options="-c synchronous_commit=off") as claimer,
+        psycopg.connect(args.url, autocommit=True) as finisher,
+    ):
+        print("ready", flush=True)
+        sys.stdin.readline()
+        start = end = time.time()
+        cpu0, done = time.process_time(), 0
+        while ids := [r[0] for r in claimer.execute(claim, (worker,))]:
+            finisher.execute(finish, (ids,))
+            done += len(ids)
+            end = time.time()
+    print(json.dumps({"start": start, "end": end, "jobs": done, "cpu_s": time.process_time() - cpu0}), flush=True)
+    return 0
+
+
+def floor_reset(fdb: ScratchDb, n: int) -> float:
+    """``n`` pending jobs; returns the cluster's CPU so far (backends reaped at exit included)."""
+    with fdb.connect() as conn:
+        conn.execute("truncate floor_jobs")
+        conn.execute("insert into floor_jobs (attempts) select 0 from generate_series(1, %s)", (n,))
+        conn.execute("vacuum analyze floor_jobs")
+        conn.execute("checkpoint")
+        return sum(server_cpu_seconds(conn).values())
+
+
+def floor_result(fdb: ScratchDb, n: int, window: float, cpu0: float, client_cpu: float) -> dict:
+    with fdb.connect() as conn:
+        done = conn.execute("select count(*) filter (where status = 2) as n from floor_jobs").fetchone()["n"]
+        cpu = sum(server_cpu_seconds(conn).values()) - cpu0 + client_cpu
+    if done != n:
+        raise RuntimeError(f"floor: {done}/{n} jobs done")
+    return {"n": n, "window_s": window, "jobs_per_s": n / window, "cpu_ms_per_job": cpu / n * 1e3}
+
+
+def bench_floor(fdb: ScratchDb, storage: Path, n: int, workers: int) -> dict:
+    """The floor from ``workers`` Python processes released together: first claim -> last finish."""
+    cpu0 = floor_reset(fdb, n)
+    procs = [spawn("floor", fdb.url, storage) for _ in range(workers)]
+    try:
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        out = [json.loads(p.stdout.readline()) for p in procs]
+    finally:
+        stop(procs)
+    window = max(o["end"] for o in out) - min(o["start"] for o in out)
+    return floor_result(fdb, n, window, cpu0, sum(o["cpu_s"] for o in out))
+
+
+def bench_floor_sql(fdb: ScratchDb, n: int, sessions: int) -> dict:
+    """The floor from ``sessions`` do blocks started together (threads only wait on the server)."""
+    cpu0 = floor_reset(fdb, n)
+    conns = [fdb.connect() for _ in range(sessions)]
+    start = threading.Barrier(sessions + 1)
+
+    def run(conn: psycopg.Connection) -> None:
+        start.wait()
+        conn.execute(FLOOR_DO)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.monotonic()
+    for t in threads:
+        t.join()
+    window = time.monotonic() - t0
+    for c in conns:
+        c.close()
+    return floor_result(fdb, n, window, cpu0, 0.0)
+
+
+def bench_queue_ops(db: Db, n: int) -> dict:
+    """Our own claim and finish (QueueOps, batches of 500) on our table in the floor's tight loop, in
+    this process: the worker's machinery (dispatcher, handler, committer threads, heartbeat) left out."""
+    from workers.queue.statements import QueueOps, Resolved
+
+    ops = QueueOps(f"floor-{os.getpid()}", 60)
+    with db.connect() as conn:
+        seed_noop_jobs(conn, n)
+        cpu0 = sum(server_cpu_seconds(conn).values()) + time.process_time()
+    with (
+        psycopg.connect(db.url, autocommit=True, row_factory=dict_row, options="-c synchronous_commit=off") as claimer,
+        db.connect() as finisher,
+    ):
+        t0 = time.time()
+        while jobs := ops.claim(claimer, "broadcast", 500, set_async=False).jobs:
+            ops.finish(finisher, [Resolved(j, "succeeded", None, {}, None, None, None, 0) for j in jobs])
+        window = time.time() - t0
+    with db.connect() as conn:
+        done = conn.execute(
+            "select count(*) as n from public.music_video_metric_imports where status = 'succeeded'"
+        ).fetchone()["n"]
+        cpu = sum(server_cpu_seconds(conn).values()) + time.process_time() - cpu0
+    if done != n:
+        raise RuntimeError(f"QueueOps loop: {done}/{n} jobs succeeded")
+    return {"n": n, "window_s": window, "jobs_per_s": n / window, "cpu_ms_per_job": cpu / n * 1e3}
+
+
+def run_floor(db: Db, storage: Path, args: argparse.Namespace) -> dict:
+    """Section 5: every case interleaved ``--runs`` times, medians and ratios to pgqueuer batch 500."""
+    n = args.jobs
+    py = peer_python("pgqueuer", args.peer_python)
+    pdb = PeerDb(db, "pgqueuer", py) if py else None
+    fdb = ScratchDb(db, "floor")
+    try:
+        with fdb.connect() as conn:
+            conn.execute(FLOOR_TABLE)
+            # The join CLAIM_SQL gets on our table (a nested loop on the primary key). On this narrow
+            # table the planner hash-joins a scan of the whole table per claim instead, a cost that
+            # grows with the queue (100,000 jobs: half the rate of 10,000): not the floor.
+            conn.execute(f"alter database {fdb.name} set enable_hashjoin = off")
+            conn.execute(f"alter database {fdb.name} set enable_mergejoin = off")
+        ref = "pgqueuer batch_size 500, 1 process"
+        cases = {
+            f"music-videos, 1 process (batch {args.noop_batch}, concurrency {args.noop_concurrency})": lambda: (
+                bench_throughput(db, storage, n, 1, batch=args.noop_batch, concurrency=args.noop_concurrency)
+            ),
+            "our claim + finish statements on our table, tight loop (no worker), 1 process": lambda: (
+                bench_queue_ops(db, n)
+            ),
+            "bare SQL floor, 1 Python process": lambda: bench_floor(fdb, storage, n, 1),
+            "bare SQL floor, 2 Python processes": lambda: bench_floor(fdb, storage, n, 2),
+            "bare SQL floor, server-side do block, 1 session": lambda: bench_floor_sql(fdb, n, 1),
+            "bare SQL floor, server-side do block, 2 sessions": lambda: bench_floor_sql(fdb, n, 2),
+        }
+        if pdb:
+            cases = {ref: lambda: bench_peer(pdb, py, n, 1, batch=500, concurrency=0), **cases}
+        runs: dict[str, list[dict]] = {label: [] for label in cases}
+        loads = []
+        for _ in range(args.runs):  # interleaved, so a load spike hits every case alike
+            for label, case in cases.items():
+                runs[label].append(case())
+                loads.append(os.getloadavg()[0])
+    finally:
+        fdb.close()
+        if pdb:
+            pdb.close()
+    med = {label: statistics.median(r["jobs_per_s"] for r in rs) for label, rs in runs.items()}
+    print(
+        f"\nfloor, {n:,} no-op jobs, median of {args.runs} interleaved runs"
+        f" (load average {min(loads):.2f}-{max(loads):.2f} after each case):"
+    )
+    for label, rs in runs.items():
+        cpu = [r["cpu_ms_per_job"] for r in rs if "cpu_ms_per_job" in r]
+        print(
+            f"  {label}: runs "
+            + ", ".join(f"{r['jobs_per_s']:,.0f}" for r in rs)
+            + f" jobs/s; median {med[label]:,.0f}"
+            + (f" = {med[label] / med[ref]:.2f}x pgqueuer" if ref in med else "")
+            + (f"; CPU (clients + PostgreSQL) median {statistics.median(cpu):.3f} ms per job" if cpu else "")
+        )
+    if ref in med:
+        print(f"  5x pgqueuer = {5 * med[ref]:,.0f} jobs/s")
+    else:
+        print("  pgqueuer NOT INSTALLED: no reference (pip install -c requirements/bench.lock -e '.[bench]')")
+    print(f"  load average {os.getloadavg()[0]:.2f}")
+    return {"runs": runs, "median_jobs_per_s": med}
 
 
 # ----------------------------------------------------------------------------- 3. YouTube sync
@@ -797,7 +1027,7 @@ def bench_nightly(db: Db, n: int, units: int, nights: int = 2) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--child", choices=["noop", "youtube"])
+    ap.add_argument("--child", choices=["noop", "youtube", "floor"])
     ap.add_argument("--peer-child", choices=PEERS)
     ap.add_argument("--peers", nargs="*", default=list(PEERS), choices=PEERS,
                     help="peer queues to run in the throughput part (none: --peers with no names)")
@@ -835,8 +1065,10 @@ def main() -> int:
     ap.add_argument("--pg-statements", action="store_true",
                     help="diagnostic: print the top statements and functions of the last YouTube run")
     ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"],
-                    choices=["pickup", "throughput", "youtube", "nightly"])
+                    choices=["pickup", "throughput", "youtube", "nightly", "floor"])
     args = ap.parse_args()
+    if args.child == "floor":
+        return floor_child(args)
     if args.child:
         return child(args)
     if args.peer_child:
@@ -963,6 +1195,8 @@ def main() -> int:
                       f" {night['jobs_in_queue']:,} jobs in the queue, load average {night['load_avg']:.2f}\n"
                       f"    {night['summary']}\n    planned by reason {night['planned_by_reason']},"
                       f" skipped by reason {night['skipped_by_reason']}")
+        if "floor" in args.only:
+            results["floor"] = run_floor(db, storage, args)
         print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
         print("\nJSON:", json.dumps(results, default=str))
     finally:
