@@ -123,7 +123,8 @@ begin
     select distinct on (n.source, r.video, r.bucket, r.path, r.file, r.raw)
       n.source, n.music_video_id, n.metadata
     from new_rows as n
-    inner join old_rows as o on o.id = n.id
+    -- a row whose id the update changed has no old row: checked like any changed row
+    left join old_rows as o on o.id = n.id
     cross join lateral (select
       case when n.metadata ?| array['bucket', 'path', 'file'] then n.music_video_id end as video,
       n.metadata -> 'bucket' as bucket, n.metadata -> 'path' as path, n.metadata -> 'file' as file,

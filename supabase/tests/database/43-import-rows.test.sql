@@ -4,7 +4,7 @@
 -- and per triggering user (50), on every path, while the service role's bulk enqueue (no JWT
 -- user) is not counted against anyone.
 begin;
-select plan(23);
+select plan(24);
 \ir 00-helpers.sql
 
 create function pg_temp.run_as(p_role text, p_claims jsonb, p_sql text) returns void
@@ -186,6 +186,13 @@ select is(
     set metadata = metadata || '{"raw_payload": {"bucket": "music-video-moodboards", "path": "z.png"}}'
     where metadata ->> 'trigger' = 'bad'$q$),
   '22023 metadata.raw_payload:invalid_path', 'one that changes them does');
+select is(
+  pg_temp.outcome('service_role', '{"role": "service_role"}', $q$
+    update public.music_video_metric_imports
+    set id = extensions.uuid_generate_v4(),
+        metadata = metadata || '{"raw_payload": {"bucket": "music-video-moodboards", "path": "w.png"}}'
+    where music_video_id = '00000000-0000-4000-8000-100000000003' and metadata ->> 'trigger' = 'finish'$q$),
+  '22023 metadata.raw_payload:invalid_path', 'one that changes the id as well is checked too');
 
 select * from finish();
 rollback;
