@@ -52,9 +52,9 @@ select pg_temp.sample('42000000-0000-0000-0000-0000000000b1', 'youtube', '2026-1
 select is(pg_temp.alerts('42000000-0000-0000-0000-0000000000b1', 'kpi_target_reached'), 2::bigint,
   'a raised target, once crossed, is a new alert');
 
--- Several cards in one statement (one card flush): a card that
--- crosses, one already above its target (its alert deleted: not raised again, the card was above
--- before) and a video's first card, created above its target.
+-- Several cards in one statement (one card flush): a card that crosses, one already above its
+-- target (its alert deleted: not raised again, the card was above before) and a video's first
+-- card, created above its target.
 insert into public.music_videos (id, release_id, title, kpi_view_target) values
   ('42000000-0000-0000-0000-0000000000c1', '00000000-0000-4000-8000-0000000000a1', 'Crosses', 1000),
   ('42000000-0000-0000-0000-0000000000c2', '00000000-0000-4000-8000-0000000000a1', 'Above', 1000),
