@@ -154,10 +154,39 @@ def child(args: argparse.Namespace) -> int:
 
     warm = ConnectionPool(args.url, min_size=1, max_size=1, open=True)
     warm.close()
+    if os.environ.get("MV_BENCH_GC_STATS"):
+        gc_stats()
     print("ready", flush=True)
     if args.wait_go:
         sys.stdin.readline()
     return worker.run(install_signals=True, exit_when_idle=args.exit_when_idle)
+
+
+def gc_stats() -> None:
+    """Diagnostic (``--yt-gc-stats``): count and time this process's garbage collections by
+    generation, printed to stderr when it exits."""
+    import atexit
+    import gc
+
+    by_gen = [[0, 0.0, 0] for _ in range(3)]  # collections, seconds, objects collected
+    started = [0.0]
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        g = by_gen[info["generation"]]
+        g[0] += 1
+        g[1] += time.perf_counter() - started[0]
+        g[2] += info["collected"]
+
+    gc.callbacks.append(note)
+    def report() -> None:
+        gens = ", ".join(f"gen{i} {n} {s:.3f} s {c}" for i, (n, s, c) in enumerate(by_gen))
+        print(f"garbage collections of pid {os.getpid()} by generation (count, seconds, objects collected): {gens}",
+              file=sys.stderr, flush=True)
+
+    atexit.register(report)
 
 
 def trace_calls(out: Path) -> None:
@@ -1053,6 +1082,8 @@ def main() -> int:
     ap.add_argument("--yt-concurrency", type=int, default=8, help="batches in flight, over all processes")
     ap.add_argument("--yt-processes", type=int, default=1)
     ap.add_argument("--yt-runs", type=int, default=1)
+    ap.add_argument("--yt-gc-stats", action="store_true",
+                    help="diagnostic: each YouTube worker prints its garbage collections by generation at exit")
     ap.add_argument("--yt-trace", type=Path,
                     help="diagnostic: record each pipeline step's start and end in the YouTube workers (JSON lines)")
     ap.add_argument("--yt-profile", type=Path,
@@ -1067,6 +1098,8 @@ def main() -> int:
     ap.add_argument("--only", nargs="+", default=["pickup", "throughput", "youtube"],
                     choices=["pickup", "throughput", "youtube", "nightly", "floor"])
     args = ap.parse_args()
+    if args.yt_gc_stats:
+        os.environ["MV_BENCH_GC_STATS"] = "1"  # inherited by the worker children (child())
     if args.child == "floor":
         return floor_child(args)
     if args.child:

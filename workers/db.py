@@ -32,6 +32,10 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from workers import jsonio
+
+jsonio.install()  # every connection's Json/Jsonb parameters: orjson (workers.jsonio)
+
 
 def make_pool(conninfo: str, *, min_size: int = 1, max_size: int = 10, name: str = "mv") -> ConnectionPool:
     """A pool whose connections are checked on checkout, so a restarted database is survived."""

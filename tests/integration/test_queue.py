@@ -631,3 +631,30 @@ def test_a_split_handlers_failing_read_is_retried_then_fails_with_the_reason(con
     assert row["attempts"] == 2 and len(h.calls) == 2
     assert row["error_message"] == "gave up after 2 attempts: unexpected error in the broadcast handler: " \
                                    "KeyError: 'statistics'"
+
+
+def test_the_worker_collects_garbage_rarely_while_running_and_restores_the_collector(conn, tmp_path, db_url):
+    # Worker.run freezes what exists before the run and raises the collector's thresholds; both
+    # are put back when the last worker of the process returns (tests and the CLI run workers
+    # in-process, several at once in threads).
+    import gc
+    import sys
+
+    from workers.queue import interpreter
+
+    insert_jobs(conn, 2)
+    before = (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval())
+    assert before[0] != interpreter.GC_THRESHOLDS
+    seen = []
+
+    def fn(_ctx, jobs):
+        seen.append((gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()))
+        return [JobOutcome.succeeded(j) for j in jobs]
+
+    with interpreter.tuned():  # another worker of the process, still running after the drain
+        drain(make_settings(tmp_path, db_url), db_url, handlers={"broadcast": Scripted(fn)})
+        assert gc.get_threshold() == interpreter.GC_THRESHOLDS
+    assert seen and all(t == interpreter.GC_THRESHOLDS and frozen > 0 and switch == interpreter.SWITCH_INTERVAL_S
+                        for t, frozen, switch in seen)
+    assert (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()) == before
+    assert job_counts(conn) == {"succeeded": 2}

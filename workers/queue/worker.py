@@ -14,7 +14,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from workers.config import Settings
 from workers.db import CheckWhenIdle
 from workers.errors import ConfigError
 from workers.logs import job_fields
+from workers.queue import interpreter
 from workers.queue.completion import Committer, backoff_delay, call_handler, call_handler_split, resolve, resolve_later
 from workers.queue.dispatch import Dispatcher
 from workers.queue.handler import Handler, JobContext, JobOutcome
@@ -58,7 +58,6 @@ class Worker:
     ``run()`` blocks; ``stop()`` (or SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
 
-    SWITCH_INTERVAL_S = 0.001  # sys.setswitchinterval while running (see run())
 
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
@@ -109,12 +108,11 @@ class Worker:
 
     def run(self, *, install_signals: bool = True, exit_when_idle: bool = False) -> int:
         """Run until stopped (or, with ``exit_when_idle``, until nothing is due or in hand)."""
+        with interpreter.tuned():  # the switch interval and the garbage collector, for the run
+            return self._run(install_signals, exit_when_idle)
+
+    def _run(self, install_signals: bool, exit_when_idle: bool) -> int:
         previous = {}
-        # The slots' threads wait for the GIL behind a committer building a large commit: at the
-        # default 5 ms switch interval each wake-up (an API answer, a query result) could wait that
-        # long, on the way to the next call (bench_queue.py: ~12 -> ~5 ms between a slot's calls).
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, self.SWITCH_INTERVAL_S))
         if install_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, self._on_signal)
@@ -145,7 +143,6 @@ class Worker:
                                 exit_when_idle=exit_when_idle, pool=self._pool, on_idle=self._on_idle)
         finally:
             self._shutdown()
-            sys.setswitchinterval(switch)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 0
