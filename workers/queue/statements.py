@@ -76,6 +76,7 @@ set status = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) the
     attempts = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then j.attempts
       else j.attempts + 1 end,
     started_at = coalesce(j.started_at, now()),
+    updated_at = now(),  -- what the set_updated_at trigger writes, which it then skips (20261202090000)
     completed_at = case when j.attempts >= least(j.max_attempts, %(max_attempts)s) then clock_timestamp() end,
     error_message = case
       when j.attempts < least(j.max_attempts, %(max_attempts)s) then j.error_message
@@ -170,7 +171,8 @@ with f as (
         then clock_timestamp() end,
       locked_by = null,
       locked_until = null,
-      heartbeat_at = null
+      heartbeat_at = null,
+      updated_at = now()  -- as in the claim: the set_updated_at trigger is skipped
   from unnest(%(ids)b::uuid[], %(status)b::text[], %(error)b::text[], %(meta)b::jsonb[],
               %(attempt_error)b::jsonb[], %(run_after)b::timestamptz[], %(delay)b::float8[],
               %(refund)b::int[]) as u(id, status, error, meta, attempt_error, run_after, delay, refund)
