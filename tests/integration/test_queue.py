@@ -658,3 +658,27 @@ def test_the_worker_collects_garbage_rarely_while_running_and_restores_the_colle
                         for t, frozen, switch in seen)
     assert (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()) == before
     assert job_counts(conn) == {"succeeded": 2}
+
+
+def test_the_claim_takes_over_expired_leases_through_one_index_whatever_the_statistics(conn, factory):
+    # Statistics taken while the queue was empty, then thousands of live jobs: the planner used to
+    # combine the lease index with the live-sync index (music_video_id, source) in a BitmapAnd that
+    # matched the source against every live job's entry on every claim (20261202090100).
+    import json
+
+    from workers.queue.statements import CLAIM_SQL
+
+    conn.execute("analyze public.music_video_metric_imports")
+    vids = [v for v, _ in make_videos(conn, factory, 3000, youtube=False)]
+    conn.execute("insert into public.music_video_metric_imports (source, platform, music_video_id)"
+                 " select 'youtube', 'youtube', v from unnest(%s::uuid[]) as v", (vids,))
+    conn.execute("update public.music_video_metric_imports set status = 'processing', locked_by = 'w0',"
+                 " locked_until = now() - interval '1 minute' where music_video_id = any(%s)", (vids[:5],))
+    params = {"source": "youtube", "n": 50, "worker": "w1", "lease": 60.0, "max_attempts": 5}
+    with conn.transaction(force_rollback=True):
+        plan = conn.execute("explain (format json) " + CLAIM_SQL, params).fetchone()["QUERY PLAN"]
+        text = json.dumps(plan)
+        assert "BitmapAnd" not in text and "one_live_sync" not in text
+        assert "music_video_metric_imports_lease_by_source_idx" in text
+        claimed = conn.execute(CLAIM_SQL, params).fetchall()
+    assert sum(r["music_video_id"] in vids[:5] for r in claimed) == 5  # the expired leases first
