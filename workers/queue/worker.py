@@ -58,7 +58,6 @@ class Worker:
     ``run()`` blocks; ``stop()`` (or SIGTERM / SIGINT when ``install_signals``) ends it gracefully.
     """
 
-
     def __init__(self, settings: Settings, conninfo: str, *, handlers: Mapping[str, Handler] | None = None,
                  storage: Any = None, worker_id: str | None = None, concurrency: int | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
