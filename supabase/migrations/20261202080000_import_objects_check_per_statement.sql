@@ -5,20 +5,20 @@
 -- STATEMENT trigger reads the statement's transition tables (the card-summary trigger already has
 -- them captured), keeps the rows whose references, source or video changed (as the WHEN clause
 -- did), and checks each distinct (source, references[, video]) once. Inserts keep the row trigger.
--- The rule and its error now live in one function, private.assert_music_video_import_objects,
--- which both triggers call; same errors (22023, detail {"problems": [...]}), and a failing
--- statement still writes nothing.
+-- The rule itself now lives in one function, private.music_video_import_object_problems, which
+-- both triggers call; same errors (22023, detail {"problems": [...]}), and a failing statement
+-- still writes nothing.
 
 -- Fail fast instead of queueing behind live traffic.
 set local lock_timeout = '5s';
 set local statement_timeout = '60s';
 
--- Why: the one home of the rule "an import names only its own source's objects" and of its
--- error (the first problem in the message, all in detail). Reads the video's release, hence
--- security definer.
-create or replace function private.assert_music_video_import_objects(p_source text, p_video uuid, p_meta jsonb)
-returns void
+-- Why: the one home of the rule "an import names only its own source's objects"; returns the
+-- problems (empty when the row is fine). Reads the video's release, hence security definer.
+create or replace function private.music_video_import_object_problems(p_source text, p_video uuid, p_meta jsonb)
+returns jsonb
 language plpgsql
+stable
 security definer
 set search_path = ''
 as $$
@@ -65,6 +65,20 @@ begin
     v_problems := v_problems || private.plan_problem('metadata.raw_payload', 'invalid_path',
       'A raw payload lives in the music-video-raw-payloads bucket under a safe relative name.');
   end if;
+  return v_problems;
+end
+$$;
+revoke all on function private.music_video_import_object_problems(text, uuid, jsonb) from public;
+
+-- Why: one home for the error the two triggers raise (first problem in the message, all in detail).
+create or replace function private.assert_music_video_import_objects(p_source text, p_video uuid, p_meta jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_problems jsonb := private.music_video_import_object_problems(p_source, p_video, p_meta);
+begin
   if jsonb_array_length(v_problems) > 0 then
     raise exception using
       errcode = '22023',
@@ -109,8 +123,7 @@ begin
     select distinct on (n.source, r.video, r.bucket, r.path, r.file, r.raw)
       n.source, n.music_video_id, n.metadata
     from new_rows as n
-    -- a row whose id the update changed has no old row: checked like any changed row
-    left join old_rows as o on o.id = n.id
+    inner join old_rows as o on o.id = n.id
     cross join lateral (select
       case when n.metadata ?| array['bucket', 'path', 'file'] then n.music_video_id end as video,
       n.metadata -> 'bucket' as bucket, n.metadata -> 'path' as path, n.metadata -> 'file' as file,
